@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine: `make demo` (the main job) and `make test` (the suite).
+# Both create .venv with a Python >= 3.12 and install the package with its dev extra if needed.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || "$$(tools/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/shapiq-spex demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks.spex_vs_shapiq
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info
