@@ -1,0 +1,172 @@
+"""Sets of interactions stored as padded integer matrices.
+
+A collection of ``K`` subsets of ``{0, ..., n-1}`` with at most ``d`` elements is held as an
+``int64`` matrix of shape ``(K, d)``: each row lists its elements in ascending order, padded with
+``-1`` at the end. This keeps every operation (deduplication, subset enumeration, evaluation on
+masks) vectorized and independent of ``n``, which matters for ``n`` in the tens of thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = [
+    "PAD",
+    "canonical_terms",
+    "enumerate_subsets",
+    "masks_to_parities",
+    "masks_to_products",
+    "terms_from_tuples",
+    "terms_to_tuples",
+]
+
+PAD = -1
+"""Padding value of unused slots in a term row."""
+
+
+def terms_from_tuples(
+    interactions: Iterable[Iterable[int]], width: int | None = None
+) -> np.ndarray:
+    """Build a padded term matrix from an iterable of index collections.
+
+    Args:
+        interactions: The subsets, each an iterable of player indices (any order, no repeats).
+        width: Number of columns; defaults to the size of the largest subset.
+
+    Returns:
+        An ``int64`` array of shape ``(K, width)``; rows sorted ascending, padded with ``-1``.
+    """
+    rows = [sorted(int(i) for i in s) for s in interactions]
+    d = max((len(r) for r in rows), default=0) if width is None else width
+    out = np.full((len(rows), d), PAD, dtype=np.int64)
+    for k, row in enumerate(rows):
+        out[k, : len(row)] = row
+    return out
+
+
+def terms_to_tuples(terms: np.ndarray) -> list[tuple[int, ...]]:
+    """Convert a padded term matrix to a list of tuples of player indices."""
+    return [tuple(int(i) for i in row[row != PAD]) for row in np.asarray(terms)]
+
+
+def _sort_rows(terms: np.ndarray) -> np.ndarray:
+    """Sort each row ascending with the padding moved to the end."""
+    big = np.iinfo(np.int64).max
+    keyed = np.where(terms == PAD, big, terms)
+    keyed.sort(axis=1)
+    keyed[keyed == big] = PAD
+    return keyed
+
+
+def canonical_terms(
+    terms: np.ndarray, coefficients: np.ndarray | None = None, *, sort_rows: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deduplicate terms, summing the coefficients of equal rows.
+
+    Args:
+        terms: Padded term matrix of shape ``(K, d)``.
+        coefficients: Values of shape ``(K,)``; ones if omitted.
+        sort_rows: Whether rows may be unsorted (they are sorted first).
+
+    Returns:
+        ``(terms, coefficients)`` with unique rows in lexicographic order of (degree, elements) and
+        trailing all-padding columns removed.
+    """
+    terms = np.asarray(terms, dtype=np.int64)
+    if terms.ndim != 2:
+        msg = f"terms must be a 2-D array, got shape {terms.shape}."
+        raise ValueError(msg)
+    if coefficients is None:
+        coefficients = np.ones(terms.shape[0])
+    coefficients = np.asarray(coefficients, dtype=float)
+    if terms.shape[0] == 0:
+        return np.zeros((0, 0), dtype=np.int64), np.zeros(0)
+    if sort_rows:
+        terms = _sort_rows(terms)
+    degree = (terms != PAD).sum(axis=1)
+    width = int(degree.max())
+    terms = terms[:, :width]
+    # Order by degree first so that the constant term (if any) comes first.
+    keyed = np.concatenate([degree[:, None], terms], axis=1)
+    unique, inverse = np.unique(keyed, axis=0, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=coefficients, minlength=unique.shape[0])
+    return np.ascontiguousarray(unique[:, 1:]), summed
+
+
+def enumerate_subsets(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """List every subset of every term.
+
+    Args:
+        terms: Padded term matrix of shape ``(K, d)`` with sorted rows.
+
+    Returns:
+        ``(subsets, parent, size)``: the padded (unsorted-duplicate) subset matrix of shape
+        ``(sum_k 2^|T_k|, d)``, the row of ``terms`` each subset came from, and each subset's size.
+    """
+    terms = np.asarray(terms, dtype=np.int64)
+    k_total, width = terms.shape
+    degree = (terms != PAD).sum(axis=1)
+    out_subsets, out_parent, out_size = [], [], []
+    for d in np.unique(degree):
+        rows = np.flatnonzero(degree == d)
+        block = terms[rows, :d]
+        patterns = ((np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
+        # (rows, patterns, d): keep element where the pattern bit is set.
+        picked = np.where(patterns[None, :, :], block[:, None, :], PAD)
+        picked = picked.reshape(rows.size * 2**d, d)
+        sub = np.full((picked.shape[0], width), PAD, dtype=np.int64)
+        sub[:, :d] = picked
+        out_subsets.append(_sort_rows(sub))
+        out_parent.append(np.repeat(rows, 2**d))
+        out_size.append(np.tile(patterns.sum(axis=1), rows.size))
+    if not out_subsets:
+        return np.zeros((0, width), dtype=np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    del k_total
+    return np.concatenate(out_subsets), np.concatenate(out_parent), np.concatenate(out_size)
+
+
+def _gather_columns(masks: np.ndarray, terms: np.ndarray, reduce: str) -> np.ndarray:
+    """Combine the mask columns named by each term with XOR or AND; padding is neutral."""
+    m = masks.shape[0]
+    k, width = terms.shape
+    neutral = reduce == "and"
+    out = np.full((m, k), neutral, dtype=bool)
+    for j in range(width):
+        col = terms[:, j]
+        valid = col != PAD
+        if not valid.any():
+            break
+        cols = masks[:, col[valid]]
+        if reduce == "xor":
+            out[:, valid] ^= cols
+        else:
+            out[:, valid] &= cols
+    return out
+
+
+def masks_to_parities(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """Parities ``<x, k> mod 2`` of every mask with every term.
+
+    Args:
+        masks: Boolean array of shape ``(m, n)``.
+        terms: Padded term matrix of shape ``(K, d)``.
+
+    Returns:
+        Boolean array of shape ``(m, K)``.
+    """
+    return _gather_columns(np.asarray(masks, dtype=bool), np.asarray(terms), "xor")
+
+
+def masks_to_products(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """Indicators ``T ⊆ x`` of every mask with every term (the Möbius basis).
+
+    Args:
+        masks: Boolean array of shape ``(m, n)``.
+        terms: Padded term matrix of shape ``(K, d)``.
+
+    Returns:
+        Boolean array of shape ``(m, K)``.
+    """
+    return _gather_columns(np.asarray(masks, dtype=bool), np.asarray(terms), "and")
