@@ -1,0 +1,39 @@
+"""Input validation shared by the public entry points."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_int", "check_random_state_seed"]
+
+
+def check_int(
+    value: object, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Return ``value`` as an ``int`` or raise a ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        msg = f"{name} must be an integer, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    value = int(value)
+    if minimum is not None and value < minimum:
+        msg = f"{name} must be >= {minimum}, got {value}."
+        raise ValueError(msg)
+    if maximum is not None and value > maximum:
+        msg = f"{name} must be <= {maximum}, got {value}."
+        raise ValueError(msg)
+    return value
+
+
+def check_random_state_seed(random_state: object) -> int | None:
+    """Validate a ``random_state``: ``None`` or a non-negative integer seed."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.Generator):
+        msg = (
+            "random_state must be None or an integer seed (a Generator would make repeated calls "
+            "differ); got a numpy Generator."
+        )
+        raise TypeError(msg)
+    return check_int(random_state, "random_state", minimum=0)

@@ -1,0 +1,5 @@
+"""The shapiq adapters: approximators returning :class:`shapiq.InteractionValues`."""
+
+from .spex import SPEX
+
+__all__ = ["SPEX"]

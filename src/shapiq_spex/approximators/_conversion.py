@@ -1,0 +1,83 @@
+"""From a sparse Möbius representation to shapiq's :class:`~shapiq.InteractionValues`."""
+
+from __future__ import annotations
+
+import numpy as np
+from shapiq import InteractionValues
+from shapiq.game_theory.moebius_converter import MoebiusConverter
+
+from ..spectral.representation import SparseMoebius
+
+__all__ = ["to_interaction_values"]
+
+
+def to_interaction_values(
+    moebius: SparseMoebius,
+    *,
+    index: str,
+    max_order: int,
+    min_order: int,
+    estimation_budget: int,
+) -> InteractionValues:
+    """Convert Möbius coefficients to the requested index.
+
+    Every index but ``"Moebius"`` goes through shapiq's :class:`MoebiusConverter`, whose output
+    is already final (k-SII comes aggregated), so it is passed on without a second aggregation.
+
+    Args:
+        moebius: The Möbius representation of the (approximated) game.
+        index: The target index.
+        max_order: Largest interaction size reported.
+        min_order: Smallest interaction size reported (``max_order`` for ``top_order``).
+        estimation_budget: Queries spent, recorded on the result.
+
+    Returns:
+        The interaction values; ``baseline_value`` is the represented game's value at the empty
+        coalition.
+    """
+    n = moebius.n
+    coefficients = moebius.to_dict()
+    empty_value = float(coefficients.get((), 0.0))
+    if index == "Moebius":
+        scores = {s: v for s, v in coefficients.items() if min_order <= len(s) <= max_order}
+    else:
+        source = InteractionValues(
+            values=np.array(list(coefficients.values()), dtype=float),
+            index="Moebius",
+            min_order=0,
+            max_order=max(moebius.degree, 1),
+            n_players=n,
+            interaction_lookup={s: i for i, s in enumerate(coefficients)},
+            estimated=True,
+            baseline_value=empty_value,
+        )
+        converted = MoebiusConverter(source)(index=index, order=max_order)
+        scores = {s: v for s, v in converted.interactions.items() if min_order <= len(s)}
+    if min_order == 0:
+        scores.setdefault((), _empty_set_value(moebius, index))
+    lookup = {s: i for i, s in enumerate(scores)}
+    return InteractionValues(
+        values=np.array(list(scores.values()), dtype=float),
+        index=index,
+        min_order=min_order,
+        max_order=max_order,
+        n_players=n,
+        interaction_lookup=lookup,
+        estimated=True,
+        estimation_budget=estimation_budget,
+        baseline_value=empty_value,
+    )
+
+
+def _empty_set_value(moebius: SparseMoebius, index: str) -> float:
+    """The index's value at the empty interaction, as :class:`shapiq.ExactComputer` defines it.
+
+    The generalized values spread every Möbius coefficient onto ``∅`` too: ``a(S) / (|S| + 1)``
+    for SII and ``a(S) / 2^{|S|}`` for BII and BV. The efficient indices put ``v(∅)`` there.
+    """
+    sizes = moebius.degrees
+    if index == "SII":
+        return float(np.sum(moebius.coefficients / (sizes + 1.0)))
+    if index in ("BII", "BV"):
+        return float(np.sum(moebius.coefficients / 2.0**sizes))
+    return float(moebius[()])
