@@ -1,0 +1,1 @@
+"""Runnable comparisons of shapiq-spex against shapiq's approximators (not shipped)."""

@@ -1,0 +1,180 @@
+"""SPEX (ours) against shapiq 1.8's SPEX, side by side in one process.
+
+Grid: SOUM (K unanimity terms of size 1-4) at n = 64, 256, 1024 and random Fourier-sparse
+functions (100 terms of degree <= 5) at n = 256, 1024, budgets 2000 / 8000 / 32000, three seeds
+each; plus ours alone at n = 10,000 (100 terms of degree <= 3, budget 20,000). Reports median R²
+on 1000 held-out uniform masks (min-max), queries spent, method overhead (time outside the game)
+and the overhead ratio. Run: ``python -m benchmarks.spex_vs_shapiq [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from shapiq_games.synthetic import SOUM
+
+from shapiq_spex import SPEX
+from shapiq_spex.games import SparseFourierGame
+from shapiq_spex.spectral import SparseMoebius
+
+from ._harness import Run, save, timed
+
+SOUM_TERMS = {64: 20, 256: 50, 1024: 50}
+
+
+def ours(n: int, budget: int, seed: int):
+    def call(game):
+        spex = SPEX(n, max_order=2, index="FBII", random_state=seed)
+        spex.approximate(budget, game)
+        return spex.fourier_
+
+    return call
+
+
+def reference(n: int, budget: int, seed: int):
+    from shapiq.approximator.sparse import SPEX as ShapiqSPEX
+
+    def call(game):
+        spex = ShapiqSPEX(n=n, max_order=2, index="FBII", random_state=seed)
+        captured = {}
+        original = spex._process_moebius
+
+        def capture(moebius_transform):
+            captured.update(moebius_transform)
+            return original(moebius_transform)
+
+        spex._process_moebius = capture
+        np.random.seed(seed)  # noqa: NPY002 - shapiq's SPEX draws from numpy's global generator
+        spex.approximate(budget, game)
+        return SparseMoebius.from_dict(captured, n)
+
+    return call
+
+
+def games(quick: bool):
+    ns = [64, 256] if quick else [64, 256, 1024]
+    for n in ns:
+        for s in range(1 if quick else 3):
+            yield (
+                f"SOUM K={SOUM_TERMS[n]}",
+                n,
+                s,
+                SOUM(
+                    n, SOUM_TERMS[n], min_interaction_size=1, max_interaction_size=4, random_state=s
+                ),
+            )
+    for n in [256] if quick else [256, 1024]:
+        for s in range(1 if quick else 3):
+            yield "Fourier 100x<=5", n, s, SparseFourierGame.random(n, 100, 5, random_state=s)
+
+
+def median_row(runs: list[Run]) -> tuple[float, float, float, int, float]:
+    r2 = np.array([r.r2 for r in runs])
+    return (
+        float(np.median(r2)),
+        float(r2.min()),
+        float(r2.max()),
+        int(np.median([r.queries for r in runs])),
+        float(np.median([r.overhead_s for r in runs])),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small grid for a smoke run")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    budgets = [2000, 8000] if args.quick else [2000, 8000, 32000]
+    runs: list[Run] = []
+
+    # First call of shapiq's SPEX in this process (numba compilation), timed separately.
+    warm = SparseFourierGame.random(256, 50, 5, random_state=99)
+    first = timed(
+        "shapiq SPEX (first call)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0)
+    )
+    second = timed("shapiq SPEX (warm)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0))
+    mine = timed("ours", "Fourier 50", warm, 256, 8000, 0, ours(256, 8000, 0))
+    runs += [first, second, mine]
+    print(
+        f"n=256 B=8000 overhead: shapiq first call {first.overhead_s:.1f}s, warm "
+        f"{second.overhead_s:.2f}s, ours {mine.overhead_s:.3f}s "
+        f"(ratio warm {second.overhead_s / mine.overhead_s:.0f}x)",
+        flush=True,
+    )
+
+    for name, n, seed, game in games(args.quick):
+        for budget in budgets:
+            for label, factory in (("ours", ours), ("shapiq SPEX", reference)):
+                try:
+                    run = timed(label, name, game, n, budget, seed, factory(n, budget, seed))
+                except ValueError as exc:  # budget below the method's minimum
+                    run = Run(
+                        label, name, n, budget, seed, 0, float("nan"), 0, 0, {"error": str(exc)}
+                    )
+                runs.append(run)
+                print(
+                    f"{label:12s} {name:16s} n={n:5d} B={budget:6d} seed={seed} q={run.queries:6d} "
+                    f"R2={run.r2:.4f} overhead={run.overhead_s:.3f}s",
+                    flush=True,
+                )
+
+    # Scale case: ours only (the reference needs minutes per call here).
+    n = 10_000
+    game = SparseFourierGame.random(n, 100, 3, random_state=0)
+    tracemalloc.start()
+    start = time.perf_counter()
+    big = timed("ours", "Fourier 100x<=3", game, n, 20_000, 0, ours(n, 20_000, 0))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    big.extra["peak_mb"] = peak / 2**20
+    del start
+    runs.append(big)
+    print(
+        f"n=10000 B=20000: R2={big.r2:.4f} overhead={big.overhead_s:.2f}s "
+        f"peak={peak / 2**20:.0f} MiB queries={big.queries}",
+        flush=True,
+    )
+
+    table = markdown(runs, budgets)
+    print(table)
+    name = "spex_vs_shapiq_quick" if args.quick else "spex_vs_shapiq"
+    path = save(name, runs, {"table": table})
+    (path.with_suffix(".md")).write_text(table + "\n")
+    print(f"wrote {path}")
+
+
+def markdown(runs: list[Run], budgets: list[int]) -> str:
+    lines = [
+        "| game | n | budget | ours R² (min-max) | shapiq R² (min-max) | ours queries "
+        "| shapiq queries | ours overhead s | shapiq overhead s | overhead ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    keys = sorted(
+        {(r.game, r.n, r.budget) for r in runs if r.method in ("ours", "shapiq SPEX")},
+        key=lambda k: (k[0], k[1], k[2]),
+    )
+    for game, n, budget in keys:
+        group = {
+            m: [r for r in runs if (r.game, r.n, r.budget, r.method) == (game, n, budget, m)]
+            for m in ("ours", "shapiq SPEX")
+        }
+        if not group["ours"] or not group["shapiq SPEX"]:
+            continue
+        o = median_row(group["ours"])
+        s = median_row(group["shapiq SPEX"])
+        ratio = s[4] / o[4] if o[4] > 0 else float("nan")
+        lines.append(
+            f"| {game} | {n} | {budget} | {o[0]:.3f} ({o[1]:.3f}-{o[2]:.3f}) | "
+            f"{s[0]:.3f} ({s[1]:.3f}-{s[2]:.3f}) | {o[3]} | {s[3]} | {o[4]:.2f} | {s[4]:.2f} | "
+            f"{ratio:.0f}x |"
+        )
+    del budgets
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
