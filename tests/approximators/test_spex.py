@@ -218,3 +218,26 @@ def test_game_that_raises_keeps_queries():
     with pytest.raises(GameEvaluationError, match="model server down") as info:
         SPEX(40, batch_size=64).approximate(3000, flaky)
     assert len(info.value.values) == 64
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_tiny_n_is_exact_with_every_coalition(n):
+    game = SOUM(n, n_basis_games=3, min_interaction_size=0, max_interaction_size=n, random_state=n)
+    spex = SPEX(n, max_order=1, index="SV", random_state=0)
+    ours = spex.approximate(2**n, game)
+    assert spex.budget_used_ == 2**n
+    assert_values_match(ours, shapiq.ExactComputer(game, n_players=n)("SV", 1))
+    with pytest.raises(ValueError, match=rf"at least {2**n} queries \(every one of the 2\^{n}"):
+        SPEX(n, max_order=1, index="SV").approximate(2**n - 1, game)
+
+
+def test_ten_thousand_players():
+    n = 10_000
+    game = SparseFourierGame.random(n, 60, 3, constant=0.5, random_state=0)
+    spex = SPEX(n, max_order=2, index="FBII", random_state=0)
+    spex.approximate(20_000, game)
+    found = spex.fourier_.pruned(1e-7).to_dict()
+    truth = game.fourier.to_dict()
+    assert set(found) == set(truth)
+    for key, value in truth.items():
+        assert found[key] == pytest.approx(value, abs=1e-7)

@@ -91,11 +91,16 @@ def plan_design(n: int, code: BCHCode, budget: int, n_groups: int | None = None)
         if best is None or score > best[0] + 1e-12:
             best = (score, c, b)
     if best is None:
+        design_min = _MIN_GROUPS * n_delays * 2**_MIN_BITS
+        minimum = minimum_budget(n, code)
+        how = (
+            f"every one of the 2^{n} coalitions"
+            if minimum < design_min
+            else f"{_MIN_GROUPS} groups x {n_delays} delays x {2**_MIN_BITS} bins"
+        )
         msg = (
-            f"budget={budget} is too small for SPEX with n={n} and degree t={code.t}: the design "
-            f"needs at least {minimum_budget(n, code)} queries "
-            f"({_MIN_GROUPS} groups x {n_delays} delays x {2**_MIN_BITS} bins). Increase the "
-            "budget or lower `degree`."
+            f"budget={budget} is too small for SPEX with n={n} and degree t={code.t}: it needs "
+            f"at least {minimum} queries ({how}). Increase the budget or lower `degree`."
         )
         raise ValueError(msg)
     _, c, b = best

@@ -239,16 +239,20 @@ class _RefitStatistics:
         if len(candidates) == 0 or room <= 0:
             return candidates[:0]
         beta = fit.coefficients
+        m = self.n_samples
         rss = max(self.yty - 2 * beta @ support.xty + beta @ gram @ beta, 0.0)
-        sigma = np.sqrt(rss / max(self.n_samples - len(beta), 1))
-        cand = self.statistics(candidates)
-        corr = cand.xty - self.cross(cand, support) @ beta
+        sigma = np.sqrt(rss / max(m - len(beta), 1))
         # Each basis function has squared norm m: corr / m estimates the missing coefficient,
         # with standard error sigma / sqrt(m). The floor ignores terms below 1e-6 of the rms of
         # the game, which only the ridge bias of a noiseless fit could produce.
-        score = np.abs(corr) / self.n_samples
-        floor = 1e-6 * np.sqrt(self.yty / self.n_samples)
-        keep = np.flatnonzero(score > max(4.0 * sigma / np.sqrt(self.n_samples), floor))
+        threshold = max(4.0 * sigma / np.sqrt(m), 1e-6 * np.sqrt(self.yty / m))
+        # Cauchy-Schwarz: |X_c^T r| / m <= rms(r), so nothing can pass when rms(r) is below.
+        if np.sqrt(rss / m) <= threshold:
+            return candidates[:0]
+        cand = self.statistics(candidates)
+        corr = cand.xty - self.cross(cand, support) @ beta
+        score = np.abs(corr) / m
+        keep = np.flatnonzero(score > threshold)
         keep = keep[np.argsort(-score[keep], kind="stable")][:room]
         return candidates[np.sort(keep)]
 
