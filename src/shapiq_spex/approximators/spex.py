@@ -41,8 +41,8 @@ class SPEX(SpectralApproximator):
         n_groups: Number of aliasing groups; ``None`` picks the best fit for the budget.
         refine_rounds: Number of refit-and-re-peel passes after the first peel (0 disables
             re-peeling; a refit always runs).
-        hierarchy: Add subsets of recovered terms that are significantly correlated with the
-            residual.
+        hierarchy: Add subsets of recovered terms, and first-order terms, that are
+            significantly correlated with the residual.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
         verbose: Show a progress bar of the queries.
 

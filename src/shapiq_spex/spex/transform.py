@@ -75,8 +75,10 @@ def sparse_fourier_transform(
         rng: Source of all randomness.
         n_groups: Force the number of aliasing groups (``None`` lets the budget plan choose).
         refine_rounds: Maximum number of refit-and-re-peel passes after the first peel.
-        hierarchy: Screen every subset of a recovered term and add those significantly
-            correlated with the residual (hierarchical interactions come with their subsets).
+        hierarchy: Screen every subset of a recovered term, and every first-order term, and
+            add those significantly correlated with the residual (hierarchical interactions
+            come with their subsets; first-order terms carry most of what peeling misses at
+            low budgets).
         max_support: Cap on the refit support size (default: a third of the queries, at most
             4000).
 
@@ -140,7 +142,7 @@ def _peel_and_refit(
         support = _merge(support, new)
         fit, term_stats, gram = stats.fit(support)
         if hierarchy:
-            added = stats.screen_subsets(term_stats, gram, fit, max_support)
+            added = stats.screen_subsets(term_stats, gram, fit, max_support, singletons=True)
             record["added_subsets"] = len(added)
             if len(added):
                 support = _merge(support, added)
@@ -226,6 +228,7 @@ class _RefitStatistics:
         gram: np.ndarray,
         fit: RidgeFit,
         max_support: int,
+        singletons: bool = False,
     ) -> np.ndarray:
         """Subsets of support terms whose correlation with the residual is significant.
 
@@ -234,6 +237,8 @@ class _RefitStatistics:
         whole closure. Significance is 4 residual standard deviations.
         """
         subsets, _, _ = enumerate_subsets(support.terms)
+        if singletons:
+            subsets = _merge(subsets, np.arange(self.design.n)[:, None])
         candidates = _new_terms(support.terms, subsets)
         room = max_support - len(support.terms)
         if len(candidates) == 0 or room <= 0:
