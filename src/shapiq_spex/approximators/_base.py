@@ -11,7 +11,7 @@ from shapiq.approximator.base import Approximator
 from shapiq.interaction_values import InteractionValues
 
 from .._validation import check_int, check_random_state_seed
-from ..evaluation import QueryEvaluator
+from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
 
@@ -36,6 +36,12 @@ class SpectralApproximator(Approximator):
         random_state: Seed of every random choice; the same seed gives bit-identical results.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
         verbose: Show a progress bar of the queries.
+        cache: A :class:`~shapiq_spex.evaluation.QueryCache` (SQLite, keyed by a game id):
+            queries found there are not re-evaluated, and every evaluated batch is committed
+            before the next starts, so an interrupted call resumes where it stopped.
+        backend: Where batches run: ``None`` (this process),
+            :class:`~shapiq_spex.evaluation.JoblibBackend` or
+            :class:`~shapiq_spex.evaluation.DaskBackend`.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
@@ -55,6 +61,8 @@ class SpectralApproximator(Approximator):
         random_state: int | None = None,
         batch_size: int | None = 1024,
         verbose: bool = False,
+        cache: QueryCache | None = None,
+        backend: Backend | None = None,
     ) -> None:
         n = check_int(n, "n", minimum=1)
         max_order = check_int(max_order, "max_order", minimum=1, maximum=n)
@@ -72,6 +80,17 @@ class SpectralApproximator(Approximator):
             check_int(batch_size, "batch_size", minimum=1)
         self.batch_size = batch_size
         self.verbose = bool(verbose)
+        if cache is not None and not isinstance(cache, QueryCache):
+            msg = f"cache must be a shapiq_spex.evaluation.QueryCache or None, got {cache!r}."
+            raise TypeError(msg)
+        if cache is not None and cache.n_players != n:
+            msg = f"cache is for {cache.n_players} players, but n={n}."
+            raise ValueError(msg)
+        if backend is not None and not isinstance(backend, Backend):
+            msg = f"backend must be a shapiq_spex.evaluation backend or None, got {backend!r}."
+            raise TypeError(msg)
+        self.cache = cache
+        self.backend = backend
         super().__init__(
             n=n,
             max_order=max_order,
@@ -126,7 +145,13 @@ class SpectralApproximator(Approximator):
         budget = check_int(budget, "budget", minimum=1)
         rng = np.random.default_rng(self._random_state)
         evaluator = QueryEvaluator(
-            game, self.n, batch_size=self.batch_size, verbose=self.verbose, total=budget
+            game,
+            self.n,
+            batch_size=self.batch_size,
+            verbose=self.verbose,
+            total=budget,
+            cache=self.cache,
+            backend=self.backend,
         )
         try:
             fourier, moebius = self._transform(evaluator, budget, rng)

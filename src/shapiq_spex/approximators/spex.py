@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 
 from .._validation import check_int
-from ..evaluation import QueryEvaluator
+from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ..spex.transform import TransformResult, sparse_fourier_transform
 from ._base import SpectralApproximator
@@ -45,6 +45,9 @@ class SPEX(SpectralApproximator):
             significantly correlated with the residual.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
         verbose: Show a progress bar of the queries.
+        cache: A :class:`~shapiq_spex.evaluation.QueryCache`; an interrupted call resumes from
+            it without re-evaluating anything.
+        backend: Where batches run (``None``: this process; or a joblib / Dask backend).
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
@@ -74,6 +77,8 @@ class SPEX(SpectralApproximator):
         hierarchy: bool = True,
         batch_size: int | None = 1024,
         verbose: bool = False,
+        cache: QueryCache | None = None,
+        backend: Backend | None = None,
     ) -> None:
         self.degree = check_int(degree, "degree", minimum=1, maximum=16)
         if decoder not in ("soft", "hard"):
@@ -91,6 +96,8 @@ class SPEX(SpectralApproximator):
             random_state=random_state,
             batch_size=batch_size,
             verbose=verbose,
+            cache=cache,
+            backend=backend,
         )
         self.transform_: TransformResult | None = None
 

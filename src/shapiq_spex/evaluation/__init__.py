@@ -1,5 +1,15 @@
-"""Calling games: batching, validation, query counting and progress."""
+"""Calling games: batching, durable caching, parallel backends, validation and progress."""
 
+from .backends import Backend, DaskBackend, JoblibBackend, SerialBackend
+from .cache import QueryCache
 from .evaluator import GameEvaluationError, QueryEvaluator
 
-__all__ = ["GameEvaluationError", "QueryEvaluator"]
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "GameEvaluationError",
+    "JoblibBackend",
+    "QueryCache",
+    "QueryEvaluator",
+    "SerialBackend",
+]

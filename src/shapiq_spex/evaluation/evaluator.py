@@ -1,4 +1,4 @@
-"""The one place where a game is called: batching, validation, counting and progress."""
+"""The one place where a game is called: batching, caching, backends, validation, progress."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .backends import Backend, SerialBackend
+from .cache import QueryCache
 
 __all__ = ["GameEvaluationError", "QueryEvaluator"]
 
@@ -36,9 +39,15 @@ class QueryEvaluator:
         batch_size: Largest number of masks passed to the game in one call (``None``: all
             masks of a request in one call).
         verbose: Show a progress bar (tqdm).
+        total: Expected number of queries (for the progress bar).
+        cache: A :class:`QueryCache`: masks found there are not sent to the game, and every
+            evaluated batch is committed to it before the next one starts.
+        backend: Where batches run (:class:`SerialBackend` by default, or
+            :class:`JoblibBackend` / :class:`DaskBackend`).
 
     Attributes:
-        n_queries: Number of masks evaluated so far.
+        n_queries: Number of masks answered so far (from the game or the cache).
+        n_evaluated: Number of masks the game itself evaluated.
     """
 
     def __init__(
@@ -49,6 +58,8 @@ class QueryEvaluator:
         batch_size: int | None = 1024,
         verbose: bool = False,
         total: int | None = None,
+        cache: QueryCache | None = None,
+        backend: Backend | None = None,
     ) -> None:
         if not callable(game):
             msg = f"game must be callable (e.g. a shapiq.Game), got {type(game).__name__}."
@@ -56,10 +67,22 @@ class QueryEvaluator:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             msg = f"batch_size must be a positive integer or None, got {batch_size!r}."
             raise ValueError(msg)
+        if cache is not None and not isinstance(cache, QueryCache):
+            msg = f"cache must be a QueryCache or None, got {type(cache).__name__}."
+            raise TypeError(msg)
+        if cache is not None and cache.n_players != n_players:
+            msg = f"cache is for {cache.n_players} players, the game has {n_players}."
+            raise ValueError(msg)
+        if backend is not None and not isinstance(backend, Backend):
+            msg = f"backend must provide imap(game, batches), got {type(backend).__name__}."
+            raise TypeError(msg)
         self.game = game
         self.n_players = n_players
         self.batch_size = batch_size
+        self.cache = cache
+        self.backend = SerialBackend() if backend is None else backend
         self.n_queries = 0
+        self.n_evaluated = 0
         self._done_masks: list[np.ndarray] = []
         self._done_values: list[np.ndarray] = []
         self._progress = None
@@ -87,11 +110,30 @@ class QueryEvaluator:
         masks = np.asarray(masks, dtype=bool)
         m = masks.shape[0]
         out = np.empty(m, dtype=float)
-        step = m if self.batch_size is None else self.batch_size
-        for start in range(0, m, max(step, 1)):
-            batch = masks[start : start + step]
-            out[start : start + len(batch)] = self._evaluate_batch(batch)
+        todo = np.arange(m)
+        if self.cache is not None and m:
+            cached, found = self.cache.lookup(masks)
+            out[found] = cached[found]
+            todo = np.flatnonzero(~found)
+            self._advance(int(found.sum()))
+        step = len(todo) if self.batch_size is None else self.batch_size
+        chunks = [todo[i : i + step] for i in range(0, len(todo), max(step, 1))]
+        batches = [masks[c] for c in chunks]
+        results = self.backend.imap(self.game, batches)
+        while True:
+            try:
+                i, raw = next(results)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise self._fail(f"the game raised {type(exc).__name__}: {exc}", exc) from exc
+            out[chunks[i]] = self._accept(batches[i], raw)
         return out
+
+    def _advance(self, count: int) -> None:
+        self.n_queries += count
+        if self._progress is not None:
+            self._progress.update(count)
 
     def _fail(self, message: str, cause: BaseException | None = None) -> GameEvaluationError:
         done_masks, done_values = self.history()
@@ -105,11 +147,8 @@ class QueryEvaluator:
             err.__cause__ = cause
         return err
 
-    def _evaluate_batch(self, batch: np.ndarray) -> np.ndarray:
-        try:
-            raw = self.game(batch)
-        except Exception as exc:
-            raise self._fail(f"the game raised {type(exc).__name__}: {exc}", exc) from exc
+    def _accept(self, batch: np.ndarray, raw: Any) -> np.ndarray:
+        """Validate one batch's output, then record it (and commit it to the cache)."""
         try:
             values = np.asarray(raw, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -133,7 +172,8 @@ class QueryEvaluator:
         # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.
         self._done_masks.append(np.packbits(batch, axis=1))
         self._done_values.append(values)
-        self.n_queries += batch.shape[0]
-        if self._progress is not None:
-            self._progress.update(batch.shape[0])
+        if self.cache is not None:
+            self.cache.store(batch, values)
+        self.n_evaluated += batch.shape[0]
+        self._advance(batch.shape[0])
         return values
