@@ -241,3 +241,18 @@ def test_ten_thousand_players():
     assert set(found) == set(truth)
     for key, value in truth.items():
         assert found[key] == pytest.approx(value, abs=1e-7)
+
+
+def test_faithfulness_self_check_matches_an_independent_r2():
+    from shapiq_spex.metrics import faithfulness
+
+    game = SOUM(128, 30, min_interaction_size=1, max_interaction_size=4, random_state=3)
+    spex = SPEX(128, random_state=0, holdout_fraction=0.1)
+    spex.approximate(3000, game)
+    assert spex.budget_used_ == 3000
+    independent = faithfulness(spex.fourier_, game, 128, m=2000, seed=99)
+    # 300 held-out masks estimate the R² on fresh masks.
+    assert abs(spex.faithfulness_ - independent) < 0.1
+    assert SPEX(128, random_state=0).faithfulness_ is None
+    with pytest.raises(ValueError, match="holdout_fraction"):
+        SPEX(10, holdout_fraction=0.7)

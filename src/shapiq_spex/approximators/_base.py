@@ -12,6 +12,7 @@ from shapiq.interaction_values import InteractionValues
 
 from .._validation import check_int, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
+from ..metrics import r2_score
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
 
@@ -42,11 +43,15 @@ class SpectralApproximator(Approximator):
         backend: Where batches run: ``None`` (this process),
             :class:`~shapiq_spex.evaluation.JoblibBackend` or
             :class:`~shapiq_spex.evaluation.DaskBackend`.
+        holdout_fraction: Share of the budget kept for uniformly random held-out masks that
+            the method never sees; the explanation's R² on them is reported as
+            ``faithfulness_``. 0 (default) disables the check.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
-        budget_used_: Queries spent by the last call.
+        budget_used_: Queries spent by the last call (held-out masks included).
+        faithfulness_: Held-out R² of the last call (``None`` without ``holdout_fraction``).
     """
 
     valid_indices = VALID_INDICES
@@ -63,8 +68,17 @@ class SpectralApproximator(Approximator):
         verbose: bool = False,
         cache: QueryCache | None = None,
         backend: Backend | None = None,
+        holdout_fraction: float = 0.0,
     ) -> None:
         n = check_int(n, "n", minimum=1)
+        if (
+            isinstance(holdout_fraction, bool)
+            or not isinstance(holdout_fraction, int | float)
+            or not 0.0 <= holdout_fraction < 0.5
+        ):
+            msg = f"holdout_fraction must be a number in [0, 0.5), got {holdout_fraction!r}."
+            raise ValueError(msg)
+        self.holdout_fraction = float(holdout_fraction)
         max_order = check_int(max_order, "max_order", minimum=1, maximum=n)
         if not isinstance(index, str) or index not in VALID_INDICES:
             msg = f"index must be one of {VALID_INDICES}, got {index!r}."
@@ -105,6 +119,7 @@ class SpectralApproximator(Approximator):
         self.fourier_: SparseFourier | None = None
         self.moebius_: SparseMoebius | None = None
         self.budget_used_: int | None = None
+        self.faithfulness_: float | None = None
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
@@ -153,13 +168,19 @@ class SpectralApproximator(Approximator):
             cache=self.cache,
             backend=self.backend,
         )
+        n_holdout = round(self.holdout_fraction * budget)
         try:
-            fourier, moebius = self._transform(evaluator, budget, rng)
+            fourier, moebius = self._transform(evaluator, budget - n_holdout, rng)
+            faithfulness = None
+            if n_holdout:
+                masks = rng.integers(0, 2, size=(n_holdout, self.n), dtype=np.uint8).astype(bool)
+                faithfulness = r2_score(evaluator(masks), fourier(masks))
         finally:
             evaluator.close()
         self.fourier_ = fourier
         self.moebius_ = moebius if moebius is not None else fourier.to_moebius()
         self.budget_used_ = evaluator.n_queries
+        self.faithfulness_ = faithfulness
         return to_interaction_values(
             self.moebius_,
             index=self.index,

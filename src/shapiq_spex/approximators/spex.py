@@ -48,6 +48,8 @@ class SPEX(SpectralApproximator):
         cache: A :class:`~shapiq_spex.evaluation.QueryCache`; an interrupted call resumes from
             it without re-evaluating anything.
         backend: Where batches run (``None``: this process; or a joblib / Dask backend).
+        holdout_fraction: Share of the budget for held-out uniform masks; their R² is
+            reported as ``faithfulness_`` (0 disables the check).
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
@@ -79,6 +81,7 @@ class SPEX(SpectralApproximator):
         verbose: bool = False,
         cache: QueryCache | None = None,
         backend: Backend | None = None,
+        holdout_fraction: float = 0.0,
     ) -> None:
         self.degree = check_int(degree, "degree", minimum=1, maximum=16)
         if decoder not in ("soft", "hard"):
@@ -98,6 +101,7 @@ class SPEX(SpectralApproximator):
             verbose=verbose,
             cache=cache,
             backend=backend,
+            holdout_fraction=holdout_fraction,
         )
         self.transform_: TransformResult | None = None
 
