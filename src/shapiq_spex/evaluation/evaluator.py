@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,30 @@ from .backends import Backend, SerialBackend
 from .cache import QueryCache
 
 __all__ = ["GameEvaluationError", "QueryEvaluator"]
+
+
+def _check_arity(game: Callable[..., Any]) -> None:
+    """Fail early if ``game`` cannot be called with one positional argument."""
+    try:
+        signature = inspect.signature(game)
+    except (TypeError, ValueError):  # builtins and some C callables have no signature
+        return
+    try:
+        signature.bind(np.zeros((1, 1), dtype=bool))
+    except TypeError as exc:
+        msg = (
+            "game must accept one argument, a boolean coalition matrix of shape (m, n); "
+            f"{getattr(game, '__name__', type(game).__name__)}{signature} cannot ({exc})."
+        )
+        raise TypeError(msg) from None
+
+
+def _describe(coalition: np.ndarray) -> str:
+    """A short name of a coalition: its players when few, else its size."""
+    players = np.flatnonzero(coalition)
+    if players.size <= 8:
+        return str(tuple(players.tolist()))
+    return f"<{players.size} of {coalition.size} players>"
 
 
 class GameEvaluationError(RuntimeError):
@@ -64,6 +89,7 @@ class QueryEvaluator:
         if not callable(game):
             msg = f"game must be callable (e.g. a shapiq.Game), got {type(game).__name__}."
             raise TypeError(msg)
+        _check_arity(game)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             msg = f"batch_size must be a positive integer or None, got {batch_size!r}."
             raise ValueError(msg)
@@ -163,10 +189,10 @@ class QueryEvaluator:
         bad = ~np.isfinite(values)
         if bad.any():
             first = np.flatnonzero(bad)[:3]
-            shown = [tuple(np.flatnonzero(batch[i]).tolist()) for i in first]
+            shown = ", ".join(_describe(batch[i]) for i in first)
             msg = (
                 f"the game returned {int(bad.sum())} non-finite value(s) "
-                f"(e.g. {values[first].tolist()} for coalitions {shown})"
+                f"(e.g. {values[first].tolist()} for the coalitions {shown})"
             )
             raise self._fail(msg)
         # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.

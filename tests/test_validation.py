@@ -1,0 +1,56 @@
+"""Every bad input of the README's table raises the documented exception and names the problem.
+
+The cases are the ones `tools/validation_table.py` prints into the README; the expectations
+below are written by hand.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from shapiq_spex import GameEvaluationError
+
+_spec = importlib.util.spec_from_file_location(
+    "validation_table", Path(__file__).parents[1] / "tools" / "validation_table.py"
+)
+table = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(table)
+
+EXPECTED = {
+    "n = 0": (ValueError, "n must be >= 1"),
+    "n = 2.5": (TypeError, "n must be an integer"),
+    "unknown index": (ValueError, "index must be one of"),
+    "max_order > n": (ValueError, "max_order must be <= 10"),
+    "max_order = 0": (ValueError, "max_order must be >= 1"),
+    "SV with max_order = 2": (ValueError, "pass max_order=1"),
+    "random_state = -1": (ValueError, "random_state must be >= 0"),
+    "random_state = a Generator": (TypeError, "integer seed"),
+    "degree = 0": (ValueError, "degree must be >= 1"),
+    "decoder = 'fuzzy'": (ValueError, "decoder must be"),
+    "holdout_fraction = 0.7": (ValueError, "holdout_fraction must be"),
+    "cache for other n": (ValueError, "cache is for 11 players"),
+    "budget = 0": (ValueError, "budget must be >= 1"),
+    "budget = 1e3 (float)": (TypeError, "budget must be an integer"),
+    "budget below the design minimum": (ValueError, "at least 368 queries"),
+    "game not callable": (TypeError, "game must be callable"),
+    "game with no argument": (TypeError, "game must accept one argument"),
+    "game with two arguments": (TypeError, "game must accept one argument"),
+    "game returns (m, 2)": (GameEvaluationError, "expected shape (736,)"),
+    "game returns a scalar": (GameEvaluationError, "shape ()"),
+    "game returns strings": (GameEvaluationError, "not an array of numbers"),
+    "game returns NaN": (GameEvaluationError, "non-finite"),
+    "game raises": (GameEvaluationError, "ZeroDivisionError"),
+}
+
+
+def test_every_case_has_an_expectation():
+    assert [name for name, _ in table.CASES] == list(EXPECTED)
+
+
+@pytest.mark.parametrize(("name", "call"), table.CASES, ids=[n for n, _ in table.CASES])
+def test_bad_input(name, call):
+    kind, fragment = EXPECTED[name]
+    with pytest.raises(kind) as info:
+        call()
+    assert fragment in str(info.value)
