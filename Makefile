@@ -24,8 +24,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks tools
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks tools
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

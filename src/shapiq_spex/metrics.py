@@ -17,7 +17,8 @@ def uniform_masks(n: int, m: int, seed: int) -> np.ndarray:
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Coefficient of determination ``1 - sum (y - ŷ)^2 / sum (y - ȳ)^2``.
 
-    A constant ``y_true`` gives 1.0 for a perfect prediction and ``-inf``-free 0.0 otherwise.
+    A ``y_true`` that is constant up to float rounding (spread below ``1e-12`` of its scale)
+    gives 1.0 for a prediction equally close, else 0.0, instead of a ratio of rounding errors.
     """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
@@ -26,8 +27,10 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         raise ValueError(msg)
     ss_res = float(np.sum((y_true - y_pred) ** 2))
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else 0.0
+    scale = float(np.max(np.abs(y_true), initial=0.0))
+    tiny = y_true.size * (1e-12 * scale) ** 2
+    if ss_tot <= tiny:
+        return 1.0 if ss_res <= tiny else 0.0
     return 1.0 - ss_res / ss_tot
 
 

@@ -86,3 +86,16 @@ def test_regression_and_log_loss_outputs():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         one_nn_game(**kwargs)
+
+
+def test_coalitions_below_min_size_use_their_class_frequencies():
+    game = DataAttributionGame(
+        X, Y, np.array([2.2]), model=KNeighborsClassifier(n_neighbors=3), min_size=3,
+        normalize=False,
+    )  # fmt: skip
+    # {0, 2}: two points, one per class -> frequency 1/2 (3-NN cannot be trained).
+    assert game(np.array([[1, 0, 1, 0]], dtype=bool))[0] == pytest.approx(0.5)
+    # {0, 1, 2}: 3-NN on all three: one of three neighbours is class 1.
+    assert game(np.array([[1, 1, 1, 0]], dtype=bool))[0] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="min_size"):
+        DataAttributionGame(X, Y, np.array([2.2]), min_size=0)

@@ -21,6 +21,8 @@ class DataAttributionGame(Game):
     regressor the mean prediction. Subsets the model cannot be trained on have defined values:
 
     * no training point: the prior, i.e. the class frequency (mean target) of the full data;
+    * fewer than ``min_size`` points: their own class frequencies (mean target), which is
+      what a k-nearest-neighbour model with ``k = |S|`` predicts;
     * a single class present (classifiers): a model that always predicts that class.
 
     Args:
@@ -36,6 +38,8 @@ class DataAttributionGame(Game):
         y_test: Required for ``output="log_loss"``.
         output: ``"probability"`` (classifiers), ``"log_loss"`` (negative mean log-loss on the
             test points, so higher is better) or ``"prediction"`` (regressors).
+        min_size: Smallest number of points the model is trained on (e.g. ``k`` for a
+            k-nearest-neighbour model); smaller coalitions use their own class frequencies.
         normalize: Subtract ``v(∅)``.
 
     Examples:
@@ -57,6 +61,7 @@ class DataAttributionGame(Game):
         target_class: object = 1,
         y_test: np.ndarray | None = None,
         output: Literal["probability", "log_loss", "prediction"] = "probability",
+        min_size: int = 1,
         normalize: bool = True,
     ) -> None:
         x_train = np.asarray(x_train, dtype=float)
@@ -108,6 +113,10 @@ class DataAttributionGame(Game):
         self.groups = groups
         self.target_class = target_class
         self.output = output
+        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
+            msg = f"min_size must be a positive integer, got {min_size!r}."
+            raise ValueError(msg)
+        self.min_size = min_size
         self.classes_ = np.unique(y_train) if self._classifier else None
         if self._classifier and target_class not in set(self.classes_.tolist()):
             msg = f"target_class {target_class!r} is not among the classes {self.classes_}."
@@ -136,13 +145,14 @@ class DataAttributionGame(Game):
         y = self.y_train[rows]
         t = self.x_test.shape[0]
         if not self._classifier:
-            if y.size == 0:
-                return self._score(np.full(t, float(np.mean(self.y_train))))
+            if y.size < self.min_size:
+                mean = np.mean(y) if y.size else np.mean(self.y_train)
+                return self._score(np.full(t, float(mean)))
             return self._score(clone(self.model).fit(self.x_train[rows], y).predict(self.x_test))
         k = len(self.classes_)
-        if y.size == 0:
-            prior = np.searchsorted(self.classes_, self.y_train)
-            proba = np.bincount(prior, minlength=k) / len(prior)
+        if y.size < self.min_size:
+            labels = np.searchsorted(self.classes_, y if y.size else self.y_train)
+            proba = np.bincount(labels, minlength=k) / len(labels)
             return self._score(np.tile(proba, (t, 1)))
         present = np.unique(y)
         if present.size == 1:

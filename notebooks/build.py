@@ -1,0 +1,157 @@
+"""Write and execute the notebooks (outputs are saved in the .ipynb files).
+
+Run: ``python notebooks/build.py [name ...]``. Each notebook is defined here as a list of
+markdown / code cells, so its source is reviewable as plain Python; executing it with nbclient
+stores the outputs next to the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).parent
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {}
+
+
+def notebook(name: str, cells: list[tuple[str, str]]) -> None:
+    """Register a notebook: ``cells`` are ``("md" | "code", source)`` pairs."""
+    NOTEBOOKS[name] = cells
+
+
+notebook(
+    "data_attribution",
+    [
+        (
+            "md",
+            """# Data attribution: which training points work together?
+
+Players are **training points**. The value of a coalition `S` is what a model trained only
+on `S` predicts for one test point. Here it is the probability of the test point's true class
+under a 3-nearest-neighbour classifier. Interactions between training points show:
+
+* **redundancy** (negative pairs): two points that do the same job; either one suffices, so
+  together they add less than the sum of their parts;
+* **synergy** (positive pairs): points that only help together, e.g. two same-class
+  neighbours that outvote an other-class one.
+
+The test point sits on the class boundary of scikit-learn's breast-cancer data, so its 16
+nearest training points (the players) come from both classes. We explain the game with `SPEX`,
+check its faithfulness on held-out coalitions, and compare with a marginal (order-1)
+explanation.""",
+        ),
+        (
+            "code",
+            """import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import shapiq
+from sklearn.datasets import load_breast_cancer
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+from shapiq_spex import SPEX
+from shapiq_spex.games import DataAttributionGame
+from shapiq_spex.metrics import faithfulness
+
+x, y = load_breast_cancer(return_X_y=True)
+x = StandardScaler().fit_transform(x)
+# The first test point whose 12 nearest neighbours are 40-60% of one class.
+for test in range(len(x)):
+    distance = np.linalg.norm(x - x[test], axis=1)
+    distance[test] = np.inf
+    if 0.4 <= y[np.argsort(distance)[:12]].mean() <= 0.6:
+        break
+train = np.argsort(distance)[:16]  # players: the 16 nearest training points
+game = DataAttributionGame(
+    x[train], y[train], x[test], model=KNeighborsClassifier(n_neighbors=3),
+    target_class=y[test], min_size=3,
+)
+labels = [f"p{i}:{'same' if y[j] == y[test] else 'other'}" for i, j in enumerate(train)]
+print(f"test point {test} (class {y[test]}); players by distance:", labels)""",
+        ),
+        (
+            "code",
+            """probe = np.random.default_rng(0).integers(0, 2, size=(300, game.n_players))
+probe = probe.astype(bool)
+start = time.perf_counter()
+game(probe)
+print(f"data game: {300 / (time.perf_counter() - start):.0f} queries per second (3-NN retrain)")
+
+spex = SPEX(game.n_players, max_order=2, index="FBII", random_state=0)
+start = time.perf_counter()
+fbii = spex.approximate(2000, game)
+print(f"SPEX: {spex.budget_used_} queries in {time.perf_counter() - start:.1f} s, "
+      f"{len(spex.fourier_)} Fourier terms")
+r2 = faithfulness(spex.fourier_, game, game.n_players, m=500, seed=1)
+print(f"faithfulness R² of the recovered function on 500 held-out coalitions: {r2:.3f}")
+
+# A marginal explanation as an additive model: v(S) ≈ v(∅) + Σ_{i ∈ S} φ_i (Banzhaf).
+banzhaf = SPEX(game.n_players, max_order=1, index="BV", random_state=0).approximate(2000, game)
+def additive(masks):
+    return banzhaf.baseline_value + masks @ np.array([banzhaf[(i,)] for i in range(game.n_players)])
+r2_marginal = faithfulness(additive, game, game.n_players, m=500, seed=1)
+print(f"faithfulness R² of the marginal (Banzhaf) model: {r2_marginal:.3f}")
+assert r2 > 0.75 and r2 > r2_marginal""",
+        ),
+        (
+            "code",
+            """pairs = sorted(
+    ((s, v) for s, v in fbii.interactions.items() if len(s) == 2), key=lambda kv: kv[1]
+)
+print("most redundant pairs (negative):")
+for s, v in pairs[:5]:
+    print(f"  {v:+.3f}  {labels[s[0]]} & {labels[s[1]]}")
+print("most synergistic pairs (positive):")
+for s, v in pairs[::-1][:5]:
+    print(f"  {v:+.3f}  {labels[s[0]]} & {labels[s[1]]}")""",
+        ),
+        (
+            "code",
+            """fig = shapiq.upset_plot(fbii, n_interactions=14, feature_names=labels)
+fig.suptitle("Strongest Faith-Banzhaf values: single training points and pairs")
+plt.show()""",
+        ),
+        (
+            "md",
+            """**Conclusion.** The pairs carry real structure. *Same-class* neighbours
+are redundant (p1, p2 and p3 with p7): any one of them fills a slot of the 3-NN vote. The
+strongest synergies pair a same-class neighbour with an *other-class* one (p2 with p4, p5
+and p6): a same-class point is worth most exactly when it has to outvote an other-class
+point. That dependence on context is what one score per training point cannot express.
+Accordingly, the interaction model explains held-out coalitions with R² ≈ 0.88, while the
+additive Banzhaf model reaches only ≈ 0.09. SPEX recovers this from 2000 retrainings,
+where all 2^16 coalitions would need 65,536.""",
+        ),
+    ],
+)
+
+
+def build(name: str, timeout: int = 600) -> Path:
+    """Write ``name.ipynb`` and execute it in place."""
+    cells = [
+        nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
+        for kind, src in NOTEBOOKS[name]
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
+    )
+    client.execute()
+    path = HERE / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(NOTEBOOKS):
+        print("built", build(name))

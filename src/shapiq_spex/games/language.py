@@ -1,0 +1,254 @@
+"""Explaining a text score: players are the text's words, sentences or given units.
+
+``v(S)`` is a scorer's value on the text in which only the units in ``S`` are kept; the others
+are removed (default) or replaced by a mask token. Scorers map a list of texts to an array of
+values: :class:`VaderScorer` (rule-based, fast) here, and the LLM scorers
+:class:`~shapiq_spex.llm.LLMSentimentScorer` and :class:`~shapiq_spex.llm.LLMAnswerScorer`
+(importable from this module too; they need the ``llm`` extra).
+
+Masked texts. The text is cut into units by :func:`split_text`; each unit keeps the whitespace
+that follows it in the original text (its separator). The text of a coalition ``S`` is the
+original leading whitespace, then every unit in ``S`` followed by its separator, with the last
+kept unit followed by the original trailing whitespace instead. Hence
+
+* ``v(all ones)`` is the score of the original text, character for character;
+* ``v(all zeros)`` is the score of the original leading + trailing whitespace, i.e. of the
+  empty string ``""`` for a text without surrounding whitespace (removal), or of the text in
+  which every unit is the mask token (replacement).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+from shapiq import Game
+
+# LLMSentimentScorer and LLMAnswerScorer are importable too (lazily, see __getattr__), but are
+# not listed: a star import must not require the optional llm extra.
+__all__ = [
+    "MaskedTextGame",
+    "VaderScorer",
+    "split_text",
+]
+
+_SENTENCE = re.compile(r"[^.!?\s][^.!?]*(?:[.!?]+[\"')\]]*)?|[.!?]+[\"')\]]*")
+_WORD = re.compile(r"\S+")
+_LLM_NAMES = ("LLMAnswerScorer", "LLMSentimentScorer")
+
+
+def __getattr__(name: str) -> Any:
+    """Import the LLM scorers on first use (they need the optional ``llm`` extra)."""
+    if name in _LLM_NAMES:
+        from .. import llm
+
+        return getattr(llm, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def _spans(text: str, unit: str) -> list[tuple[int, int]]:
+    if unit == "word":
+        return [m.span() for m in _WORD.finditer(text)]
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        piece = match.group()
+        stripped = piece.rstrip()
+        if stripped:
+            spans.append((match.start(), match.start() + len(stripped)))
+    return spans
+
+
+def split_text(text: str, unit: Literal["word", "sentence"] = "word") -> list[str]:
+    """Cut a text into units.
+
+    * ``"word"``: maximal runs of non-whitespace characters (punctuation stays attached:
+      ``"good."`` is one unit).
+    * ``"sentence"``: runs ending with ``.``, ``!`` or ``?`` (repeated, optionally followed by
+      closing quotes or brackets), or at the end of the text; surrounding whitespace is not
+      part of a sentence. Abbreviations such as ``"Dr."`` end a sentence (a simple splitter).
+
+    Args:
+        text: The text.
+        unit: ``"word"`` or ``"sentence"``.
+
+    Returns:
+        The units, in order.
+
+    Raises:
+        TypeError: ``text`` is not a str.
+        ValueError: ``unit`` is unknown.
+    """
+    if not isinstance(text, str):
+        msg = f"text must be a str, got {type(text).__name__}."
+        raise TypeError(msg)
+    if unit not in ("word", "sentence"):
+        msg = f"unit must be 'word' or 'sentence', got {unit!r}."
+        raise ValueError(msg)
+    return [text[a:b] for a, b in _spans(text, unit)]
+
+
+class VaderScorer:
+    """VADER's compound sentiment score in ``[-1, 1]`` (rule-based, fast, no model).
+
+    The empty text scores 0. Needs ``vaderSentiment`` (``pip install "shapiq-spex[text]"``).
+
+    Raises:
+        ImportError: ``vaderSentiment`` is not installed.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        except ImportError as error:
+            msg = 'VaderScorer needs vaderSentiment: pip install "shapiq-spex[text]".'
+            raise ImportError(msg) from error
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """Compound score of each text, shape ``(len(texts),)``."""
+        if isinstance(texts, str):
+            msg = "texts must be a list of str, got a single str."
+            raise TypeError(msg)
+        return np.array([self._analyzer.polarity_scores(t)["compound"] for t in texts], dtype=float)
+
+
+class MaskedTextGame(Game):
+    """``v(S)`` = a scorer's value on the text keeping only the units in ``S``.
+
+    All masked texts of one call are built first and handed to the scorer in as few calls as
+    ``batch_size`` allows (identical texts are scored once).
+
+    Args:
+        text: The explained text, or a sequence of units (e.g. documents) that is joined with
+            ``separator``.
+        scorer: Maps a list of texts to an array of as many finite values.
+        unit: How ``text`` (a str) is cut into players: ``"word"`` or ``"sentence"`` (see
+            :func:`split_text`).
+        separator: Joins the units when ``text`` is a sequence of units.
+        mask_token: ``None`` (default) removes masked units; a str replaces each masked unit by
+            it (e.g. ``"[MASK]"`` or ``"..."``).
+        batch_size: Largest number of texts per scorer call (``None``: one call per game call).
+        normalize: Subtract ``v(∅)`` (shapiq's convention for explanations).
+
+    Attributes:
+        units: The players' texts.
+        empty_value: ``v(∅)`` before normalization.
+
+    Raises:
+        TypeError: ``scorer`` is not callable, or ``text`` is neither a str nor a sequence of
+            str.
+        ValueError: The text has no unit, ``unit`` is unknown, or a scorer output is invalid.
+    """
+
+    def __init__(
+        self,
+        text: str | Sequence[str],
+        scorer: Callable[[list[str]], np.ndarray],
+        *,
+        unit: Literal["word", "sentence"] = "word",
+        separator: str = "\n",
+        mask_token: str | None = None,
+        batch_size: int | None = None,
+        normalize: bool = True,
+    ) -> None:
+        if not callable(scorer):
+            msg = f"scorer must be callable, got {type(scorer).__name__}."
+            raise TypeError(msg)
+        if mask_token is not None and not isinstance(mask_token, str):
+            msg = f"mask_token must be a str or None, got {type(mask_token).__name__}."
+            raise TypeError(msg)
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            msg = f"batch_size must be a positive int or None, got {batch_size!r}."
+            raise ValueError(msg)
+        if isinstance(text, str):
+            if unit not in ("word", "sentence"):
+                msg = f"unit must be 'word' or 'sentence', got {unit!r}."
+                raise ValueError(msg)
+            spans = _spans(text, unit)
+        elif isinstance(text, Sequence) and all(isinstance(u, str) for u in text):
+            if not isinstance(separator, str):
+                msg = f"separator must be a str, got {type(separator).__name__}."
+                raise TypeError(msg)
+            units = list(text)
+            text = separator.join(units)
+            starts = np.cumsum([0] + [len(u) + len(separator) for u in units[:-1]])
+            spans = [(int(s), int(s) + len(u)) for s, u in zip(starts, units, strict=True)]
+        else:
+            msg = f"text must be a str or a sequence of str, got {type(text).__name__}."
+            raise TypeError(msg)
+        if not spans:
+            msg = "text has no unit to explain."
+            raise ValueError(msg)
+        self.text = text
+        self.units = [text[a:b] for a, b in spans]
+        self._leading = text[: spans[0][0]]
+        self._trailing = text[spans[-1][1] :]
+        self._separators = [text[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)]
+        self._separators.append(self._trailing)
+        self.scorer = scorer
+        self.mask_token = mask_token
+        self.batch_size = batch_size
+        n = len(self.units)
+        self.empty_value = float(self._score([self.masked_text(np.zeros(n, dtype=bool))])[0])
+        super().__init__(
+            n_players=n,
+            normalize=normalize,
+            normalization_value=self.empty_value,
+            verbose=False,
+            player_names=None,
+        )
+
+    def masked_text(self, coalition: np.ndarray) -> str:
+        """The text of one coalition (a boolean vector over the units).
+
+        Args:
+            coalition: ``(n_players,)`` booleans, True = the unit is kept.
+
+        Returns:
+            The masked text.
+
+        Raises:
+            ValueError: ``coalition`` has the wrong shape.
+        """
+        keep = np.asarray(coalition, dtype=bool)
+        if keep.shape != (len(self.units),):
+            msg = f"coalition must have shape ({len(self.units)},), got {keep.shape}."
+            raise ValueError(msg)
+        if self.mask_token is not None:
+            pieces = [
+                (u if k else self.mask_token) + s
+                for u, k, s in zip(self.units, keep, self._separators, strict=True)
+            ]
+            return self._leading + "".join(pieces)
+        kept = np.flatnonzero(keep)
+        if kept.size == 0:
+            return self._leading + self._trailing
+        pieces = [self.units[i] + self._separators[i] for i in kept[:-1]]
+        return self._leading + "".join(pieces) + self.units[kept[-1]] + self._trailing
+
+    def _score(self, texts: list[str]) -> np.ndarray:
+        step = len(texts) if self.batch_size is None else self.batch_size
+        parts = []
+        for lo in range(0, len(texts), max(step, 1)):
+            chunk = texts[lo : lo + step]
+            values = np.asarray(self.scorer(chunk), dtype=float).reshape(-1)
+            if values.shape != (len(chunk),) or not np.all(np.isfinite(values)):
+                msg = (
+                    f"scorer must return {len(chunk)} finite values for {len(chunk)} texts, "
+                    f"got shape {values.shape}."
+                )
+                raise ValueError(msg)
+            parts.append(values)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def value_function(self, coalitions: np.ndarray) -> np.ndarray:
+        """Scores of the masked texts of the coalitions ``(m, n_players)``."""
+        coalitions = np.asarray(coalitions, dtype=bool)
+        if coalitions.ndim == 1:
+            coalitions = coalitions[None, :]
+        unique, inverse = np.unique(coalitions, axis=0, return_inverse=True)
+        texts = [self.masked_text(row) for row in unique]
+        return self._score(texts)[inverse.reshape(-1)]

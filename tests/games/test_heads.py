@@ -1,0 +1,108 @@
+"""HeadAblationGame: all heads kept = the unablated model, ablations change the value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
+pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
+
+from shapiq_spex.games.heads import CAPITALS_TASK, HeadAblationGame
+from shapiq_spex.llm import LanguageModel, default_model_path, load_language_model
+
+TASK = CAPITALS_TASK[:3]
+
+
+@pytest.fixture(scope="module")
+def lm() -> LanguageModel:
+    try:
+        default_model_path()
+    except ImportError as error:
+        pytest.skip(str(error))
+    return load_language_model(blas_threads=1)
+
+
+@pytest.fixture(scope="module")
+def game(lm: LanguageModel) -> HeadAblationGame:
+    return HeadAblationGame(lm, TASK, normalize=False, batch_size=4)
+
+
+def _direct(lm: LanguageModel, head_mask: np.ndarray | None = None) -> float:
+    prompts, answers = zip(*TASK, strict=True)
+    return float(
+        np.mean(lm.continuation_logprobs(list(prompts), list(answers), head_mask=head_mask))
+    )
+
+
+def test_players_are_all_heads(lm: LanguageModel, game: HeadAblationGame) -> None:
+    assert game.n_players == lm.n_layers * lm.n_heads == 270
+    assert game.player_head(0) == (0, 0)
+    assert game.player_head(10) == (1, 1)
+    assert game.player_head(269) == (29, 8)
+    with pytest.raises(ValueError, match="player"):
+        game.player_head(270)
+
+
+def test_all_heads_kept_equals_the_unablated_model(
+    lm: LanguageModel, game: HeadAblationGame
+) -> None:
+    value = game(np.ones((1, game.n_players), bool))[0]
+    assert abs(value - _direct(lm)) < 1e-4
+    # and the model gets the answers right: mean log-prob well above chance (log 1/49152 ≈ -10.8)
+    assert value > -3.0
+
+
+def test_zeroing_a_layer_changes_the_value(lm: LanguageModel, game: HeadAblationGame) -> None:
+    full = game(np.ones((1, 270), bool))[0]
+    coalition = np.ones(270, bool)
+    coalition[:9] = False  # every head of layer 0
+    ablated = game(coalition[None])[0]
+    assert abs(ablated - full) > 1e-2
+    mask = coalition.reshape(30, 9).astype(float)
+    assert abs(ablated - _direct(lm, mask)) < 1e-4
+
+
+def test_batched_coalitions_equal_one_by_one(lm: LanguageModel, game: HeadAblationGame) -> None:
+    rng = np.random.default_rng(0)
+    coalitions = rng.random((6, 270)) < 0.8
+    coalitions[4] = coalitions[1]
+    values = game(coalitions)
+    assert values[4] == values[1]
+    for c, v in zip(coalitions[:3], values[:3], strict=True):
+        assert abs(v - game(c[None])[0]) < 1e-4
+    assert abs(values[0] - _direct(lm, coalitions[0].reshape(30, 9).astype(float))) < 1e-4
+    np.testing.assert_array_equal(game(coalitions), values)  # deterministic
+
+
+def test_reduction_and_normalization(lm: LanguageModel, game: HeadAblationGame) -> None:
+    summed = HeadAblationGame(lm, TASK, reduction="sum", normalize=False)
+    full = np.ones((1, 270), bool)
+    assert abs(summed(full)[0] - len(TASK) * game(full)[0]) < 1e-3
+    normalized = HeadAblationGame(lm, TASK[:1])
+    assert normalized(np.zeros((1, 270), bool))[0] == 0.0
+    assert normalized.empty_value < normalized(full)[0] + normalized.empty_value
+
+
+def test_prompts_without_a_shared_prefix(lm: LanguageModel) -> None:
+    task = [("Paris is the capital of", " France"), ("Two plus two equals", " four")]
+    game = HeadAblationGame(lm, task, normalize=False)
+    assert game._cached == 0
+    prompts, answers = zip(*task, strict=True)
+    expected = np.mean(lm.continuation_logprobs(list(prompts), list(answers)))
+    assert abs(game(np.ones((1, 270), bool))[0] - expected) < 1e-4
+
+
+def test_argument_errors(lm: LanguageModel) -> None:
+    with pytest.raises(TypeError, match="lm"):
+        HeadAblationGame("model")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="task"):
+        HeadAblationGame(lm, [])
+    with pytest.raises(TypeError, match="task"):
+        HeadAblationGame(lm, [("prompt",)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="reduction"):
+        HeadAblationGame(lm, TASK, reduction="max")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="batch_size"):
+        HeadAblationGame(lm, TASK, batch_size=0)
+    with pytest.raises(ValueError, match="empty"):
+        HeadAblationGame(lm, [("The capital of France is", "")])
