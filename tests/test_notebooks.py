@@ -10,7 +10,7 @@ _spec = importlib.util.spec_from_file_location("nb_build", ROOT / "notebooks" / 
 nb_build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(nb_build)
 
-FAST = ["data_attribution"]
+FAST = ["data_attribution", "text_sentiment"]
 
 
 @pytest.mark.parametrize("name", FAST)
