@@ -195,8 +195,8 @@ plt.show()""",
         ),
         (
             "code",
-            """# The fewest words whose removal makes the review negative, on the recovered function,
-# solved exactly as a mixed-integer program; then checked with VADER itself.
+            """# The fewest words whose removal makes the review negative, found on the recovered
+# function exactly as a mixed-integer program; then checked with VADER itself.
 flip = fewest_changes(spex.fourier_, target=-0.05, direction="below")
 removed = [w for w, keep in zip(words, flip.mask) if not keep]
 edited = " ".join(w for w, keep in zip(words, flip.mask) if keep)
