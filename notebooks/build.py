@@ -219,6 +219,90 @@ the edited text.""",
 )
 
 
+notebook(
+    "llm_documents",
+    [
+        (
+            "md",
+            """# Feature attribution with a real LLM: which documents does the answer need?
+
+Retrieval-augmented generation, the running example of the SPEX and ProxySPEX papers. A
+small language model (SmolLM2-135M-Instruct, run offline in numpy) answers a question from
+a list of documents. The players are the **documents**, and `v(S)` is the log-probability
+of the correct answer when only the documents in `S` are in the prompt.
+
+The question needs two facts that sit in two different documents, so they should act
+together (a synergy). The other documents are distractors. This notebook is not run by the
+test suite: each query is a forward pass of the LLM.""",
+        ),
+        (
+            "code",
+            """import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import shapiq
+
+from shapiq_spex import SPEX
+from shapiq_spex.games import MaskedTextGame
+from shapiq_spex.llm import LLMAnswerScorer, load_language_model
+from shapiq_spex.metrics import faithfulness
+
+documents = [
+    "Marta Kovac was born in the town of Elsbridge.",
+    "The river Oder flows into the Baltic Sea.",
+    "Elsbridge is a town in the province of Varnia.",
+    "The museum in Tallow holds a famous collection of clocks.",
+    "Peter Lund was born in the town of Moravik.",
+    "Varnia is known for its apple orchards.",
+    "Moravik is a town in the province of Ostmark.",
+    "The bakery on Main Street opens at six.",
+    "Marta Kovac studied chemistry in the capital.",
+    "The province of Ostmark has a long coastline.",
+]
+question = "In which province was Marta Kovac born?"
+start = time.perf_counter()
+lm = load_language_model()
+print(f"model loaded in {time.perf_counter() - start:.1f} s")
+scorer = LLMAnswerScorer(question, " Varnia", lm)
+game = MaskedTextGame(documents, scorer)
+full, none = game.value_function(np.ones((1, 10), bool))[0], game.empty_value
+print(f"log p(answer): all documents {full:.2f}, no documents {none:.2f}")""",
+        ),
+        (
+            "code",
+            """start = time.perf_counter()
+spex = SPEX(game.n_players, max_order=2, index="FSII", random_state=0, degree=3)
+fsii = spex.approximate(600, game)
+seconds = time.perf_counter() - start
+print(f"SPEX: {spex.budget_used_} LLM queries in {seconds:.0f} s "
+      f"({spex.budget_used_ / seconds:.1f} queries/s)")
+r2 = faithfulness(spex.fourier_, game, game.n_players, m=200, seed=1)
+print(f"faithfulness R² on 200 held-out document subsets: {r2:.3f}")
+ranked = sorted(((s, v) for s, v in fsii.interactions.items() if s), key=lambda kv: -abs(kv[1]))
+for s, v in ranked[:8]:
+    print(f"  {v:+.3f}  " + " + ".join(f"[{i}] {documents[i][:40]}" for i in s))""",
+        ),
+        (
+            "code",
+            """labels = [f"d{i}: {d[:28]}..." for i, d in enumerate(documents)]
+fig = shapiq.upset_plot(fsii, n_interactions=10, feature_names=labels)
+fig.suptitle("Faith-Shapley values of the documents for the answer ' Varnia'")
+plt.show()""",
+        ),
+        (
+            "md",
+            """**Conclusion.** The answer's log-probability rests on the two documents of
+the chain: d0 ("Marta Kovac was born in Elsbridge") and d2 ("Elsbridge is in Varnia"). Read
+the printed values for their pair term: a positive pair means the documents help more
+together than apart, the two-hop synergy. Distractors get small values. A marginal score per
+document would split that joint effect between d0 and d2 and could not show that each one
+needs the other.""",
+        ),
+    ],
+)
+
+
 def build(name: str, timeout: int = 600) -> Path:
     """Write ``name.ipynb`` and execute it in place."""
     cells = [
