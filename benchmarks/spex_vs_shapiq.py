@@ -10,9 +10,12 @@ and the overhead ratio. Run: ``python -m benchmarks.spex_vs_shapiq [--quick]``.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import tracemalloc
 import warnings
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 from shapiq_games.synthetic import SOUM
@@ -21,7 +24,7 @@ from shapiq_spex import SPEX
 from shapiq_spex.games import SparseFourierGame
 from shapiq_spex.spectral import SparseMoebius
 
-from ._harness import Run, save, timed
+from ._harness import RESULTS, Run, save, timed
 
 SOUM_TERMS = {64: 20, 256: 50, 1024: 50}
 
@@ -86,10 +89,31 @@ def median_row(runs: list[Run]) -> tuple[float, float, float, int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small grid for a smoke run")
+    parser.add_argument("--games", default="soum,fourier", help="comma list: soum, fourier")
+    parser.add_argument("--ns", default="", help="comma list of n (default: all)")
+    parser.add_argument("--seeds", default="0,1,2", help="comma list of seeds")
+    parser.add_argument("--no-scale", action="store_true", help="skip the n=10,000 case")
+    parser.add_argument("--tag", default="", help="suffix of the results files")
+    parser.add_argument(
+        "--table-from", nargs="*", help="only build the table from these JSONL files"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     budgets = [2000, 8000] if args.quick else [2000, 8000, 32000]
+    name = ("spex_vs_shapiq_quick" if args.quick else "spex_vs_shapiq") + args.tag
+    if args.table_from is not None:
+        runs = [Run(**row) for path in args.table_from for row in _read_jsonl(path)]
+        _write_table(name, runs, budgets)
+        return
+    stream = RESULTS / f"{name}.jsonl"
+    RESULTS.mkdir(exist_ok=True)
     runs: list[Run] = []
+
+    def record(run: Run) -> None:
+        # Every run is appended as it completes: an interrupted benchmark keeps its results.
+        runs.append(run)
+        with stream.open("a") as handle:
+            handle.write(json.dumps(asdict(run), default=str) + "\n")
 
     # First call of shapiq's SPEX in this process (numba compilation), timed separately.
     warm = SparseFourierGame.random(256, 50, 5, random_state=99)
@@ -98,7 +122,8 @@ def main() -> None:
     )
     second = timed("shapiq SPEX (warm)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0))
     mine = timed("ours", "Fourier 50", warm, 256, 8000, 0, ours(256, 8000, 0))
-    runs += [first, second, mine]
+    for run in (first, second, mine):
+        record(run)
     print(
         f"n=256 B=8000 overhead: shapiq first call {first.overhead_s:.1f}s, warm "
         f"{second.overhead_s:.2f}s, ours {mine.overhead_s:.3f}s "
@@ -106,23 +131,45 @@ def main() -> None:
         flush=True,
     )
 
-    for name, n, seed, game in games(args.quick):
+    kinds = set(args.games.split(","))
+    ns = {int(v) for v in args.ns.split(",") if v} or None
+    seeds = [int(v) for v in args.seeds.split(",") if v]
+    for game_name, n, seed, game in games(args.quick, kinds, ns, seeds):
         for budget in budgets:
             for label, factory in (("ours", ours), ("shapiq SPEX", reference)):
                 try:
-                    run = timed(label, name, game, n, budget, seed, factory(n, budget, seed))
+                    run = timed(label, game_name, game, n, budget, seed, factory(n, budget, seed))
                 except ValueError as exc:  # budget below the method's minimum
                     run = Run(
-                        label, name, n, budget, seed, 0, float("nan"), 0, 0, {"error": str(exc)}
-                    )
-                runs.append(run)
+                        label, game_name, n, budget, seed, 0, float("nan"), 0, 0,
+                        {"error": str(exc)},
+                    )  # fmt: skip
+                record(run)
                 print(
-                    f"{label:12s} {name:16s} n={n:5d} B={budget:6d} seed={seed} q={run.queries:6d} "
-                    f"R2={run.r2:.4f} overhead={run.overhead_s:.3f}s",
+                    f"{label:12s} {game_name:16s} n={n:5d} B={budget:6d} seed={seed} "
+                    f"q={run.queries:6d} R2={run.r2:.4f} overhead={run.overhead_s:.3f}s",
                     flush=True,
                 )
 
-    # Scale case: ours only (the reference needs minutes per call here).
+    if not args.no_scale:
+        _scale_case(record)
+    _write_table(name, runs, budgets)
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _write_table(name: str, runs: list[Run], budgets: list[int]) -> None:
+    table = markdown(runs, budgets)
+    print(table)
+    path = save(name, runs, {"table": table})
+    path.with_suffix(".md").write_text(table + "\n")
+    print(f"wrote {path}")
+
+
+def _scale_case(record) -> None:
+    """Ours alone at n = 10,000 (the reference needs minutes per call here)."""
     n = 10_000
     game = SparseFourierGame.random(n, 100, 3, random_state=0)
     tracemalloc.start()
@@ -132,19 +179,12 @@ def main() -> None:
     tracemalloc.stop()
     big.extra["peak_mb"] = peak / 2**20
     del start
-    runs.append(big)
+    record(big)
     print(
         f"n=10000 B=20000: R2={big.r2:.4f} overhead={big.overhead_s:.2f}s "
         f"peak={peak / 2**20:.0f} MiB queries={big.queries}",
         flush=True,
     )
-
-    table = markdown(runs, budgets)
-    print(table)
-    name = "spex_vs_shapiq_quick" if args.quick else "spex_vs_shapiq"
-    path = save(name, runs, {"table": table})
-    (path.with_suffix(".md")).write_text(table + "\n")
-    print(f"wrote {path}")
 
 
 def markdown(runs: list[Run], budgets: list[int]) -> str:
