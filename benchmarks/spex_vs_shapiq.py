@@ -58,21 +58,24 @@ def reference(n: int, budget: int, seed: int):
     return call
 
 
-def games(quick: bool):
-    ns = [64, 256] if quick else [64, 256, 1024]
-    for n in ns:
-        for s in range(1 if quick else 3):
-            yield (
-                f"SOUM K={SOUM_TERMS[n]}",
-                n,
-                s,
-                SOUM(
-                    n, SOUM_TERMS[n], min_interaction_size=1, max_interaction_size=4, random_state=s
-                ),
-            )
-    for n in [256] if quick else [256, 1024]:
-        for s in range(1 if quick else 3):
-            yield "Fourier 100x<=5", n, s, SparseFourierGame.random(n, 100, 5, random_state=s)
+def games(quick: bool, kinds: set[str], ns: set[int] | None, seeds: list[int]):
+    """The grid's games, filtered by kind ("soum", "fourier"), n and seed."""
+    seeds = seeds[:1] if quick else seeds
+    if "soum" in kinds:
+        for n in [64, 256] if quick else [64, 256, 1024]:
+            for s in seeds:
+                if ns is None or n in ns:
+                    game = SOUM(
+                        n, SOUM_TERMS[n], min_interaction_size=1, max_interaction_size=4,
+                        random_state=s,
+                    )  # fmt: skip
+                    yield f"SOUM K={SOUM_TERMS[n]}", n, s, game
+    if "fourier" in kinds:
+        for n in [256] if quick else [256, 1024]:
+            for s in seeds:
+                if ns is None or n in ns:
+                    game = SparseFourierGame.random(n, 100, 5, random_state=s)
+                    yield "Fourier 100x<=5", n, s, game
 
 
 def median_row(runs: list[Run]) -> tuple[float, float, float, int, float]:
@@ -93,6 +96,9 @@ def main() -> None:
     parser.add_argument("--ns", default="", help="comma list of n (default: all)")
     parser.add_argument("--seeds", default="0,1,2", help="comma list of seeds")
     parser.add_argument("--no-scale", action="store_true", help="skip the n=10,000 case")
+    parser.add_argument(
+        "--no-first-call", action="store_true", help="skip the first/warm reference timing"
+    )
     parser.add_argument("--tag", default="", help="suffix of the results files")
     parser.add_argument(
         "--table-from", nargs="*", help="only build the table from these JSONL files"
@@ -115,21 +121,24 @@ def main() -> None:
         with stream.open("a") as handle:
             handle.write(json.dumps(asdict(run), default=str) + "\n")
 
-    # First call of shapiq's SPEX in this process (numba compilation), timed separately.
-    warm = SparseFourierGame.random(256, 50, 5, random_state=99)
-    first = timed(
-        "shapiq SPEX (first call)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0)
-    )
-    second = timed("shapiq SPEX (warm)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0))
-    mine = timed("ours", "Fourier 50", warm, 256, 8000, 0, ours(256, 8000, 0))
-    for run in (first, second, mine):
-        record(run)
-    print(
-        f"n=256 B=8000 overhead: shapiq first call {first.overhead_s:.1f}s, warm "
-        f"{second.overhead_s:.2f}s, ours {mine.overhead_s:.3f}s "
-        f"(ratio warm {second.overhead_s / mine.overhead_s:.0f}x)",
-        flush=True,
-    )
+    if not args.no_first_call:
+        # First call of shapiq's SPEX in this process (numba compilation), timed separately.
+        warm = SparseFourierGame.random(256, 50, 5, random_state=99)
+        first = timed(
+            "shapiq SPEX (first call)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0)
+        )
+        second = timed(
+            "shapiq SPEX (warm)", "Fourier 50", warm, 256, 8000, 0, reference(256, 8000, 0)
+        )
+        mine = timed("ours", "Fourier 50", warm, 256, 8000, 0, ours(256, 8000, 0))
+        for run in (first, second, mine):
+            record(run)
+        print(
+            f"n=256 B=8000 overhead: shapiq first call {first.overhead_s:.1f}s, warm "
+            f"{second.overhead_s:.2f}s, ours {mine.overhead_s:.3f}s "
+            f"(ratio warm {second.overhead_s / mine.overhead_s:.0f}x)",
+            flush=True,
+        )
 
     kinds = set(args.games.split(","))
     ns = {int(v) for v in args.ns.split(",") if v} or None
