@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test lint bench bench-full bench-spex setup clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks notebooks tools
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite quick
+
+bench-full: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite full
+
+bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m benchmarks.spex_vs_shapiq
 

@@ -1,4 +1,4 @@
-"""The ``shapiq-spex`` console command: ``demo``, ``explain text``, ``explain csv``."""
+"""The ``shapiq-spex`` console command: ``demo``, ``explain text``, ``explain csv``, ``bench``."""
 
 from __future__ import annotations
 
@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     csv.add_argument("--raw", action="store_true", help="explain the raw score (log-odds)")
     _add_common(csv)
+
+    from .bench.cli import add_run_arguments  # stdlib-only at import time
+
+    bench = sub.add_parser("bench", help="faithfulness benchmark against shapiq's approximators")
+    add_run_arguments(bench)
     return parser
 
 
@@ -202,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             from .demo import run_demo
 
             run_demo(args.budget, args.budget, args.seed)
+        elif args.command == "bench":
+            from .bench.cli import run_command
+
+            return run_command(args)
         else:
             _explain(args)
     except (UsageError, ValueError, TypeError, ImportError, OSError) as exc:

@@ -1,0 +1,21 @@
+"""Faithfulness benchmark: ours (SPEX, ProxySPEX) against shapiq 1.8's approximators.
+
+Per game and budget, every method's held-out R² (faithfulness), the queries it spent (counted
+by a wrapper around the game), its own overhead (wall time outside the game) and, where the
+truth is known, how well it recovers the top interactions. Follows
+``shared/notes/benchmark-protocol.md``.
+
+Modules: :mod:`.harness` (counting, timing, memory, environment), :mod:`.metrics`,
+:mod:`.games` and :mod:`.methods` (registries), :mod:`.suites`, :mod:`.runner`,
+:mod:`.report` (JSON, Markdown), :mod:`.plots` (PNG) and :mod:`.cli`.
+
+Example:
+    >>> from shapiq_spex.bench import get_suite, run_suite
+    >>> result = run_suite(get_suite("tiny"))  # doctest: +SKIP
+"""
+
+from .cli import main
+from .runner import Record, RunResult, run_suite
+from .suites import SUITES, get_suite
+
+__all__ = ["SUITES", "Record", "RunResult", "get_suite", "main", "run_suite"]

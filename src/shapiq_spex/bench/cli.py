@@ -1,0 +1,199 @@
+"""Command line of the benchmark: ``run`` a suite, ``report`` a results JSON again, ``list``.
+
+Usage::
+
+    python -m benchmarks run --suite quick [--out DIR]
+    python -m benchmarks report benchmarks/results/quick.json   # table and plots again
+    python -m benchmarks list
+    shapiq-spex bench --suite quick          # once wired into shapiq_spex.cli
+
+This module imports only the standard library at import time, so the main command can build
+its parser cheaply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runner import RunResult
+
+__all__ = ["DEFAULT_OUT", "add_run_arguments", "build_parser", "main", "run_command"]
+
+DEFAULT_OUT = Path("bench-results")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _keys(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DEFAULT_OUT) -> None:
+    """Add the options of ``run`` (also used by ``shapiq-spex bench``) to ``parser``."""
+    parser.add_argument("--suite", default="quick", help="tiny, quick (default) or full")
+    parser.add_argument(
+        "--out", type=Path, default=default_out, help=f"output directory (default {default_out})"
+    )
+    parser.add_argument(
+        "--methods", type=_keys, help="comma-separated method keys replacing the suite's"
+    )
+    parser.add_argument("--games", type=_keys, help="comma-separated game keys of the suite")
+    parser.add_argument("--seeds", type=_positive_int, help="seeds per game, replacing the suite's")
+    parser.add_argument("--time-cap", type=_positive_float, help="per-call time cap in seconds")
+    parser.add_argument(
+        "--memory-cap-gb", type=_positive_float, help="dense-regression memory cap in GB"
+    )
+    parser.add_argument("--max-minutes", type=_positive_float, help="wall-clock limit of the run")
+    parser.add_argument(
+        "--memory",
+        choices=("rss", "tracemalloc", "off"),
+        default="rss",
+        help="peak-memory probe (default rss: no overhead, native allocations included)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS/OpenMP threads of every call (default 1, as ours uses; 0: library defaults)",
+    )
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="add the slow offline-LLM game (SmolLM2, ~0.15 s per query; needs the llm extra)",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def build_parser(*, default_out: Path = DEFAULT_OUT) -> argparse.ArgumentParser:
+    """The parser of ``python -m benchmarks``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Faithfulness benchmark of SPEX/ProxySPEX against shapiq's approximators.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a suite: JSON, Markdown table and PNG plots")
+    add_run_arguments(run, default_out=default_out)
+    sub.add_parser("list", help="list the suites, games and methods")
+    report = sub.add_parser("report", help="rewrite the table and plots of a results JSON")
+    report.add_argument("json", type=Path, help="a results JSON written by run")
+    report.add_argument("--out", type=Path, help="output directory (default: the JSON's)")
+    report.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    return parser
+
+
+def _list() -> str:
+    from .games import GAMES
+    from .methods import METHODS
+    from .suites import SUITES
+
+    lines = ["suites:"]
+    for suite in SUITES.values():
+        cells = [
+            (e.game, budget, method, e.seeds or suite.seeds)
+            for e in suite.entries
+            for budget in e.budgets
+            for method in suite.methods
+        ]
+        calls = sum(seeds for *_, seeds in cells)
+        excluded = sum(seeds for game, b, m, seeds in cells if suite.excluded(m, game, b))
+        lines.append(
+            f"  {suite.name:6s} {calls:5d} calls ({excluded} excluded)  {suite.description}"
+        )
+    lines.append("games:")
+    lines += [f"  {key:22s} {spec.title}" for key, spec in GAMES.items()]
+    lines.append("methods:")
+    lines += [f"  {key:18s} {spec.label:26s} {spec.config}" for key, spec in METHODS.items()]
+    return "\n".join(lines)
+
+
+def _write_outputs(result: RunResult, out: Path, *, plots: bool) -> list[Path]:
+    from .plots import plot_run
+    from .report import markdown, write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = result.suite
+    paths = [write_json(result, out / f"{stem}.json"), out / f"{stem}.md"]
+    paths[1].write_text(markdown(result))
+    if plots:
+        paths += plot_run(result, out, stem)
+    return paths
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    import json
+
+    from .runner import RunResult
+
+    try:
+        result = RunResult.from_dict(json.loads(args.json.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"error: cannot read {args.json}: {exc}", file=sys.stderr)
+        return 2
+    for path in _write_outputs(result, args.out or args.json.parent, plots=not args.no_plots):
+        print(f"wrote {path}")
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the suite of parsed ``run``/``bench`` arguments; returns the exit code."""
+    from .runner import run_suite
+    from .suites import LLM_ENTRY, get_suite
+
+    try:
+        suite = get_suite(args.suite)
+        result = run_suite(
+            suite,
+            methods=args.methods,
+            games=args.games,
+            seeds=args.seeds,
+            time_cap_s=args.time_cap,
+            memory_cap_gb=args.memory_cap_gb,
+            max_minutes=args.max_minutes,
+            memory=args.memory,
+            threads=args.threads or None,
+            extra=(LLM_ENTRY,) if args.llm else (),
+            log=None if args.quiet else (lambda line: print(line, flush=True)),
+        )
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    paths = _write_outputs(result, args.out, plots=not args.no_plots)
+    print(f"suite {suite.name}: {len(result.records)} records in {result.wall_s:.0f} s")
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, *, default_out: Path = DEFAULT_OUT) -> int:
+    """Entry point of ``python -m benchmarks``; returns the exit code."""
+    args = build_parser(default_out=default_out).parse_args(argv)
+    if args.command == "list":
+        print(_list())
+        return 0
+    if args.command == "report":
+        return _report_command(args)
+    return run_command(args)

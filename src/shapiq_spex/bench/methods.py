@@ -1,0 +1,401 @@
+"""The approximators under test: ours and shapiq 1.8's baselines, a registry of :class:`MethodSpec`.
+
+Each method is asked for the index it is built for, at the order the table names: ours and the
+other sparse/proxy methods for Faith-Banzhaf of order 2 (FBII, the best order-2 approximation
+under the uniform distribution the R² is measured on), the regressions for their own index.
+The predictor whose R² is reported is
+
+* for ours: the recovered function itself (``fourier_``, an exact representation);
+* for shapiq's SPEX and ProxySPEX: the Möbius transform they recover internally (captured
+  where they hand it to their index conversion), the same treatment as ours;
+* for every other method: the Möbius-form polynomial of its interaction values
+  (:func:`~shapiq_spex.bench.metrics.moebius_predictor`).
+
+``r2_index`` in the results is the R² of the returned index values' polynomial for *every*
+method, ours included.
+
+Dense regressions (KernelSHAP, Banzhaf, Faith-Shap, Faith-Banzhaf, KernelSHAP-IQ) build a
+``budget x T`` design and a ``T x T`` normal-equation matrix, ``T = C(n, <= order)``: they are
+refused before running when the predicted memory or time exceeds the caps (see
+:func:`refusal`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from shapiq import InteractionValues
+
+from .metrics import moebius_predictor
+
+__all__ = [
+    "ASSUMED_FLOPS",
+    "METHODS",
+    "MethodOutput",
+    "MethodSpec",
+    "dense_regression_cost",
+    "get_method",
+    "refusal",
+    "warm_up",
+]
+
+ASSUMED_FLOPS = 1e10  # sustained float64 rate assumed by the time prediction (2 busy cores)
+_INDEX = "FBII"
+_ORDER = 2
+Game = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class MethodOutput:
+    """What a method call hands to the metrics.
+
+    Attributes:
+        values: The interaction values it returned.
+        predictor: The set function whose held-out R² is reported.
+        representation: The Möbius coefficients of the recovered function, for methods that
+            recover a whole function (ours, shapiq's SPEX and ProxySPEX), else ``None``.
+    """
+
+    values: InteractionValues
+    predictor: Callable[[np.ndarray], np.ndarray]
+    representation: dict[tuple[int, ...], float] | None = None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """An approximator of the benchmark.
+
+    Attributes:
+        key: Registry key (used on the command line).
+        label: Name in tables and plots.
+        ours: Whether it is this package's method.
+        index: The index it is asked for.
+        order: The index's order.
+        run: ``(game, n, budget, seed) -> MethodOutput``.
+        tier: 0 runs first; 1 (slow methods) runs after every tier-0 call, so a run cut short by
+            the suite's time limit loses the slow baselines first.
+        dense_order: Set for dense regressions over all interactions up to this order (their
+            memory and time are predicted and capped).
+        warmup: Runs the method once, untimed, before its first timed call, so one-time costs
+            (imports, numba compilation) stay out of the measurements; its time is reported
+            separately. ``None``: :func:`warm_up`'s small game.
+        available: Raises ``ImportError`` when the method cannot be imported.
+        config: The configuration, as written in the report.
+    """
+
+    key: str
+    label: str
+    ours: bool
+    index: str
+    order: int
+    run: Callable[[Game, int, int, int], MethodOutput] = field(repr=False)
+    tier: int = 0
+    dense_order: int | None = None
+    warmup: Callable[[], None] | None = field(default=None, repr=False)
+    available: Callable[[], None] | None = field(default=None, repr=False)
+    config: str = ""
+
+
+def dense_regression_cost(n: int, budget: int, order: int) -> tuple[int, float, float]:
+    """Size, memory and work of shapiq's dense regression over ``C(n, <= order)`` terms.
+
+    shapiq 1.8 builds the integer intersection matrix, the design and its weighted copy
+    (``budget x T`` each) and the ``T x T`` normal-equation matrix, which ``np.linalg.solve``
+    copies. Measured: n=256, order 2, budget 4000 predicts 21 GB; the process peaked at 19 GB.
+
+    Args:
+        n: Number of players.
+        budget: Queries (at most ``2**n`` are sampled).
+        order: Largest interaction size.
+
+    Returns:
+        ``(T, bytes, flops)``: number of terms, predicted peak bytes and floating-point work
+        (the Gram product ``2 budget T^2`` and the solve ``2/3 T^3``).
+    """
+    rows = min(budget, 2**n) if n < 63 else budget
+    terms = sum(math.comb(n, k) for k in range(order + 1))
+    memory = 8.0 * (3 * rows * terms + 2 * terms * terms)
+    flops = 2.0 * rows * terms * terms + 2.0 / 3.0 * terms**3
+    return terms, memory, flops
+
+
+def refusal(
+    spec: MethodSpec, n: int, budget: int, *, memory_cap_gb: float, time_cap_s: float
+) -> str | None:
+    """Why ``spec`` is not run at this size (``None``: it is run).
+
+    Only dense regressions are predicted: memory from :func:`dense_regression_cost`, time as
+    its flops at :data:`ASSUMED_FLOPS`.
+    """
+    if spec.dense_order is None:
+        return None
+    terms, memory, flops = dense_regression_cost(n, budget, spec.dense_order)
+    gigabytes = memory / 1e9
+    if gigabytes > memory_cap_gb:
+        return (
+            f"memory: needs ~{gigabytes:,.1f} GB > cap {memory_cap_gb:g} GB "
+            f"({terms:,} interactions up to order {spec.dense_order}: a budget x {terms:,} "
+            f"design and a {terms:,}^2 normal-equation matrix)"
+        )
+    seconds = flops / ASSUMED_FLOPS
+    if seconds > time_cap_s:
+        return (
+            f"time: predicted ~{seconds:,.0f} s > cap {time_cap_s:g} s "
+            f"({flops:.1e} flops for {terms:,} interactions at {ASSUMED_FLOPS / 1e9:g} GFLOP/s)"
+        )
+    return None
+
+
+def _quiet(function: Callable[[], Any]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function()
+
+
+def _silence_lightgbm(model: object) -> None:
+    """Set ``verbose=-1`` on a LightGBM proxy (bare or inside a grid search); results unchanged."""
+    target = getattr(model, "estimator", model)
+    if type(target).__module__.startswith("lightgbm"):
+        target.set_params(verbose=-1)
+
+
+def _capture_moebius(approximator: Any) -> dict[tuple[int, ...], float]:
+    """Record the Möbius transform a shapiq sparse approximator passes to its conversion."""
+    captured: dict[tuple[int, ...], float] = {}
+    original = approximator._process_moebius
+
+    def process(moebius_transform: dict) -> np.ndarray:
+        captured.update({tuple(int(i) for i in k): float(v) for k, v in moebius_transform.items()})
+        return original(moebius_transform=moebius_transform)
+
+    approximator._process_moebius = process
+    return captured
+
+
+def _ours(module: str, name: str) -> Callable[[Game, int, int, int], MethodOutput]:
+    def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+        import importlib
+
+        cls = getattr(importlib.import_module(module), name)
+        approximator = cls(n, max_order=_ORDER, index=_INDEX, random_state=seed)
+        values = approximator.approximate(budget, game)
+        return MethodOutput(values, approximator.fourier_, approximator.moebius_.to_dict())
+
+    return run
+
+
+def _regression(cls_name: str, **kwargs: Any) -> Callable[[Game, int, int, int], MethodOutput]:
+    def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+        import shapiq.approximator as approximators
+
+        approximator = getattr(approximators, cls_name)(n, random_state=seed, **kwargs)
+        values = _quiet(lambda: approximator.approximate(budget, game))
+        return MethodOutput(values, moebius_predictor(values))
+
+    return run
+
+
+def _shapiq_spex(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+    from shapiq.approximator.sparse import SPEX
+
+    from ..spectral import SparseMoebius
+
+    approximator = SPEX(n=n, max_order=_ORDER, index=_INDEX, random_state=seed)
+    captured = _capture_moebius(approximator)
+    np.random.seed(seed)  # noqa: NPY002 - shapiq's SPEX samples from numpy's global generator
+    values = _quiet(lambda: approximator.approximate(budget, game))
+    return MethodOutput(values, SparseMoebius.from_dict(captured, n), captured)
+
+
+def warm_up(spec: MethodSpec) -> None:
+    """Run ``spec`` once, untimed: its own warm-up, or a 16-player game at budget 512."""
+    if spec.warmup is not None:
+        spec.warmup()
+        return
+    from ..games import SparseFourierGame
+
+    spec.run(SparseFourierGame.random(16, 10, 3, random_state=0), 16, 512, 0)
+
+
+def _shapiq_spex_warmup() -> None:
+    from ..games import SparseFourierGame
+
+    game = SparseFourierGame.random(64, 10, 3, random_state=0)
+    _shapiq_spex(game, 64, 1000, 0)
+
+
+def _no_warmup() -> None:
+    """For methods whose first call costs nothing extra but whose smallest call is slow."""
+
+
+def _shapiq_proxyspex(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+    from shapiq.approximator.proxy import ProxySPEX
+
+    from ..spectral import SparseMoebius
+
+    approximator = ProxySPEX(n=n, max_order=_ORDER, index=_INDEX, random_state=seed)
+    _silence_lightgbm(approximator.proxy_model)
+    captured = _capture_moebius(approximator)
+    values = _quiet(lambda: approximator.approximate(budget, game))
+    return MethodOutput(values, SparseMoebius.from_dict(captured, n), captured)
+
+
+def _proxyshap(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+    from shapiq.approximator import ProxySHAP
+
+    approximator = ProxySHAP(
+        n, max_order=_ORDER, index=_INDEX, proxy_model="lightgbm", random_state=seed
+    )
+    _silence_lightgbm(approximator.proxy_model)
+    values = _quiet(lambda: approximator.approximate(budget, game))
+    return MethodOutput(values, moebius_predictor(values))
+
+
+def _importable(module: str, name: str) -> Callable[[], None]:
+    def check() -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), name)
+
+    return check
+
+
+def _registry() -> dict[str, MethodSpec]:
+    approximators = "shapiq_spex.approximators"
+    specs = [
+        MethodSpec(
+            "spex",
+            "SPEX (ours)",
+            True,
+            _INDEX,
+            _ORDER,
+            _ours(approximators, "SPEX"),
+            config="shapiq_spex.SPEX, defaults (degree 5, soft decoder); R² of fourier_",
+        ),
+        MethodSpec(
+            "proxyspex",
+            "ProxySPEX (ours)",
+            True,
+            _INDEX,
+            _ORDER,
+            _ours(f"{approximators}.proxyspex", "ProxySPEX"),
+            available=_importable(f"{approximators}.proxyspex", "ProxySPEX"),
+            config="shapiq_spex ProxySPEX, defaults; R² of fourier_",
+        ),
+        MethodSpec(
+            "kernelshap",
+            "KernelSHAP (SV)",
+            False,
+            "SV",
+            1,
+            _regression("KernelSHAP"),
+            dense_order=1,
+            config="shapiq KernelSHAP, defaults",
+        ),
+        MethodSpec(
+            "banzhaf",
+            "Banzhaf (FBII-1)",
+            False,
+            "BV",
+            1,
+            _regression("RegressionFBII", max_order=1),
+            dense_order=1,
+            config="shapiq RegressionFBII(max_order=1)",
+        ),
+    ]
+    for order in (2, 3):
+        specs += [
+            MethodSpec(
+                f"faith-shap-{order}",
+                f"Faith-Shap (FSII-{order})",
+                False,
+                "FSII",
+                order,
+                _regression("RegressionFSII", max_order=order),
+                tier=int(order > 2),
+                dense_order=order,
+                config=f"shapiq RegressionFSII(max_order={order})",
+            ),
+            MethodSpec(
+                f"faith-banzhaf-{order}",
+                f"Faith-Banzhaf (FBII-{order})",
+                False,
+                "FBII",
+                order,
+                _regression("RegressionFBII", max_order=order),
+                tier=int(order > 2),
+                dense_order=order,
+                config=f"shapiq RegressionFBII(max_order={order})",
+            ),
+        ]
+    specs += [
+        MethodSpec(
+            "kernelshapiq-2",
+            "KernelSHAP-IQ (k-SII-2)",
+            False,
+            "k-SII",
+            2,
+            _regression("KernelSHAPIQ", max_order=2, index="k-SII"),
+            dense_order=2,
+            config="shapiq KernelSHAPIQ(max_order=2, index='k-SII')",
+        ),
+        MethodSpec(
+            "proxyshap",
+            "ProxySHAP (FBII-2)",
+            False,
+            _INDEX,
+            _ORDER,
+            _proxyshap,
+            tier=1,
+            config="shapiq ProxySHAP(proxy_model='lightgbm'; xgboost is not installed and the "
+            "default falls back to it), no adjustment",
+        ),
+        MethodSpec(
+            "shapiq-spex",
+            "shapiq SPEX",
+            False,
+            _INDEX,
+            _ORDER,
+            _shapiq_spex,
+            tier=1,
+            warmup=_shapiq_spex_warmup,
+            available=_importable("shapiq.approximator.sparse", "SPEX"),
+            config="shapiq.approximator.sparse.SPEX, defaults, numpy's global RNG seeded; R² of "
+            "its recovered Möbius transform; numba compiled by a warm-up call first",
+        ),
+        MethodSpec(
+            "shapiq-proxyspex",
+            "shapiq ProxySPEX",
+            False,
+            _INDEX,
+            _ORDER,
+            _shapiq_proxyspex,
+            tier=1,
+            warmup=_no_warmup,
+            config="shapiq.approximator.proxy.ProxySPEX, defaults (hpo=True: 5-fold grid "
+            "search); R² of its recovered Möbius transform; no warm-up call (its imports are "
+            "ProxySHAP's; a warm-up on a 16-player game took 100-130 s)",
+        ),
+    ]
+    return {spec.key: spec for spec in specs}
+
+
+METHODS: dict[str, MethodSpec] = _registry()
+
+
+def get_method(key: str) -> MethodSpec:
+    """The registered method ``key``.
+
+    Raises:
+        KeyError: If no method has this key (the message lists the keys).
+    """
+    try:
+        return METHODS[key]
+    except KeyError:
+        msg = f"unknown method {key!r}; known methods: {', '.join(METHODS)}"
+        raise KeyError(msg) from None

@@ -1,0 +1,491 @@
+"""Run a suite: every (game, budget, seed, method) cell measured, refused or failed, as records.
+
+Order of the calls: methods of tier 0 first, game by game, budget by budget (increasing), seed
+by seed, method by method, so the methods of one cell run back to back under the same machine
+load; then the slow methods (tier 1) in the same order. Nothing is silently dropped: a cell that
+is not run becomes an ``"n/a"`` record with its reason, a method that raises an ``"error"``
+record with its message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .games import GameInstance, GameSpec, get_game
+from .harness import MemoryProbe, environment, holdout_masks, measure
+from .methods import (
+    MethodOutput,
+    MethodSpec,
+    dense_regression_cost,
+    get_method,
+    refusal,
+    warm_up,
+)
+from .metrics import (
+    TOP_K,
+    coefficient_error,
+    exact_index_values,
+    holdout_r2,
+    index_values,
+    moebius_predictor,
+    top_k_precision,
+)
+from .suites import Entry, Suite
+
+__all__ = ["Record", "RunResult", "run_suite"]
+
+Status = Literal["ok", "n/a", "error"]
+
+
+@dataclass
+class Record:
+    """One (game instance, budget, method) call and what it measured.
+
+    ``r2`` is the held-out R² of the method's predictor (see
+    :mod:`shapiq_spex.bench.methods`), ``r2_index`` that of its returned index values;
+    ``precision`` (at :data:`~shapiq_spex.bench.metrics.TOP_K`) and ``rel_error`` compare its
+    index values with the exact ones, ``*_moebius`` its recovered function's Möbius
+    coefficients with the true ones. Times are seconds, ``peak_mb`` MiB.
+    """
+
+    game: str
+    family: str
+    title: str
+    instance: str
+    n: int
+    budget: int
+    seed: int
+    method: str
+    label: str
+    ours: bool
+    index: str
+    order: int
+    status: Status
+    reason: str = ""
+    queries: int | None = None
+    r2: float | None = None
+    r2_index: float | None = None
+    precision: float | None = None
+    rel_error: float | None = None
+    precision_moebius: float | None = None
+    rel_error_moebius: float | None = None
+    total_s: float | None = None
+    game_s: float | None = None
+    overhead_s: float | None = None
+    peak_mb: float | None = None
+    memory_probe: str | None = None
+    over_budget: bool = False
+    over_time_cap: bool = False
+    note: str = ""
+
+
+@dataclass
+class RunResult:
+    """A finished run: the suite's settings, the environment, every record."""
+
+    suite: str
+    description: str
+    settings: dict
+    environment: dict
+    records: list[Record]
+    warmups: dict[str, float | str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (NaN and infinities become ``None``)."""
+        payload = asdict(self)
+        payload["records"] = [_finite(asdict(r)) for r in self.records]
+        return payload
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> RunResult:
+        """The run written by :meth:`to_dict` (e.g. read back from its JSON file)."""
+        fields = dict(payload)
+        fields["records"] = [Record(**row) for row in payload["records"]]
+        return cls(**fields)
+
+
+def _finite(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+
+
+@dataclass(frozen=True)
+class _Call:
+    tier: int
+    entry: int
+    budget: int
+    seed: int
+    rank: int
+    game: GameSpec
+    method: MethodSpec
+
+
+class _Instances:
+    """Game instances, held-out targets and exact index values, each computed once."""
+
+    def __init__(self) -> None:
+        self._games: dict[tuple[str, int], GameInstance | Exception] = {}
+        self._holdout: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._exact: dict[tuple[str, int, str, int], dict] = {}
+
+    def get(self, spec: GameSpec, seed: int) -> GameInstance | Exception:
+        key = (spec.key, seed)
+        if key not in self._games:
+            try:
+                self._games[key] = spec.build(seed)
+            except Exception as exc:  # an optional dependency or a data file is missing
+                self._games[key] = exc
+        return self._games[key]
+
+    def holdout(
+        self, spec: GameSpec, seed: int, game: GameInstance
+    ) -> tuple[np.ndarray, np.ndarray]:
+        key = (spec.key, seed)
+        if key not in self._holdout:
+            masks = holdout_masks(game.n)
+            self._holdout[key] = (masks, np.asarray(game.target(masks), dtype=float))
+        return self._holdout[key]
+
+    def exact(self, spec: GameSpec, seed: int, game: GameInstance, index: str, order: int) -> dict:
+        key = (spec.key, seed, index, order)
+        if key not in self._exact:
+            self._exact[key] = exact_index_values(game.truth or {}, game.n, index, order)
+        return self._exact[key]
+
+
+def _below_minimum(exc: BaseException) -> bool:
+    """Whether the method refused the budget as too small (ours and shapiq's SPEX do)."""
+    text = str(exc).lower()
+    return (
+        isinstance(exc, ValueError)
+        and "budget" in text
+        and ("too small" in text or "at least" in text or ">=" in text or "minimum" in text)
+    )
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+class _TimeCaps:
+    """The observed time cap, extrapolated: time is taken to grow at least linearly in the budget.
+
+    After a call of ``t`` seconds at ``(n0, b0)``, a call of the same method on the same game
+    family at ``n >= n0`` and budget ``b >= b0`` is predicted to take at least ``t * b / b0``.
+    It is not run when a call at smaller or equal ``(n, b)`` exceeded the cap (remaining seeds
+    included), or when the prediction exceeds twice the cap. The margin and the rule that only
+    calls of at least a tenth of the cap are extrapolated absorb the noise of a shared machine,
+    where the same call varied up to 50-fold here (ProxySHAP, n=30, budget 500: 0.25-15 s).
+
+    Args:
+        cap_s: The cap in seconds.
+        per_method: Caps of some methods replacing ``cap_s``.
+    """
+
+    def __init__(self, cap_s: float, per_method: dict[str, float] | None = None) -> None:
+        self.cap_s = cap_s
+        self.per_method = dict(per_method or {})
+        self._seen: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
+
+    def cap(self, method: str) -> float:
+        """The cap of ``method``."""
+        return self.per_method.get(method, self.cap_s)
+
+    def blocked(self, method: str, family: str, n: int, budget: int) -> str | None:
+        """Why the call is not run (``None``: it is run)."""
+        cap = self.cap(method)
+        worst = None
+        for n0, b0, seconds in self._seen.get((method, family), []):
+            if n >= n0 and budget >= b0 and seconds >= 0.1 * cap:
+                predicted = seconds * budget / b0
+                over = seconds > cap or predicted > 2.0 * cap
+                if over and (worst is None or predicted > worst[0]):
+                    worst = (predicted, n0, b0, seconds)
+        if worst is None:
+            return None
+        predicted, n0, b0, seconds = worst
+        if seconds > cap:
+            return (
+                f"time: a call at n={n0}, budget {b0} took {seconds:,.0f} s > cap "
+                f"{cap:g} s; not run at larger or equal n and budget"
+            )
+        return (
+            f"time: predicted >= {predicted:,.0f} s > 2 x cap {cap:g} s (a call at n={n0}, "
+            f"budget {b0} took {seconds:,.1f} s; time grows at least linearly in the budget)"
+        )
+
+    def observe(self, method: str, family: str, n: int, budget: int, seconds: float) -> bool:
+        """Record a call; True if it exceeded the cap."""
+        self._seen.setdefault((method, family), []).append((n, budget, seconds))
+        return seconds > self.cap(method)
+
+
+def _thread_limit(threads: int | None) -> AbstractContextManager:
+    if threads is None:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
+
+
+def _plan(
+    entries: Sequence[Entry],
+    default_seeds: int,
+    methods: Sequence[MethodSpec],
+    games: Sequence[str] | None,
+    seeds: int | None,
+) -> list[_Call]:
+    calls = []
+    for position, entry in enumerate(entries):
+        if games is not None and entry.game not in games:
+            continue
+        spec = get_game(entry.game)
+        for budget in sorted(entry.budgets):
+            for seed in range(seeds or entry.seeds or default_seeds):
+                for rank, method in enumerate(methods):
+                    calls.append(_Call(method.tier, position, budget, seed, rank, spec, method))
+    return sorted(calls, key=lambda c: (c.tier, c.entry, c.budget, c.seed, c.rank))
+
+
+def _score(
+    record: Record, output: MethodOutput, game: GameInstance, holdout: tuple, exact: dict | None
+) -> None:
+    masks, target = holdout
+    record.r2 = holdout_r2(output.predictor, masks, target)
+    record.r2_index = holdout_r2(moebius_predictor(output.values), masks, target)
+    if exact is not None:
+        estimated = index_values(output.values)
+        record.precision = top_k_precision(exact, estimated, TOP_K)
+        record.rel_error = coefficient_error(exact, estimated)
+    if game.truth is not None and output.representation is not None:
+        record.precision_moebius = top_k_precision(game.truth, output.representation, TOP_K)
+        record.rel_error_moebius = coefficient_error(game.truth, output.representation)
+
+
+def run_suite(
+    suite: Suite,
+    *,
+    methods: Sequence[str] | None = None,
+    games: Sequence[str] | None = None,
+    seeds: int | None = None,
+    time_cap_s: float | None = None,
+    memory_cap_gb: float | None = None,
+    max_minutes: float | None = None,
+    memory: MemoryProbe = "rss",
+    threads: int | None = 1,
+    extra: Sequence[Entry] = (),
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run every cell of ``suite`` and return the records.
+
+    Args:
+        suite: The suite.
+        methods: Method keys replacing the suite's; the suite's exclusions do not apply to the
+            methods named here (asking for a method runs it everywhere, caps permitting).
+        games: Only the entries of these game keys.
+        seeds: Seeds per entry, replacing the suite's.
+        time_cap_s: Per-call time cap replacing the suite's.
+        memory_cap_gb: Dense-regression memory cap replacing the suite's.
+        max_minutes: Wall-clock limit of the run replacing the suite's.
+        memory: Peak-memory probe of every call (see :func:`~shapiq_spex.bench.harness.measure`).
+        threads: BLAS and OpenMP threads of every call (``None``: the libraries' defaults).
+            One by default: on a shared 2-core machine OpenBLAS' spinning threads made shapiq's
+            Faith-Shap regression (n=64, budget 1000) take 7.0 s instead of 0.97 s; ours runs
+            its refits on one BLAS thread and its LightGBM on one thread already, so this gives
+            every method the same setting (games run under it too).
+        extra: Entries appended to the suite's (e.g. the optional LLM game).
+        log: Receives one line per call (``None``: silent).
+
+    Returns:
+        The :class:`RunResult`.
+    """
+    say = log or (lambda _line: None)
+    specs = [get_method(key) for key in (methods or suite.methods)]
+    if games is not None:
+        for key in games:
+            get_game(key)
+    cap_s = suite.time_cap_s if time_cap_s is None else time_cap_s
+    cap_gb = suite.memory_cap_gb if memory_cap_gb is None else memory_cap_gb
+    minutes = suite.max_minutes if max_minutes is None else max_minutes
+    result = RunResult(
+        suite=suite.name,
+        description=suite.description,
+        settings={
+            "methods": [s.key for s in specs],
+            "method_configs": {s.key: s.config for s in specs},
+            "explicit_methods": list(methods or []),
+            "game_order": list(
+                dict.fromkeys(
+                    e.game for e in (*suite.entries, *extra) if games is None or e.game in games
+                )
+            ),
+            "seeds": seeds,
+            "time_cap_s": cap_s,
+            "time_caps": dict(suite.time_caps),
+            "memory_cap_gb": cap_gb,
+            "max_minutes": minutes,
+            "memory_probe": memory,
+            "threads": threads,
+            "top_k": TOP_K,
+            "scale_budget": suite.scale_budget,
+        },
+        environment=environment(),
+        records=[],
+    )
+    for spec in specs:
+        if spec.available is not None:
+            try:
+                spec.available()
+            except Exception as exc:
+                result.unavailable[spec.key] = f"not available: {_message(exc)}"
+    instances = _Instances()
+    caps = _TimeCaps(cap_s, dict(suite.time_caps) if time_cap_s is None else None)
+    entries = (*suite.entries, *extra)
+    calls = _plan(entries, suite.seeds, specs, games, seeds)
+    start = time.perf_counter()
+    deadline = start + 60.0 * minutes
+    with _thread_limit(threads):
+        for number, call in enumerate(calls, 1):
+            record = _run_call(call, suite, result, instances, caps, cap_gb, deadline, memory)
+            result.records.append(record)
+            say(_line(number, len(calls), record))
+    result.wall_s = time.perf_counter() - start
+    return result
+
+
+def _reason_not_run(
+    call: _Call,
+    game: GameInstance | Exception,
+    n: int,
+    suite: Suite,
+    result: RunResult,
+    caps: _TimeCaps,
+    cap_gb: float,
+    deadline: float,
+) -> str | None:
+    """Why a call is not run, checked in order (``None``: it is run)."""
+    method = call.method
+    if isinstance(game, Exception):
+        return f"game not available: {_message(game)}"
+    if method.key in result.unavailable:
+        return result.unavailable[method.key]
+    if method.key not in result.settings["explicit_methods"]:
+        excluded = suite.excluded(method.key, call.game.key, call.budget)
+        if excluded:
+            return excluded
+    reason = refusal(
+        method, n, call.budget, memory_cap_gb=cap_gb, time_cap_s=caps.cap(method.key)
+    ) or caps.blocked(method.key, call.game.family, n, call.budget)
+    if reason is None and time.perf_counter() > deadline:
+        reason = f"suite time limit ({result.settings['max_minutes']:g} min) reached"
+    return reason
+
+
+def _run_call(
+    call: _Call,
+    suite: Suite,
+    result: RunResult,
+    instances: _Instances,
+    caps: _TimeCaps,
+    cap_gb: float,
+    deadline: float,
+    memory: MemoryProbe,
+) -> Record:
+    spec, method = call.game, call.method
+    game = instances.get(spec, call.seed)
+    record = Record(
+        game=spec.key,
+        family=spec.family,
+        title=spec.title,
+        instance="" if isinstance(game, Exception) else game.label,
+        n=(spec.n or 0) if isinstance(game, Exception) else game.n,
+        budget=call.budget,
+        seed=call.seed,
+        method=method.key,
+        label=method.label,
+        ours=method.ours,
+        index=method.index,
+        order=method.order,
+        status="n/a",
+    )
+    reason = _reason_not_run(call, game, record.n, suite, result, caps, cap_gb, deadline)
+    if reason is not None:
+        record.reason = reason
+        return record
+    assert isinstance(game, GameInstance)
+    if method.key not in result.warmups:
+        begin = time.perf_counter()
+        try:
+            warm_up(method)
+            result.warmups[method.key] = time.perf_counter() - begin
+        except Exception as exc:
+            result.warmups[method.key] = f"warm-up failed: {_message(exc)}"
+    try:
+        holdout = instances.holdout(spec, call.seed, game)
+        output, timing = measure(
+            lambda counted: method.run(counted, game.n, call.budget, call.seed),
+            game.make(),
+            memory=memory,
+        )
+        exact = (
+            instances.exact(spec, call.seed, game, method.index, method.order)
+            if game.truth is not None
+            else None
+        )
+        _score(record, output, game, holdout, exact)
+    except Exception as exc:
+        record.reason = _message(exc)
+        record.status = "error"
+        if _below_minimum(exc):
+            record.reason = f"budget below the method's minimum: {record.reason}"
+            record.status = "n/a"
+        return record
+    record.status = "ok"
+    record.queries = timing.queries
+    record.total_s = timing.total_s
+    record.game_s = timing.game_s
+    record.overhead_s = timing.overhead_s
+    record.peak_mb = timing.peak_mb
+    record.memory_probe = timing.memory_probe
+    record.over_budget = timing.queries > call.budget
+    record.over_time_cap = caps.observe(
+        method.key, spec.family, record.n, call.budget, timing.total_s
+    )
+    record.note = _underdetermined(method, record.n, call.budget)
+    return record
+
+
+def _underdetermined(method: MethodSpec, n: int, budget: int) -> str:
+    """A note when a dense regression has fewer queries than unknowns."""
+    if method.dense_order is None:
+        return ""
+    terms = dense_regression_cost(n, budget, method.dense_order)[0]
+    rows = min(budget, 2**n) if n < 63 else budget
+    if rows >= terms:
+        return ""
+    return (
+        f"{method.label}: fewer queries than regression unknowns ({terms:,} interactions up to "
+        f"order {method.dense_order} at n={n}), the regression is underdetermined"
+    )
+
+
+def _line(number: int, total: int, record: Record) -> str:
+    head = (
+        f"[{number}/{total}] {record.game} n={record.n} B={record.budget} "
+        f"seed={record.seed} {record.label}:"
+    )
+    if record.status != "ok":
+        return f"{head} {record.status} ({record.reason})"
+    return (
+        f"{head} R2={record.r2:.3f} queries={record.queries} "
+        f"overhead={record.overhead_s:.2f}s game={record.game_s:.2f}s"
+    )

@@ -1,0 +1,52 @@
+"""End to end: the CLI writes the JSON, the Markdown table and the PNG plots."""
+
+import json
+
+from shapiq_spex.bench.cli import main
+
+
+def test_tiny_suite_writes_json_table_and_plots(tmp_path, capsys):
+    assert main(["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet"]) == 0
+    payload = json.loads((tmp_path / "tiny.json").read_text())
+    assert payload["environment"]["versions"]["shapiq"]
+    assert {r["status"] for r in payload["records"]} == {"ok"}
+    assert len(payload["records"]) == 2 * 2 * 4  # games x budgets x methods
+    table = (tmp_path / "tiny.md").read_text()
+    assert "## Median R²" in table and "| soum-12 | 12 | 256 |" in table
+    for name in ("r2-vs-budget", "overhead-vs-n", "precision-vs-budget"):
+        png = tmp_path / f"tiny-{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_n_a_cells_get_footnotes_with_their_reason(tmp_path):
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    argv += ["--games", "soum-12", "--methods", "spex,faith-banzhaf-2", "--memory-cap-gb", "1e-6"]
+    assert main(argv) == 0
+    table = (tmp_path / "tiny.md").read_text()
+    assert "n/a[^1]" in table
+    assert "| all | Faith-Banzhaf (FBII-2) | n/a[^1] |" in table  # one row for every budget
+    assert "[^1]: memory: needs ~" in table
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_report_rewrites_table_and_plots_from_the_json(tmp_path):
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    assert main([*argv, "--games", "soum-12", "--methods", "spex,banzhaf"]) == 0
+    table = (tmp_path / "tiny.md").read_text()
+    again = tmp_path / "again"
+    assert main(["report", str(tmp_path / "tiny.json"), "--out", str(again)]) == 0
+    assert (again / "tiny.md").read_text() == table
+    assert (again / "tiny-r2-vs-budget.png").exists()
+    assert main(["report", str(tmp_path / "missing.json")]) == 2
+
+
+def test_unknown_suite_exits_2(tmp_path, capsys):
+    assert main(["run", "--suite", "nope", "--out", str(tmp_path)]) == 2
+    assert "unknown suite 'nope'" in capsys.readouterr().err
+
+
+def test_list_names_suites_games_and_methods(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "quick" in out and "soum-64" in out and "shapiq-spex" in out

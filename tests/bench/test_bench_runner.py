@@ -1,0 +1,133 @@
+"""The runner's n/a rules (memory cap, time cap, exclusions, availability) and error records."""
+
+import math
+
+import pytest
+
+from shapiq_spex.bench import methods as registry
+from shapiq_spex.bench.methods import MethodSpec, dense_regression_cost, get_method, refusal
+from shapiq_spex.bench.runner import _TimeCaps, _underdetermined, run_suite
+from shapiq_spex.bench.suites import Entry, Exclusion, Suite
+
+
+def suite(methods, **kwargs):
+    settings = {
+        "name": "test",
+        "description": "test suite",
+        "entries": (Entry("soum-12", (256,)),),
+        "methods": tuple(methods),
+        "seeds": 1,
+        "time_cap_s": 30.0,
+        "memory_cap_gb": 3.0,
+        "max_minutes": 5.0,
+    }
+    settings.update(kwargs)
+    return Suite(**settings)
+
+
+def test_dense_regression_cost_by_hand():
+    # n=4, order 2: 1 + 4 + 6 = 11 terms; a budget above 2^4 samples 16 coalitions
+    terms, memory, flops = dense_regression_cost(4, 100, 2)
+    assert terms == 11
+    assert memory == 8.0 * (3 * 16 * 11 + 2 * 11 * 11)
+    assert flops == pytest.approx(2.0 * 16 * 121 + 2.0 / 3.0 * 11**3)
+    assert dense_regression_cost(1000, 8000, 2)[0] == 1 + 1000 + 499_500
+
+
+def test_memory_cap_refuses_dense_regressions_above_the_cap():
+    fbii = get_method("faith-banzhaf-2")
+    # n=256, order 2: 32,897 terms -> a 32,897^2 normal-equation matrix alone is 17 GB
+    reason = refusal(fbii, 256, 4000, memory_cap_gb=3.0, time_cap_s=1e9)
+    assert reason.startswith("memory: needs ~") and "> cap 3 GB" in reason
+    assert refusal(fbii, 16, 512, memory_cap_gb=3.0, time_cap_s=60.0) is None
+    assert "time: predicted" in refusal(fbii, 128, 4000, memory_cap_gb=3.0, time_cap_s=1.0)
+    # methods that are not dense regressions are never refused by prediction
+    assert refusal(get_method("spex"), 10**5, 10**6, memory_cap_gb=1e-9, time_cap_s=1e-9) is None
+
+
+def test_memory_cap_gives_n_a_records_with_the_reason():
+    result = run_suite(suite(["spex", "faith-banzhaf-2"]), memory_cap_gb=1e-6)
+    by_method = {r.method: r for r in result.records}
+    assert by_method["spex"].status == "ok" and by_method["spex"].queries == 256
+    refused = by_method["faith-banzhaf-2"]
+    assert refused.status == "n/a" and refused.reason.startswith("memory:")
+    assert refused.r2 is None and refused.n == 12
+
+
+def test_time_cap_extrapolates_linearly_in_budget_and_stops_larger_cells():
+    caps = _TimeCaps(10.0)
+    assert not caps.observe("m", "soum", 64, 100, 0.5)  # under a tenth of the cap: ignored
+    assert caps.blocked("m", "soum", 64, 10**6) is None
+    assert not caps.observe("m", "soum", 64, 1000, 4.0)
+    assert caps.blocked("m", "soum", 64, 4000) is None  # predicted 16 s < 2 x cap
+    assert "predicted >= 24 s > 2 x cap 10 s" in caps.blocked("m", "soum", 256, 6000)
+    assert caps.blocked("m", "soum", 32, 4000) is None  # smaller n: no prediction
+    assert caps.blocked("m", "fourier", 64, 4000) is None  # other family
+    assert caps.observe("m", "soum", 64, 500, 11.0)  # over the cap
+    assert "took 11 s > cap 10 s" in caps.blocked("m", "soum", 64, 500)
+
+
+def test_a_failing_method_is_reported_with_its_error(monkeypatch):
+    def run(game, n, budget, seed):
+        raise RuntimeError("decoder exploded\nsecond line")
+
+    spec = MethodSpec("boom", "Boom", False, "SV", 1, run)
+    monkeypatch.setitem(registry.METHODS, "boom", spec)
+    (record,) = run_suite(suite(["boom"])).records
+    assert record.status == "error"
+    assert record.reason == "RuntimeError: decoder exploded"
+
+
+def test_unavailable_methods_and_exclusions_are_n_a(monkeypatch):
+    def missing():
+        raise ImportError("no module named 'colleague'")
+
+    spec = MethodSpec("later", "Later", True, "FBII", 2, lambda *a: None, available=missing)
+    monkeypatch.setitem(registry.METHODS, "later", spec)
+    excluded = Exclusion("kernelshap", "too slow here", games=("soum-12",))
+    result = run_suite(suite(["later", "kernelshap"], exclusions=(excluded,)))
+    by_method = {r.method: r for r in result.records}
+    assert by_method["later"].reason == "not available: ImportError: no module named 'colleague'"
+    assert by_method["kernelshap"].status == "n/a"
+    assert by_method["kernelshap"].reason == "too slow here"
+    # naming a method explicitly lifts the suite's exclusions
+    named = run_suite(suite(["spex"], exclusions=(excluded,)), methods=["kernelshap"])
+    assert [r.status for r in named.records] == ["ok"]
+
+
+def test_ok_records_carry_every_metric_for_known_truth():
+    (record,) = run_suite(suite(["spex"])).records
+    assert record.status == "ok" and not record.over_budget
+    for name in ("r2", "r2_index", "precision", "rel_error", "precision_moebius"):
+        assert math.isfinite(getattr(record, name)), name
+    assert record.total_s >= record.overhead_s >= 0.0
+
+
+def test_underdetermined_regressions_get_a_note():
+    fbii = get_method("faith-banzhaf-2")
+    assert "underdetermined" in _underdetermined(fbii, 64, 1000)  # 2,081 unknowns
+    assert _underdetermined(fbii, 64, 4000) == ""
+    assert _underdetermined(fbii, 8, 10**6) == ""  # 2^8 coalitions >= 37 unknowns
+    assert _underdetermined(get_method("spex"), 64, 10) == ""
+
+
+def test_a_budget_below_the_method_minimum_is_n_a():
+    # SPEX needs at least 224 queries at n=12
+    (record,) = run_suite(suite(["spex"], entries=(Entry("soum-12", (100,)),))).records
+    assert record.status == "n/a"
+    assert record.reason.startswith("budget below the method's minimum: ValueError: budget=100")
+
+
+def test_extra_entries_and_unavailable_games_are_n_a(monkeypatch):
+    from shapiq_spex.bench import games
+
+    def broken(seed):
+        raise ImportError("the llm extra is not installed")
+
+    spec = games.GameSpec("llm-x", "llm-x", "LLM", broken)
+    monkeypatch.setitem(games.GAMES, "llm-x", spec)
+    result = run_suite(suite(["spex"]), extra=(Entry("llm-x", (256,)),))
+    assert [r.status for r in result.records] == ["ok", "n/a"]
+    assert result.records[1].reason == (
+        "game not available: ImportError: the llm extra is not installed"
+    )
