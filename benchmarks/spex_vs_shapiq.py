@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--games", default="soum,fourier", help="comma list: soum, fourier")
     parser.add_argument("--ns", default="", help="comma list of n (default: all)")
     parser.add_argument("--seeds", default="0,1,2", help="comma list of seeds")
+    parser.add_argument("--methods", default="ours,shapiq", help="comma list: ours, shapiq")
     parser.add_argument("--no-scale", action="store_true", help="skip the n=10,000 case")
     parser.add_argument(
         "--no-first-call", action="store_true", help="skip the first/warm reference timing"
@@ -140,12 +141,15 @@ def main() -> None:
             flush=True,
         )
 
+    wanted = set(args.methods.split(","))
+    choices = (("ours", "ours", ours), ("shapiq", "shapiq SPEX", reference))
+    methods = [(label, factory) for key, label, factory in choices if key in wanted]
     kinds = set(args.games.split(","))
     ns = {int(v) for v in args.ns.split(",") if v} or None
     seeds = [int(v) for v in args.seeds.split(",") if v]
     for game_name, n, seed, game in games(args.quick, kinds, ns, seeds):
         for budget in budgets:
-            for label, factory in (("ours", ours), ("shapiq SPEX", reference)):
+            for label, factory in methods:
                 try:
                     run = timed(label, game_name, game, n, budget, seed, factory(n, budget, seed))
                 except ValueError as exc:  # budget below the method's minimum
@@ -211,15 +215,22 @@ def markdown(runs: list[Run], budgets: list[int]) -> str:
             m: [r for r in runs if (r.game, r.n, r.budget, r.method) == (game, n, budget, m)]
             for m in ("ours", "shapiq SPEX")
         }
-        if not group["ours"] or not group["shapiq SPEX"]:
+        if not group["ours"]:
             continue
         o = median_row(group["ours"])
+        if not group["shapiq SPEX"]:
+            lines.append(
+                f"| {game} | {n} | {budget} | {o[0]:.3f} ({o[1]:.3f}-{o[2]:.3f}) | not measured | "
+                f"{o[3]} | - | {o[4]:.2f} | - | - |"
+            )
+            continue
         s = median_row(group["shapiq SPEX"])
         ratio = s[4] / o[4] if o[4] > 0 else float("nan")
+        seeds = len(group["shapiq SPEX"])
         lines.append(
             f"| {game} | {n} | {budget} | {o[0]:.3f} ({o[1]:.3f}-{o[2]:.3f}) | "
-            f"{s[0]:.3f} ({s[1]:.3f}-{s[2]:.3f}) | {o[3]} | {s[3]} | {o[4]:.2f} | {s[4]:.2f} | "
-            f"{ratio:.0f}x |"
+            f"{s[0]:.3f} ({s[1]:.3f}-{s[2]:.3f}){'' if seeds >= 3 else f' [{seeds} seed]'} | "
+            f"{o[3]} | {s[3]} | {o[4]:.2f} | {s[4]:.2f} | {ratio:.0f}x |"
         )
     del budgets
     return "\n".join(lines)
