@@ -12,6 +12,7 @@ from shapiq.interaction_values import InteractionValues
 
 from .._validation import check_int, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
+from ..evaluation.evaluator import check_cache_and_backend
 from ..metrics import r2_score
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
@@ -94,15 +95,7 @@ class SpectralApproximator(Approximator):
             check_int(batch_size, "batch_size", minimum=1)
         self.batch_size = batch_size
         self.verbose = bool(verbose)
-        if cache is not None and not isinstance(cache, QueryCache):
-            msg = f"cache must be a shapiq_spex.evaluation.QueryCache or None, got {cache!r}."
-            raise TypeError(msg)
-        if cache is not None and cache.n_players != n:
-            msg = f"cache is for {cache.n_players} players, but n={n}."
-            raise ValueError(msg)
-        if backend is not None and not isinstance(backend, Backend):
-            msg = f"backend must be a shapiq_spex.evaluation backend or None, got {backend!r}."
-            raise TypeError(msg)
+        check_cache_and_backend(cache, backend, n)
         self.cache = cache
         self.backend = backend
         super().__init__(

@@ -14,6 +14,19 @@ from .cache import QueryCache
 __all__ = ["GameEvaluationError", "QueryEvaluator"]
 
 
+def check_cache_and_backend(cache: object, backend: object, n_players: int) -> None:
+    """Raise a clear error unless ``cache`` and ``backend`` are usable for ``n_players``."""
+    if cache is not None and not isinstance(cache, QueryCache):
+        msg = f"cache must be a shapiq_spex.evaluation.QueryCache or None, got {cache!r}."
+        raise TypeError(msg)
+    if cache is not None and cache.n_players != n_players:
+        msg = f"cache is for {cache.n_players} players, but n={n_players}."
+        raise ValueError(msg)
+    if backend is not None and not isinstance(backend, Backend):
+        msg = f"backend must be a shapiq_spex.evaluation backend or None, got {backend!r}."
+        raise TypeError(msg)
+
+
 def _check_arity(game: Callable[..., Any]) -> None:
     """Fail early if ``game`` cannot be called with one positional argument."""
     try:
@@ -93,15 +106,7 @@ class QueryEvaluator:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             msg = f"batch_size must be a positive integer or None, got {batch_size!r}."
             raise ValueError(msg)
-        if cache is not None and not isinstance(cache, QueryCache):
-            msg = f"cache must be a QueryCache or None, got {type(cache).__name__}."
-            raise TypeError(msg)
-        if cache is not None and cache.n_players != n_players:
-            msg = f"cache is for {cache.n_players} players, the game has {n_players}."
-            raise ValueError(msg)
-        if backend is not None and not isinstance(backend, Backend):
-            msg = f"backend must provide imap(game, batches), got {type(backend).__name__}."
-            raise TypeError(msg)
+        check_cache_and_backend(cache, backend, n_players)
         self.game = game
         self.n_players = n_players
         self.batch_size = batch_size
