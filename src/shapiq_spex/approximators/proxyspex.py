@@ -1,0 +1,151 @@
+"""The ProxySPEX approximator (Butler et al., NeurIPS 2025) with an exact, validated refit."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Literal
+
+import numpy as np
+
+from .._validation import check_int
+from ..evaluation import QueryEvaluator
+from ..proxy.sampling import SAMPLING_DESIGNS
+from ..proxy.transform import ProxyResult, proxy_fourier_transform
+from ..spectral.representation import SparseFourier, SparseMoebius
+from ._base import SpectralApproximator
+
+__all__ = ["ProxySPEX"]
+
+_MIN_DEPTH = 3
+
+
+def _check_fraction(value: object, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a number, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    value = float(value)
+    if not low < value < high:
+        msg = f"{name} must be in ({low}, {high}), got {value}."
+        raise ValueError(msg)
+    return value
+
+
+class ProxySPEX(SpectralApproximator):
+    """Sparse interaction explanations through a boosted-tree proxy.
+
+    Queries the game on random masks, fits LightGBM trees to the masked outputs, reads the
+    trees' exact Fourier spectrum, and keeps the interactions that matter: the proxy's terms are
+    ranked, closed under subsets (important interactions come with their lower-order parts) and
+    cut where the held-out error is lowest, then refitted by ridge regression on every query.
+    The recovered function is converted to the requested index exactly.
+
+    Unlike the reference implementation, model selection costs one early-stopped boosting run
+    per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise
+    with at most 32 leaves) instead of a cross-validated grid, the support is chosen by
+    validation instead of a fixed 95 % energy cut (then widened by screening the proxy's other
+    terms against the residual), so accuracy keeps growing with the budget.
+
+    Args:
+        n: Number of players.
+        max_order: Largest interaction size reported. Must be 1 for ``"SV"`` and ``"BV"``.
+        index: One of ``"SV"``, ``"BV"``, ``"SII"``, ``"BII"``, ``"k-SII"``, ``"STII"``,
+            ``"FSII"``, ``"FBII"``, ``"Moebius"``.
+        top_order: Report only interactions of size ``max_order``.
+        random_state: Seed of every random choice (masks, split, LightGBM); the same seed gives
+            bit-identical results.
+        max_depth: Deepest trees tried; the first depth tried is ``max(3, max_order)``, and
+            deeper ones only while they validate better. A tree of depth ``d`` holds
+            interactions of at most ``d`` players; its spectrum costs up to ``2^d`` terms per
+            leaf.
+        sampling: ``"uniform"`` masks (default) or ``"paired"`` (each mask with its complement,
+            which decorrelates even- and odd-degree terms on the sample).
+        learning_rate: LightGBM shrinkage.
+        max_trees: Most boosting rounds per depth (early stopping usually ends sooner).
+        validation_fraction: Share of the queries held out to choose the number of trees, the
+            depth and the support; the final refit uses all queries.
+        max_terms: Most Fourier terms kept (default: half the training queries, at most 2048).
+        n_jobs: LightGBM threads. Results are reproducible for a fixed value.
+        time_limit: Seconds of the method's own work after which no deeper trees are tried and
+            boosting stops. ``None`` (default) keeps results independent of machine speed.
+        batch_size: Most masks passed to the game in one call (``None``: no limit).
+        verbose: Show a progress bar of the queries.
+
+    Attributes:
+        fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
+        moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
+        budget_used_: Queries spent by the last call (all of the budget).
+        transform_: Diagnostics of the last call (per depth: trees, validation errors, support
+            sizes, timings).
+
+    Examples:
+        >>> from shapiq_games.synthetic import SOUM
+        >>> game = SOUM(n=32, n_basis_games=10, max_interaction_size=3, random_state=0)
+        >>> proxy = ProxySPEX(32, max_order=2, index="FBII", random_state=0)
+        >>> values = proxy.approximate(budget=2000, game=game)
+    """
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        max_order: int = 2,
+        index: str = "k-SII",
+        top_order: bool = False,
+        random_state: int | None = None,
+        max_depth: int = 8,
+        sampling: Literal["uniform", "paired"] = "uniform",
+        learning_rate: float = 0.1,
+        max_trees: int = 1000,
+        validation_fraction: float = 0.2,
+        max_terms: int | None = None,
+        n_jobs: int = 1,
+        time_limit: float | None = None,
+        batch_size: int | None = 1024,
+        verbose: bool = False,
+    ) -> None:
+        self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
+        if not isinstance(sampling, str) or sampling not in SAMPLING_DESIGNS:
+            msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
+            raise ValueError(msg)
+        self.sampling = sampling
+        self.learning_rate = _check_fraction(learning_rate, "learning_rate", 0.0, np.inf)
+        self.max_trees = check_int(max_trees, "max_trees", minimum=1)
+        self.validation_fraction = _check_fraction(
+            validation_fraction, "validation_fraction", 0.0, 1.0
+        )
+        self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
+        self.n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
+        self.time_limit = (
+            None if time_limit is None else _check_fraction(time_limit, "time_limit", 0.0, np.inf)
+        )
+        super().__init__(
+            n,
+            max_order=max_order,
+            index=index,
+            top_order=top_order,
+            random_state=random_state,
+            batch_size=batch_size,
+            verbose=verbose,
+        )
+        self.transform_: ProxyResult | None = None
+
+    def _transform(
+        self, evaluate: QueryEvaluator, budget: int, rng: np.random.Generator
+    ) -> tuple[SparseFourier, SparseMoebius | None]:
+        result = proxy_fourier_transform(
+            evaluate,
+            self.n,
+            budget,
+            rng=rng,
+            min_depth=min(max(_MIN_DEPTH, self.max_order), self.max_depth),
+            max_depth=self.max_depth,
+            sampling=self.sampling,
+            learning_rate=self.learning_rate,
+            max_trees=self.max_trees,
+            validation_fraction=self.validation_fraction,
+            max_terms=self.max_terms,
+            n_jobs=self.n_jobs,
+            time_limit=self.time_limit,
+        )
+        self.transform_ = result
+        return result.fourier, None

@@ -1,0 +1,356 @@
+"""Hierarchy-aware choice of the support by held-out error, and its ridge refit.
+
+The proxy's spectrum ranks candidate terms by magnitude. Ranked terms are closed under subsets
+(an important interaction comes with its lower-order parts) in an order where *every prefix* is
+closed: a subset enters with the first ranked term containing it, before that term. The support
+is the prefix whose least-squares fit on the training masks predicts the validation masks best.
+
+All prefixes are scored from one Cholesky factor per penalty: the factor of a leading principal
+block of ``G + αI`` is the leading block of the factor of the whole matrix, and so is the
+forward-substitution vector, so a prefix costs one back-substitution. The chosen prefix is then
+refitted on all masks by ridge regression with a GCV-chosen penalty; its Gram matrix is a block
+of the train and validation Gram matrices already computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from ..spectral._threads import single_blas_thread
+from ..spectral.regression import ridge_gcv_gram
+from ..spectral.terms import PAD, enumerate_subsets
+from .extraction import pack_terms
+
+__all__ = [
+    "TOLERANCE",
+    "SupportFit",
+    "extend_by_residual",
+    "fit_support",
+    "hierarchical_order",
+    "refit_all",
+]
+
+_PENALTIES = (1e-8, 1e-4, 1e-2, 1e-1)  # relative to the Gram diagonal (the sample count)
+_N_PREFIXES = 48
+_ROW_CHUNK = 4096
+TOLERANCE = 0.01
+"""Relative validation-error margin within which the smaller model is preferred."""
+
+
+@dataclass
+class SupportFit:
+    """The validated prefix of an ordered candidate list.
+
+    Attributes:
+        terms: The ordered candidates ``(M, d)`` (every prefix closed under subsets).
+        size: Number of leading candidates selected.
+        val_mse: Validation mean squared error of the selected prefix.
+        penalty: Relative ridge penalty that achieved it.
+        curve: ``(sizes, best validation MSE per size)`` for diagnostics.
+        gram / xty / yty / n_samples: Sufficient statistics of all masks (train and validation)
+            for the candidates, to refit any prefix without touching the masks again.
+    """
+
+    terms: np.ndarray
+    size: int
+    val_mse: float
+    penalty: float
+    curve: tuple[np.ndarray, np.ndarray]
+    gram: np.ndarray
+    xty: np.ndarray
+    yty: float
+    n_samples: int
+
+
+def _closure(ranked: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """The distinct subsets of ranked terms, sorted by key.
+
+    Returns:
+        ``(subsets, keys, entry, size)``: each subset enters with the best-ranked term
+        containing it (``entry`` is that term's position in ``ranked``).
+    """
+    subsets, entry, size = enumerate_subsets(ranked)
+    keys = pack_terms(subsets, n)
+    by_key = np.lexsort((entry, *keys.T[::-1]))
+    keys, entry, size, subsets = keys[by_key], entry[by_key], size[by_key], subsets[by_key]
+    first = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]
+    return subsets[first], keys[first], entry[first], size[first]
+
+
+def _entry_order(keys: np.ndarray, entry: np.ndarray, size: np.ndarray) -> np.ndarray:
+    # By entry rank, then size (subsets before their supersets), then key (determinism).
+    return np.lexsort((*keys.T[::-1], size, entry))
+
+
+def hierarchical_order(terms: np.ndarray, scores: np.ndarray, n: int, limit: int) -> np.ndarray:
+    """Rank terms by score and close them under subsets, every prefix staying closed.
+
+    Args:
+        terms: Unique padded term matrix ``(K, d)`` with sorted rows.
+        scores: Importance of every term ``(K,)`` (larger first).
+        n: Number of players.
+        limit: Length of the returned ordering (at most).
+
+    Returns:
+        Padded term matrix ``(M, d)``, ``M <= limit``: the subsets of the top-ranked terms,
+        ordered by the rank of the first term containing them, then by size.
+    """
+    limit = max(int(limit), 1)
+    terms = np.asarray(terms, dtype=np.int64)
+    if terms.shape[0] == 0:
+        return np.zeros((1, 0), dtype=np.int64)  # the constant term alone
+    ranked = terms[np.argsort(-np.asarray(scores), kind="stable")[:limit]]
+    subsets, keys, entry, size = _closure(ranked, n)
+    out = subsets[_entry_order(keys, entry, size)[:limit]]
+    width = int((out != PAD).sum(axis=1).max(initial=0))
+    return np.ascontiguousarray(out[:, :width])
+
+
+def _reorder_closed(terms: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """The permutation of a subset-closed term list that :func:`hierarchical_order` gives."""
+    ranked = np.argsort(-scores, kind="stable")
+    _, keys, entry, size = _closure(terms[ranked], n)
+    # The closure of a closed list is the list itself: align both by key.
+    by_key = np.lexsort(pack_terms(terms, n).T[::-1])
+    return by_key[_entry_order(keys, entry, size)]
+
+
+def _design_t(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """The transposed ±1 Fourier design ``(M, m)`` in float32 (exact entries and Gram sums).
+
+    Parities are built from whole rows of the transposed masks (a contiguous copy per term
+    element), several times faster than gathering columns of the row-major masks.
+    """
+    masks_t = np.ascontiguousarray(np.asarray(masks, dtype=bool).T)
+    parity = np.zeros((terms.shape[0], masks_t.shape[1]), dtype=bool)
+    for j in range(terms.shape[1]):
+        col = terms[:, j]
+        used = col != PAD
+        if used.all():
+            parity ^= masks_t[col]
+        elif used.any():
+            parity[used] ^= masks_t[col[used]]
+    # 1 - 2 parity, in place (several times faster than a boolean-indexed assignment).
+    out = parity.view(np.uint8).astype(np.float32)
+    out *= -2.0
+    out += 1.0
+    return out
+
+
+def _gram(masks: np.ndarray, terms: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``X^T X`` and ``X^T y`` of the Fourier design, assembled in row chunks."""
+    k = terms.shape[0]
+    gram = np.zeros((k, k))
+    xty = np.zeros(k)
+    for start in range(0, masks.shape[0], _ROW_CHUNK):
+        block = _design_t(masks[start : start + _ROW_CHUNK], terms)
+        # ±1 products summed in float32 are exact integers below 2^24 rows.
+        gram += block @ block.T
+        xty += block.astype(float) @ y[start : start + _ROW_CHUNK]
+    return gram, xty
+
+
+def _prefix_sizes(total: int, anchor: int | None = None) -> np.ndarray:
+    sizes = np.round(np.geomspace(1, total, _N_PREFIXES)).astype(np.int64)
+    if anchor is not None:
+        sizes = np.append(sizes, min(max(anchor, 1), total))
+    return np.unique(sizes)
+
+
+def _score_prefixes(
+    gram: np.ndarray,
+    xty: np.ndarray,
+    design_val: np.ndarray,
+    y_val: np.ndarray,
+    sizes: np.ndarray,
+    penalties: tuple[float, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validation MSE of every (penalty, prefix size), and the full-size coefficients.
+
+    Args:
+        gram: Training Gram matrix ``X^T X`` of the ordered candidates ``(M, M)``.
+        xty: Training ``X^T y`` ``(M,)``.
+        design_val: Validation design ``(m_val, M)``.
+        y_val: Validation values ``(m_val,)``.
+        sizes: Prefix sizes to score (the last one is ``M``).
+        penalties: Ridge penalties relative to the number of training masks (``gram``'s
+            diagonal).
+
+    Returns:
+        ``scores`` of shape ``(len(penalties), len(sizes))`` and the coefficients of all
+        candidates fitted with the penalty that validates best at full size.
+    """
+    scores = np.full((len(penalties), sizes.size), np.inf)
+    full = np.zeros((len(penalties), xty.size))
+    coefs = np.zeros((xty.size, sizes.size))
+    for p, penalty in enumerate(penalties):
+        shifted = gram.copy()
+        shifted.flat[:: gram.shape[0] + 1] += penalty * gram[0, 0]
+        factor = scipy.linalg.cholesky(shifted, lower=True, check_finite=False, overwrite_a=True)
+        forward = scipy.linalg.solve_triangular(factor, xty, lower=True, check_finite=False)
+        for i, k in enumerate(sizes):
+            coefs[:k, i] = scipy.linalg.solve_triangular(
+                factor[:k, :k], forward[:k], lower=True, trans="T", check_finite=False
+            )
+        residual = y_val[:, None] - design_val @ coefs
+        scores[p] = np.mean(residual**2, axis=0)
+        full[p] = coefs[:, -1]
+    return scores, full[int(np.argmin(scores[:, -1]))]
+
+
+def _pick(scores: np.ndarray, y_val: np.ndarray) -> tuple[int, float]:
+    """Index of the smallest prefix within the tolerance of the best, and its error."""
+    curve = scores.min(axis=0)
+    floor = TOLERANCE * float(curve.min()) + 1e-12 * float(np.mean(y_val**2))
+    pick = int(np.flatnonzero(curve <= curve.min() + floor)[0])
+    return pick, float(curve[pick])
+
+
+def fit_support(
+    ordered: np.ndarray,
+    masks_train: np.ndarray,
+    y_train: np.ndarray,
+    masks_val: np.ndarray,
+    y_val: np.ndarray,
+    n: int,
+    *,
+    anchor: int | None = None,
+) -> SupportFit:
+    """Choose the support among the prefixes of two rankings by validation error.
+
+    The first ranking is the given one (the proxy's magnitudes). The second re-ranks the same
+    candidates by the magnitudes of their joint least-squares fit on the training masks, which
+    undoes the proxy's shrinkage and its confusion of correlated terms; it is kept only if one
+    of its prefixes validates better.
+
+    Args:
+        ordered: Candidate terms ``(M, d)`` whose prefixes are closed under subsets.
+        masks_train: Training masks ``(m, n)``.
+        y_train: Their (centred) values ``(m,)``.
+        masks_val: Validation masks ``(m_val, n)``.
+        y_val: Their values, with the same centring.
+        n: Number of players.
+        anchor: A prefix size always scored (e.g. a previous support placed first).
+
+    Returns:
+        The selection, with the sufficient statistics of all masks for the refit.
+    """
+    m_tr = masks_train.shape[0]
+    sizes = _prefix_sizes(ordered.shape[0], anchor)
+    with single_blas_thread():
+        gram_tr, xty_tr = _gram(masks_train, ordered, y_train)
+        design_val = _design_t(masks_val, ordered)
+        gram_val = design_val @ design_val.T
+        design_val = design_val.T.astype(float)  # one upcast for all the prefix predictions
+        xty_val = y_val @ design_val
+        scores, full = _score_prefixes(gram_tr, xty_tr, design_val, y_val, sizes, _PENALTIES)
+        perm = np.arange(ordered.shape[0])
+        pick, mse = _pick(scores, y_val)
+        penalties = (_PENALTIES[int(np.argmin(scores[:, pick]))],)
+        # Second ranking, scored at the first one's penalty (the final refit re-tunes it).
+        second = _reorder_closed(ordered, np.abs(full), n)
+        scores2, _ = _score_prefixes(
+            gram_tr[np.ix_(second, second)],
+            xty_tr[second],
+            design_val[:, second],
+            y_val,
+            sizes,
+            penalties,
+        )
+        pick2, mse2 = _pick(scores2, y_val)
+        if mse2 < mse * (1.0 - TOLERANCE) or (mse2 <= mse and pick2 < pick):
+            perm, scores, pick, mse = second, scores2, pick2, mse2
+        else:
+            penalties = _PENALTIES
+    return SupportFit(
+        terms=ordered[perm],
+        size=int(sizes[pick]),
+        val_mse=mse,
+        penalty=penalties[int(np.argmin(scores[:, pick]))],
+        curve=(sizes, scores.min(axis=0)),
+        gram=(gram_tr + gram_val)[np.ix_(perm, perm)],
+        xty=(xty_tr + xty_val)[perm],
+        yty=float(y_train @ y_train + y_val @ y_val),
+        n_samples=m_tr + masks_val.shape[0],
+    )
+
+
+def refit_all(selection: SupportFit) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge refit (GCV penalty) of the selected prefix on all masks.
+
+    Returns:
+        ``(terms, coefficients)`` of the selected support.
+    """
+    k = selection.size
+    with single_blas_thread():
+        fit = ridge_gcv_gram(
+            selection.gram[:k, :k], selection.xty[:k], selection.yty, selection.n_samples
+        )
+    return selection.terms[:k], fit.coefficients
+
+
+def _pad(terms: np.ndarray, width: int) -> np.ndarray:
+    out = np.full((terms.shape[0], width), PAD, dtype=np.int64)
+    out[:, : terms.shape[1]] = terms
+    return out
+
+
+def extend_by_residual(
+    selection: SupportFit,
+    spectrum: np.ndarray,
+    scores: np.ndarray,
+    masks_train: np.ndarray,
+    y_train: np.ndarray,
+    n: int,
+    limit: int,
+    screen: int,
+) -> np.ndarray:
+    """Candidates for a second selection: the support, then proxy terms the residual needs.
+
+    The proxy's ranking misses terms whose tree coefficients are shrunk or split across
+    correlated terms; their correlation with the residual of the current support exposes them.
+
+    Args:
+        selection: A first selection.
+        spectrum: All proxy terms ``(K, d)``.
+        scores: Their proxy magnitudes ``(K,)``.
+        masks_train: Training masks ``(m, n)``.
+        y_train: Their values ``(m,)``.
+        n: Number of players.
+        limit: Length of the returned list (at most).
+        screen: Number of best-ranked proxy terms screened against the residual.
+
+    Returns:
+        Padded terms whose prefixes are closed: the selected support first.
+    """
+    k = selection.size
+    support = selection.terms[:k]
+    with single_blas_thread():
+        # The selection's own fit (its validated penalty) on all masks; no GCV needed here.
+        gram = selection.gram[:k, :k].copy()
+        gram.flat[:: k + 1] += selection.penalty * selection.n_samples
+        coefs = scipy.linalg.solve(gram, selection.xty[:k], assume_a="pos", check_finite=False)
+        fitted = coefs @ _design_t(masks_train, support).astype(float)
+    residual = y_train - fitted
+    width = max(support.shape[1], spectrum.shape[1])
+    known = {row.tobytes() for row in pack_terms(_pad(support, width), n)}
+    top = spectrum[np.argsort(-scores, kind="stable")[:screen]]
+    keys = pack_terms(_pad(top, width), n)
+    fresh = top[np.array([row.tobytes() not in known for row in keys], dtype=bool)]
+    if fresh.shape[0] == 0:
+        return support
+    corr = np.empty(fresh.shape[0])
+    with single_blas_thread():
+        for start in range(0, fresh.shape[0], 2048):
+            block = _design_t(masks_train, fresh[start : start + 2048])
+            corr[start : start + 2048] = np.abs(block.astype(float) @ residual)
+    extra = hierarchical_order(fresh, corr, n, limit)
+    width = max(width, extra.shape[1])
+    extra_keys = pack_terms(_pad(extra, width), n)
+    keep = np.array([row.tobytes() not in known for row in extra_keys], dtype=bool)
+    out = np.concatenate([_pad(support, width), _pad(extra, width)[keep]])[:limit]
+    used = int((out != PAD).sum(axis=1).max(initial=0))
+    return np.ascontiguousarray(out[:, :used])

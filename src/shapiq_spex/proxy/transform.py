@@ -1,0 +1,243 @@
+"""ProxySPEX's transform: sample, fit a tree proxy, read its spectrum, select and refit.
+
+1. Query the game on ``budget`` masks (one evaluator call; it batches).
+2. Hold out a validation split. For tree depths 3, 4, ... boost LightGBM trees on the training
+   masks with early stopping on the validation masks, while deeper trees validate better.
+3. Read the two best boosters' exact Fourier spectra, rank the terms by magnitude and close them
+   under subsets; choose the closed prefix whose training-set ridge fit predicts the validation
+   masks best. The booster whose selected support validates best wins.
+4. Screen the winner's other proxy terms against the residual of the support and select again
+   (a few rounds, each kept only if it validates better).
+5. Refit the final support on all masks (ridge, GCV penalty).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from ..spectral.representation import SparseFourier
+from .extraction import booster_spectrum
+from .fitting import fit_proxy
+from .refit import (
+    TOLERANCE,
+    SupportFit,
+    extend_by_residual,
+    fit_support,
+    hierarchical_order,
+    refit_all,
+)
+from .sampling import sample_masks
+
+__all__ = ["MIN_BUDGET", "ProxyResult", "proxy_fourier_transform"]
+
+Evaluate = Callable[[np.ndarray], np.ndarray]
+
+MIN_BUDGET = 20
+"""Fewest queries the transform accepts (a training and a validation split must exist)."""
+_EXACT = 1e-12  # relative validation error of an exact fit (round-off and tiny penalties)
+_MAX_TERMS = 1024  # default support cap: selection and refit cost grow as its cube
+_TERMS_PER_QUERY = 4  # default support cap: one term per this many training queries
+_RESIDUAL_ROUNDS = 3  # residual screening passes after the depth search (each validated)
+_SCREEN_FACTOR = 10  # proxy terms screened against the residual, per support slot
+
+
+@dataclass
+class ProxyResult:
+    """Output of :func:`proxy_fourier_transform`.
+
+    Attributes:
+        fourier: The refitted sparse Fourier representation.
+        n_queries: Queries evaluated.
+        info: Diagnostics: per depth the trees kept, the proxy's validation error and fit
+            time; for the two boosters compared, spectrum size, candidates, selected support,
+            its validation error and timings; the residual rounds; the chosen depth.
+    """
+
+    fourier: SparseFourier
+    n_queries: int
+    info: dict = field(default_factory=dict)
+
+
+def proxy_fourier_transform(
+    evaluate: Evaluate,
+    n: int,
+    budget: int,
+    *,
+    rng: np.random.Generator,
+    min_depth: int = 3,
+    max_depth: int = 8,
+    sampling: Literal["uniform", "paired"] = "uniform",
+    learning_rate: float = 0.1,
+    max_trees: int = 1000,
+    patience: int = 50,
+    validation_fraction: float = 0.2,
+    max_terms: int | None = None,
+    n_jobs: int = 1,
+    time_limit: float | None = None,
+) -> ProxyResult:
+    """Recover a sparse Fourier representation of ``f`` from ``budget`` random queries.
+
+    Args:
+        evaluate: Maps a boolean mask array ``(m, n)`` to values ``(m,)``.
+        n: Number of players.
+        budget: Number of queries (all are spent).
+        rng: Source of all randomness (masks, split, LightGBM seeds).
+        min_depth: First tree depth tried.
+        max_depth: Deepest trees tried. Depths are tried upwards (one boosting run each, with
+            early stopping) while the boosters' validation error keeps improving.
+        sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
+        learning_rate: LightGBM shrinkage.
+        max_trees: Most boosting rounds per depth.
+        patience: Early-stopping patience in rounds.
+        validation_fraction: Share of the queries held out for model and support selection
+            (all queries are used by the final refit).
+        max_terms: Most terms in the support (default: half the training masks, at most 2048).
+        n_jobs: LightGBM threads.
+        time_limit: Seconds after which no further depth is tried and boosting stops (``None``:
+            no limit, fully reproducible).
+
+    Returns:
+        The refitted representation and diagnostics.
+
+    Raises:
+        ValueError: If ``budget < MIN_BUDGET`` or ``min_depth`` exceeds ``max_depth``.
+    """
+    if budget < MIN_BUDGET:
+        msg = f"budget must be >= {MIN_BUDGET} for ProxySPEX, got {budget}."
+        raise ValueError(msg)
+    if not 1 <= min_depth <= max_depth:
+        msg = f"need 1 <= min_depth <= max_depth, got {min_depth} and {max_depth}."
+        raise ValueError(msg)
+    # Draw every seed up front so results never depend on how far the loop gets.
+    masks = sample_masks(n, budget, rng, sampling)
+    order = rng.permutation(budget)
+    depths = range(min_depth, max_depth + 1)
+    seeds = rng.integers(0, 2**31 - 1, size=len(depths))
+    start = time.perf_counter()
+    values = np.asarray(evaluate(masks), dtype=float)
+    t_queries = time.perf_counter() - start
+    # The time limit bounds the method's own work, not the game's.
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+
+    n_val = min(max(round(validation_fraction * budget), 1), budget - 1)
+    val, train = order[:n_val], order[n_val:]
+    offset = float(values[train].mean())  # centre: the ridge penalty must not pull on the mean
+    y = values - offset
+    x_tr, y_tr, x_val, y_val = masks[train], y[train], masks[val], y[val]
+    exact = _EXACT * float(np.mean(y_val**2))
+    limit = (
+        max_terms
+        if max_terms is not None
+        else min(max(train.size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
+    )
+
+    # Depth search on the boosters' own validation error (one early-stopped run per depth,
+    # upwards while it improves); then the two best boosters are read and their selected
+    # supports compared, since the sparse refit often prefers one level deeper than the trees.
+    per_depth = []
+    fitted = []
+    for depth, seed in zip(depths, seeds, strict=True):
+        if deadline is not None and fitted and time.perf_counter() > deadline:
+            break
+        t0 = time.perf_counter()
+        proxy = fit_proxy(
+            x_tr,
+            y_tr,
+            x_val,
+            y_val,
+            max_depth=int(depth),
+            seed=int(seed),
+            learning_rate=learning_rate,
+            max_trees=max_trees,
+            patience=patience,
+            n_jobs=n_jobs,
+            deadline=deadline,
+        )
+        per_depth.append(
+            {
+                "depth": int(depth),
+                "trees": proxy.n_trees,
+                "proxy_val_mse": proxy.val_mse,
+                "fit_s": time.perf_counter() - t0,
+            }
+        )
+        improved = not fitted or proxy.val_mse < min(f.val_mse for f in fitted) * (1 - TOLERANCE)
+        fitted.append(proxy)
+        if not improved or proxy.val_mse <= exact:
+            break
+
+    best: tuple[float, SupportFit | None, int] = (np.inf, None, -1)
+    spectrum: tuple[np.ndarray, np.ndarray] | None = None
+    compared = []
+    for proxy in sorted(sorted(fitted, key=lambda f: f.val_mse)[:2], key=lambda f: f.max_depth):
+        t0 = time.perf_counter()
+        terms, coefs = booster_spectrum(proxy.booster, n, num_iteration=proxy.n_trees)
+        t1 = time.perf_counter()
+        ordered = hierarchical_order(terms, np.abs(coefs), n, limit)
+        selection = fit_support(ordered, x_tr, y_tr, x_val, y_val, n)
+        compared.append(
+            {
+                "depth": proxy.max_depth,
+                "spectrum_terms": int(coefs.size),
+                "candidates": int(ordered.shape[0]),
+                "support": selection.size,
+                "val_mse": selection.val_mse,
+                "penalty": selection.penalty,
+                "extract_s": t1 - t0,
+                "select_s": time.perf_counter() - t1,
+            }
+        )
+        if selection.val_mse < best[0] * (1.0 - TOLERANCE):
+            best = (selection.val_mse, selection, proxy.max_depth)
+            spectrum = (terms, np.abs(coefs))
+
+    selection = best[1]
+    assert selection is not None and spectrum is not None
+    rounds = []
+    for _ in range(_RESIDUAL_ROUNDS):
+        if (
+            selection.val_mse <= exact
+            or selection.size >= limit  # a full support leaves no room for new terms
+            or (deadline is not None and time.perf_counter() > deadline)
+        ):
+            break
+        t0 = time.perf_counter()
+        ordered = extend_by_residual(
+            selection, *spectrum, x_tr, y_tr, n, limit, screen=_SCREEN_FACTOR * limit
+        )
+        extended = fit_support(ordered, x_tr, y_tr, x_val, y_val, n, anchor=selection.size)
+        rounds.append(
+            {
+                "support": extended.size,
+                "val_mse": extended.val_mse,
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        if extended.val_mse >= selection.val_mse * (1.0 - TOLERANCE):
+            break
+        selection = extended
+    terms, coefs = refit_all(selection)
+    constant = np.flatnonzero((terms == -1).all(axis=1))
+    if constant.size:
+        coefs = coefs.copy()
+        coefs[constant[0]] += offset
+    else:
+        terms = np.concatenate([np.full((1, terms.shape[1]), -1, np.int64), terms])
+        coefs = np.r_[offset, coefs]
+    fourier = SparseFourier(n, terms, coefs)
+    info = {
+        "depths": per_depth,
+        "compared": compared,
+        "depth": best[2],
+        "residual_rounds": rounds,
+        "support": selection.size,
+        "val_mse": selection.val_mse,
+        "variance": float(np.var(values)),
+        "query_s": t_queries,
+    }
+    return ProxyResult(fourier, budget, info)

@@ -1,0 +1,201 @@
+"""The ProxySPEX approximator against exact computations and its public contract."""
+
+import numpy as np
+import pytest
+import shapiq
+from shapiq_games.synthetic import SOUM
+
+from shapiq_spex import GameEvaluationError
+from shapiq_spex.approximators.proxyspex import ProxySPEX
+from shapiq_spex.metrics import precision_at_k, r2_score, uniform_masks
+
+INDICES = ["SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius"]
+
+
+class Counted:
+    def __init__(self, game):
+        self.game = game
+        self.calls = 0
+        self.queries = 0
+
+    def __call__(self, masks):
+        self.calls += 1
+        self.queries += len(masks)
+        return self.game(masks)
+
+
+def assert_values_match(ours, exact, atol=1e-7):
+    keys = {k for k, v in exact.interactions.items() if abs(v) > atol and len(k) <= ours.max_order}
+    keys |= {k for k, v in ours.interactions.items() if abs(v) > atol}
+    for key in keys:
+        assert ours[key] == pytest.approx(exact[key], abs=atol), key
+
+
+@pytest.fixture(scope="module")
+def small_soum():
+    # 600 random queries of 2^10 coalitions: the sparse proxy path, not an exhaustive one.
+    return SOUM(10, n_basis_games=6, min_interaction_size=1, max_interaction_size=3, random_state=1)
+
+
+@pytest.mark.parametrize("index", INDICES)
+def test_indices_match_exact_computer(small_soum, index):
+    order = 1 if index in ("SV", "BV") else 2
+    proxy = ProxySPEX(10, max_order=order, index=index, random_state=0)
+    ours = proxy.approximate(600, small_soum)
+    assert proxy.budget_used_ == 600
+    exact = shapiq.ExactComputer(small_soum, n_players=10)(index, order)
+    assert_values_match(ours, exact)
+
+
+def test_moebius_matches_the_games_moebius_transform_at_n12():
+    game = SOUM(12, n_basis_games=8, min_interaction_size=1, max_interaction_size=4, random_state=5)
+    proxy = ProxySPEX(12, max_order=4, index="Moebius", random_state=3)
+    proxy.approximate(1500, game)
+    truth = {k: v for k, v in game.moebius_coefficients.interactions.items() if abs(v) > 1e-12}
+    found = proxy.moebius_.pruned(1e-7).to_dict()
+    assert set(found) == set(truth)
+    for key, value in truth.items():
+        assert found[key] == pytest.approx(value, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("n", "n_terms", "size", "budget"), [(64, 20, 4, 3000), (256, 20, 3, 4000)]
+)
+def test_recovers_hierarchical_sparse_games(n, n_terms, size, budget):
+    game = SOUM(n, n_terms, min_interaction_size=1, max_interaction_size=size, random_state=2)
+    proxy = ProxySPEX(n, max_order=2, index="FBII", random_state=0)
+    proxy.approximate(budget, game)
+    masks = uniform_masks(n, 1000, seed=4321)  # never queried by the method
+    assert r2_score(game(masks), proxy.fourier_(masks)) > 0.999
+    truth = {k: v for k, v in game.moebius_coefficients.interactions.items() if abs(v) > 1e-12}
+    estimated = proxy.moebius_.to_dict()
+    assert precision_at_k(truth, estimated, len(truth)) == 1.0
+
+
+def test_same_seed_is_bit_identical_and_other_seeds_stay_valid():
+    game = SOUM(40, 12, min_interaction_size=1, max_interaction_size=3, random_state=0)
+    runs = [ProxySPEX(40, index="k-SII", random_state=s) for s in (7, 7, 8)]
+    values = [r.approximate(1500, game) for r in runs]
+    np.testing.assert_array_equal(values[0].values, values[1].values)
+    assert values[0].interaction_lookup == values[1].interaction_lookup
+    np.testing.assert_array_equal(runs[0].fourier_.terms, runs[1].fourier_.terms)
+    np.testing.assert_array_equal(runs[0].fourier_.coefficients, runs[1].fourier_.coefficients)
+    masks = uniform_masks(40, 500, seed=11)
+    for run in runs:
+        assert r2_score(game(masks), run.fourier_(masks)) > 0.99
+
+
+def test_no_state_is_carried_between_calls():
+    first = SOUM(30, 8, min_interaction_size=1, max_interaction_size=3, random_state=0)
+    second = SOUM(30, 8, min_interaction_size=1, max_interaction_size=3, random_state=1)
+    reused = ProxySPEX(30, index="SII", random_state=2)
+    reused.approximate(800, first)
+    again = reused.approximate(800, second)
+    fresh = ProxySPEX(30, index="SII", random_state=2).approximate(800, second)
+    np.testing.assert_array_equal(again.values, fresh.values)
+
+
+def test_budget_is_spent_exactly_in_batches():
+    game = Counted(SOUM(20, 6, min_interaction_size=1, max_interaction_size=2, random_state=0))
+    proxy = ProxySPEX(20, random_state=0, batch_size=128)
+    result = proxy.approximate(500, game)
+    assert game.queries == 500 == proxy.budget_used_ == result.estimation_budget
+    assert game.calls == 4  # ceil(500 / 128): one evaluator call, batched
+
+
+def test_a_default_call_prints_nothing(capfd):
+    game = SOUM(16, 6, min_interaction_size=1, max_interaction_size=3, random_state=0)
+    ProxySPEX(16).approximate(400, game)
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err == ""
+
+
+def test_paired_sampling_queries_complements_and_recovers():
+    game = Counted(SOUM(24, 8, min_interaction_size=1, max_interaction_size=3, random_state=3))
+    seen = []
+    inner = game.game
+    game.game = lambda masks: (seen.append(masks.copy()), inner(masks))[1]
+    proxy = ProxySPEX(24, sampling="paired", random_state=0, batch_size=None)
+    proxy.approximate(1000, game)
+    masks = seen[0]
+    np.testing.assert_array_equal(masks[500:], ~masks[:500])
+    test = uniform_masks(24, 500, seed=1)
+    assert r2_score(inner(test), proxy.fourier_(test)) > 0.999
+
+
+def test_top_order_and_time_limit():
+    game = SOUM(20, 8, min_interaction_size=1, max_interaction_size=3, random_state=4)
+    proxy = ProxySPEX(20, max_order=2, index="FSII", top_order=True, time_limit=1e-9)
+    result = proxy.approximate(600, game)
+    assert all(len(k) == 2 for k in result.interaction_lookup)
+    # The deadline passed at once: one boosting run, stopped after its first tree.
+    assert len(proxy.transform_.info["depths"]) == 1
+    assert proxy.transform_.info["depths"][0]["trees"] == 1
+    assert proxy.budget_used_ == 600
+
+
+def test_game_errors_keep_the_paid_queries():
+    def failing(masks):
+        if failing.calls == 1:
+            raise RuntimeError("model crashed")
+        failing.calls += 1
+        return masks.sum(axis=1).astype(float)
+
+    failing.calls = 0
+    proxy = ProxySPEX(8, random_state=0, batch_size=50)
+    with pytest.raises(GameEvaluationError, match="model crashed") as info:
+        proxy.approximate(200, failing)
+    assert info.value.masks.shape == (50, 8)
+    np.testing.assert_array_equal(info.value.values, info.value.masks.sum(axis=1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"n": 0}, ValueError, "n"),
+        ({"n": 2.5}, TypeError, "n"),
+        ({"max_order": 0}, ValueError, "max_order"),
+        ({"index": "XYZ"}, ValueError, "index"),
+        ({"index": "SV", "max_order": 2}, ValueError, "max_order"),
+        ({"top_order": "yes"}, TypeError, "top_order"),
+        ({"random_state": -1}, ValueError, "random_state"),
+        ({"max_depth": 0}, ValueError, "max_depth"),
+        ({"max_depth": 3.0}, TypeError, "max_depth"),
+        ({"sampling": "sobol"}, ValueError, "sampling"),
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+        ({"max_trees": 0}, ValueError, "max_trees"),
+        ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
+        ({"max_terms": 0}, ValueError, "max_terms"),
+        ({"n_jobs": 0}, ValueError, "n_jobs"),
+        ({"time_limit": -1.0}, ValueError, "time_limit"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, error, name):
+    args = {"n": 10} | kwargs
+    with pytest.raises(error, match=name):
+        ProxySPEX(args.pop("n"), **args)
+
+
+def test_bad_budget_and_game():
+    game = SOUM(10, 4, random_state=0)
+    proxy = ProxySPEX(10)
+    with pytest.raises(ValueError, match="budget"):
+        proxy.approximate(10, game)
+    with pytest.raises(TypeError, match="budget"):
+        proxy.approximate(100.5, game)
+    with pytest.raises(TypeError, match="game"):
+        proxy.approximate(100, "not a game")
+
+
+def test_constant_and_additive_games():
+    constant = ProxySPEX(12, index="Moebius", random_state=0)
+    constant.approximate(300, lambda masks: np.full(len(masks), 2.5))
+    assert constant.moebius_.pruned(1e-9).to_dict() == pytest.approx({(): 2.5})
+    weights = np.linspace(-1, 1, 12)
+    additive = ProxySPEX(12, max_order=1, index="SV", random_state=0)
+    values = additive.approximate(400, lambda masks: masks @ weights)
+    for i in range(12):
+        assert values[(i,)] == pytest.approx(weights[i], abs=1e-7)
