@@ -48,6 +48,31 @@ def test_cache_round_trip_and_player_check(tmp_path):
     assert not other.lookup(masks)[1].any()  # ids never mix
 
 
+def test_a_reader_sees_batches_written_later_by_another_connection(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    masks = np.random.default_rng(1).integers(0, 2, (20, 13)).astype(bool)
+    reader, writer = QueryCache(path, "g", 13), QueryCache(path, "g", 13)
+    assert not reader.lookup(masks)[1].any()
+    writer.store(masks[:5], np.arange(5.0))
+    writer.store(masks[3:8], 10.0 + np.arange(5.0))  # masks 3 and 4 again: the later value wins
+    values, found = reader.lookup(masks)
+    assert found[:8].all() and not found[8:].any()
+    np.testing.assert_array_equal(values[:8], [0, 1, 2, 10, 11, 12, 13, 14])
+    assert len(reader) == len(writer) == 8
+
+
+def test_store_rejects_values_that_do_not_fit(tmp_path):
+    cache = QueryCache(tmp_path / "c.sqlite", "g", 9)
+    masks = np.zeros((3, 9), dtype=bool)
+    with pytest.raises(ValueError, match=r"values must have shape \(3,\)"):
+        cache.store(masks, np.zeros(4))
+    with pytest.raises(ValueError, match="values must be finite"):
+        cache.store(masks, np.array([0.0, np.nan, 1.0]))
+    with pytest.raises(ValueError, match=r"masks must have shape \(m, 9\)"):
+        cache.store(np.zeros((3, 8), dtype=bool), np.zeros(3))
+    assert len(cache) == 0
+
+
 def test_resume_after_failure_evaluates_exactly_the_missing_masks(tmp_path):
     truth = SparseFourierGame.random(120, 15, 3, random_state=0)
     path = tmp_path / "run.sqlite"
@@ -116,7 +141,7 @@ def test_sigkill_mid_run_leaves_a_readable_cache(tmp_path):
         time.sleep(0.3)
         try:
             con = sqlite3.connect(path, timeout=5)
-            count = con.execute("SELECT COUNT(*) FROM queries").fetchone()[0]
+            count = con.execute("SELECT COALESCE(SUM(size), 0) FROM batches").fetchone()[0]
             con.close()
         except sqlite3.OperationalError:
             count = 0
