@@ -60,7 +60,9 @@ class ProxySPEX(SpectralApproximator):
         sampling: ``"uniform"`` masks (default) or ``"paired"`` (each mask with its complement,
             which decorrelates even- and odd-degree terms on the sample).
         learning_rate: LightGBM shrinkage.
-        max_trees: Most boosting rounds per depth (early stopping usually ends sooner).
+        max_trees: Most boosting rounds per depth (early stopping often ends sooner). The trees
+            are fitted on at most 8192 training masks (a uniform subsample): they only propose
+            candidate terms, and selection and refit use every query.
         validation_fraction: Share of the queries held out to choose the number of trees, the
             depth and the support; the final refit uses all queries.
         max_terms: Most Fourier terms kept (default: half the training queries, at most 2048).
@@ -94,8 +96,8 @@ class ProxySPEX(SpectralApproximator):
         random_state: int | None = None,
         max_depth: int = 8,
         sampling: Literal["uniform", "paired"] = "uniform",
-        learning_rate: float = 0.1,
-        max_trees: int = 1000,
+        learning_rate: float = 0.2,
+        max_trees: int = 500,
         validation_fraction: float = 0.2,
         max_terms: int | None = None,
         n_jobs: int = 1,
