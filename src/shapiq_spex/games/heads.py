@@ -3,7 +3,8 @@
 ``v(S)`` is the log-probability the model gives the correct answers of a small task (averaged or
 summed over its prompts) when every attention head outside ``S`` is ablated: its output is
 multiplied by 0 before the layer's output projection. With SmolLM2-135M there are
-``30 x 9 = 270`` players; player ``p`` is head ``p % 9`` of layer ``p // 9``.
+``30 x 9 = 270`` players; player ``p`` is head ``p % 9`` of layer ``p // 9`` (with ``layers``,
+of the ``p // 9``-th listed layer).
 
 Cost. A head mask changes the residual stream from the first ablated head on, so every distinct
 coalition needs its own forward pass through all layers: per coalition, ``P + sum_i L_i`` token
@@ -60,6 +61,9 @@ class HeadAblationGame(Game):
         reduction: Combine the prompts' answer log-probabilities by ``"mean"`` or ``"sum"``.
         batch_size: Coalitions per batched forward pass.
         normalize: Subtract ``v(∅)`` (all heads ablated), shapiq's convention.
+        layers: Layers whose heads are the players (default: all); the heads of the other
+            layers are always kept. With ``layers=range(20, 30)`` there are 90 players and
+            random coalitions leave a working model (ablating half of all 270 heads does not).
 
     Attributes:
         prompt_ids: Token ids of the prompts.
@@ -79,6 +83,7 @@ class HeadAblationGame(Game):
         reduction: Literal["mean", "sum"] = "mean",
         batch_size: int = 16,
         normalize: bool = True,
+        layers: Sequence[int] | None = None,
     ) -> None:
         from ..llm import LanguageModel, load_language_model
 
@@ -101,6 +106,16 @@ class HeadAblationGame(Game):
         if not isinstance(batch_size, int) or batch_size < 1:
             msg = f"batch_size must be a positive int, got {batch_size!r}."
             raise ValueError(msg)
+        if layers is None:
+            layers = range(lm.n_layers)
+        layers = [int(layer) for layer in layers]
+        if not layers or len(set(layers)) != len(layers):
+            msg = f"layers must be distinct layer indices, got {layers!r}."
+            raise ValueError(msg)
+        if not all(0 <= layer < lm.n_layers for layer in layers):
+            msg = f"layers must lie in [0, {lm.n_layers}), got {layers!r}."
+            raise ValueError(msg)
+        self.layers = sorted(layers)
         self.lm = lm
         self.task = task
         self.reduction = reduction
@@ -119,7 +134,7 @@ class HeadAblationGame(Game):
             p[self._cached :] + a[:-1]
             for p, a in zip(self.prompt_ids, self.answer_ids, strict=True)
         ]
-        n_players = lm.n_layers * lm.n_heads
+        n_players = len(self.layers) * lm.n_heads
         self.empty_value = float(self._values(np.zeros((1, n_players), dtype=bool))[0])
         super().__init__(
             n_players=n_players,
@@ -130,15 +145,18 @@ class HeadAblationGame(Game):
 
     def player_head(self, player: int) -> tuple[int, int]:
         """``(layer, head)`` of a player index."""
-        if not 0 <= int(player) < self.lm.n_layers * self.lm.n_heads:
-            msg = f"player must lie in [0, {self.lm.n_layers * self.lm.n_heads}), got {player}."
+        total = len(self.layers) * self.lm.n_heads
+        if not 0 <= int(player) < total:
+            msg = f"player must lie in [0, {total}), got {player}."
             raise ValueError(msg)
-        return divmod(int(player), self.lm.n_heads)
+        position, head = divmod(int(player), self.lm.n_heads)
+        return self.layers[position], head
 
     def _values(self, coalitions: np.ndarray) -> np.ndarray:
         lm = self.lm
         n_prompts = len(self._inputs)
-        masks = coalitions.astype(np.float32).reshape(-1, lm.n_layers, lm.n_heads)
+        masks = np.ones((coalitions.shape[0], lm.n_layers, lm.n_heads), dtype=np.float32)
+        masks[:, self.layers, :] = coalitions.reshape(-1, len(self.layers), lm.n_heads)
         out = np.empty(masks.shape[0])
         with lm.blas_context():
             for lo in range(0, masks.shape[0], self.batch_size):
