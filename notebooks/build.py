@@ -54,7 +54,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from shapiq_spex import SPEX
+from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.games import DataAttributionGame
 from shapiq_spex.metrics import faithfulness
 
@@ -100,6 +100,22 @@ assert r2 > 0.75 and r2 > r2_marginal""",
         ),
         (
             "code",
+            """# ProxySPEX on the same number of retrainings: random coalitions, a boosted-tree
+# proxy, its spectrum refitted.
+proxy = ProxySPEX(game.n_players, max_order=2, index="FBII", random_state=0)
+start = time.perf_counter()
+fbii_proxy = proxy.approximate(2000, game)
+print(f"ProxySPEX: {proxy.budget_used_} queries in {time.perf_counter() - start:.1f} s")
+r2_proxy = faithfulness(proxy.fourier_, game, game.n_players, m=500, seed=1)
+print(f"faithfulness R² of ProxySPEX on the same held-out coalitions: {r2_proxy:.3f}")
+top = sorted(
+    (s for s in fbii.interactions if len(s) == 2), key=lambda s: -abs(fbii[s])
+)[:10]
+agree = np.mean([np.sign(fbii[s]) == np.sign(fbii_proxy[s]) for s in top])
+print(f"sign agreement of SPEX's 10 strongest pairs with ProxySPEX: {agree:.0%}")""",
+        ),
+        (
+            "code",
             """pairs = sorted(
     ((s, v) for s, v in fbii.interactions.items() if len(s) == 2), key=lambda kv: kv[1]
 )
@@ -125,7 +141,9 @@ and p6): a same-class point is worth most exactly when it has to outvote an othe
 point. That dependence on context is what one score per training point cannot express.
 Accordingly, the interaction model explains held-out coalitions with R² ≈ 0.88, while the
 additive Banzhaf model reaches only ≈ 0.09. SPEX recovers this from 2000 retrainings,
-where all 2^16 coalitions would need 65,536.""",
+where all 2^16 coalitions would need 65,536. ProxySPEX, from 2000 random coalitions, does
+slightly better here (R² ≈ 0.91) and gives every one of SPEX's ten strongest pairs the same
+sign: two different query designs find the same structure.""",
         ),
     ],
 )
@@ -150,7 +168,7 @@ removal flips the sentiment.""",
 import numpy as np
 import shapiq
 
-from shapiq_spex import SPEX
+from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.games import MaskedTextGame, VaderScorer, split_text
 from shapiq_spex.metrics import faithfulness
 from shapiq_spex.spectral import fewest_changes
@@ -189,6 +207,20 @@ assert r2 > 0.85 and r2 > r2_marginal""",
         ),
         (
             "code",
+            """# ProxySPEX on the same number of queries (random maskings, a boosted-tree proxy).
+proxy = ProxySPEX(game.n_players, max_order=2, index="FSII", random_state=0)
+fsii_proxy = proxy.approximate(4000, game)
+r2_proxy = faithfulness(proxy.fourier_, game, game.n_players, m=500, seed=1)
+print(f"ProxySPEX: faithfulness R² on the same held-out maskings: {r2_proxy:.3f}")
+pairs_proxy = sorted(
+    ((s, v) for s, v in fsii_proxy.interactions.items() if len(s) == 2),
+    key=lambda kv: -abs(kv[1]),
+)
+for s, v in pairs_proxy[:3]:
+    print(f"  {v:+.3f}  {words[s[0]]!r} x {words[s[1]]!r}")""",
+        ),
+        (
+            "code",
             """fig = shapiq.upset_plot(fsii, n_interactions=12, feature_names=words)
 fig.suptitle("Strongest Faith-Shapley values of the review (words and word pairs)")
 plt.show()""",
@@ -213,7 +245,9 @@ before "but"). An additive Shapley model cannot express these rules: its held-ou
 lower than that of the order-2 explanation recovered by SPEX. Because SPEX returns a full
 sparse function, not just scores, it can also be optimized: the mixed-integer program finds
 the smallest set of words whose removal flips the sentiment, and VADER confirms the flip on
-the edited text.""",
+the edited text. ProxySPEX, from the same number of random maskings, finds the same
+strongest pair ("not" x "good", about -0.53) and fits held-out maskings even better
+(R² ≈ 0.98 against ≈ 0.93).""",
         ),
     ],
 )
