@@ -150,6 +150,47 @@ def test_game_errors_keep_the_paid_queries():
     np.testing.assert_array_equal(info.value.values, info.value.masks.sum(axis=1))
 
 
+def test_cache_resumes_a_failed_call_and_backends_agree(tmp_path):
+    from shapiq_spex.evaluation import JoblibBackend, QueryCache
+
+    game = SOUM(40, n_basis_games=8, min_interaction_size=1, max_interaction_size=3, random_state=4)
+    reference = ProxySPEX(40, random_state=5, batch_size=100)
+    expected = reference.approximate(600, game)
+
+    def failing(masks):
+        if failing.queries + len(masks) > 300:
+            raise RuntimeError("power cut")
+        failing.queries += len(masks)
+        return game(masks)
+
+    failing.queries = 0
+    path = tmp_path / "proxy.sqlite"
+    first = ProxySPEX(40, random_state=5, batch_size=100, cache=QueryCache(path, "soum", 40))
+    with pytest.raises(GameEvaluationError, match="power cut"):
+        first.approximate(600, failing)
+    counted = Counted(game)
+    second = ProxySPEX(40, random_state=5, batch_size=100, cache=QueryCache(path, "soum", 40))
+    resumed = second.approximate(600, counted)
+    assert counted.queries == 300  # exactly the masks the failed call did not pay for
+    np.testing.assert_array_equal(resumed.values, expected.values)
+
+    threads = ProxySPEX(40, random_state=5, batch_size=100, backend=JoblibBackend(2, "threads"))
+    np.testing.assert_array_equal(threads.approximate(600, game).values, expected.values)
+
+
+def test_holdout_fraction_reports_faithfulness():
+    game = SOUM(30, n_basis_games=6, min_interaction_size=1, max_interaction_size=3, random_state=2)
+    proxy = ProxySPEX(30, random_state=0, holdout_fraction=0.1)
+    proxy.approximate(1000, game)
+    assert proxy.budget_used_ == 1000
+    masks = uniform_masks(30, 2000, seed=9)
+    # The self-check estimates the true held-out R² (a SOUM with 6 terms is recovered well).
+    assert proxy.faithfulness_ == pytest.approx(
+        r2_score(game(masks), proxy.fourier_(masks)), abs=0.05
+    )
+    assert proxy.faithfulness_ > 0.9
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [

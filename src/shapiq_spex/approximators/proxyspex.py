@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 
 from .._validation import check_int
-from ..evaluation import QueryEvaluator
+from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import ProxyResult, proxy_fourier_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
@@ -71,11 +71,17 @@ class ProxySPEX(SpectralApproximator):
             boosting stops. ``None`` (default) keeps results independent of machine speed.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
         verbose: Show a progress bar of the queries.
+        cache: A :class:`~shapiq_spex.evaluation.QueryCache`; an interrupted call resumes from
+            it (the masks depend only on ``random_state``, ``n`` and the budget).
+        backend: Where batches run (``None``: this process; or a joblib / Dask backend).
+        holdout_fraction: Share of the budget for held-out uniform masks; their R² is
+            reported as ``faithfulness_``.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call (all of the budget).
+        faithfulness_: Held-out R² of the last call (``None`` without ``holdout_fraction``).
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
@@ -104,6 +110,9 @@ class ProxySPEX(SpectralApproximator):
         time_limit: float | None = None,
         batch_size: int | None = 1024,
         verbose: bool = False,
+        cache: QueryCache | None = None,
+        backend: Backend | None = None,
+        holdout_fraction: float = 0.0,
     ) -> None:
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
         if not isinstance(sampling, str) or sampling not in SAMPLING_DESIGNS:
@@ -128,6 +137,9 @@ class ProxySPEX(SpectralApproximator):
             random_state=random_state,
             batch_size=batch_size,
             verbose=verbose,
+            cache=cache,
+            backend=backend,
+            holdout_fraction=holdout_fraction,
         )
         self.transform_: ProxyResult | None = None
 
