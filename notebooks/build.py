@@ -513,8 +513,8 @@ and with random heads. The conclusion cell below is filled from these outputs.""
 )
 
 
-def build(name: str, timeout: int = 600) -> Path:
-    """Write ``name.ipynb`` and execute it in place."""
+def build(name: str, timeout: int = 3600) -> Path:
+    """Write ``name.ipynb`` and execute it in place (``timeout``: seconds per cell)."""
     cells = [
         nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
         for kind, src in NOTEBOOKS[name]
