@@ -344,12 +344,16 @@ plt.show()""",
         ),
         (
             "md",
-            """**Conclusion.** The answer's log-probability rests on the two documents of
-the chain: d0 ("Marta Kovac was born in Elsbridge") and d2 ("Elsbridge is in Varnia"). Read
-the printed values for their pair term: a positive pair means the documents help more
-together than apart, the two-hop synergy. Distractors get small values. A marginal score per
-document would split that joint effect between d0 and d2 and could not show that each one
-needs the other.""",
+            """**Conclusion.** Both methods fit held-out document subsets almost exactly
+(R² ≈ 0.99 from 600 of the 1024 subsets), and both show how this small model really answers.
+It mostly *copies* the word: the two documents that contain "Varnia" (d2 "Elsbridge is in
+Varnia" and d5 "Varnia is known for its apple orchards") each raise the answer's
+log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.7):
+either mention suffices, the second adds little. The two-hop chain the question needs, d0
+("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.45 with
+SPEX, +0.40 with ProxySPEX): the 135M-parameter model barely reasons across documents.
+A per-document score would add d2's and d5's effects and overstate the two documents
+together by about 10 nats; the pair term shows they are substitutes.""",
         ),
     ],
 )
