@@ -21,9 +21,12 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
+import dataclasses
 import itertools
+import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from shapiq_games.synthetic import SOUM
@@ -329,6 +332,15 @@ def main() -> None:
         help="budget:seeds at which shapiq's hpo=True runs (its 40-fit grid search takes "
         "minutes per call on a shared 2-core machine)",
     )
+    parser.add_argument(
+        "--budgets", default=None, help="comma-separated budgets (default 1000,4000,16000)"
+    )
+    parser.add_argument(
+        "--reuse",
+        default=None,
+        help="a previous results JSON whose runs at budgets not run now are added to the "
+        "tables (for code paths that did not change at those budgets; say so when quoting)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     import lightgbm
@@ -336,6 +348,8 @@ def main() -> None:
     logger = _CountingLogger()
     lightgbm.register_logger(logger)
     budgets = [1000, 4000] if args.quick else [1000, 4000, 16000]
+    if args.budgets:
+        budgets = [int(b) for b in args.budgets.split(",")]
     methods = tuple(m for m in METHODS if not (args.no_hpo and m == HPO))
     hpo_seeds = {
         int(b): int(k) for b, k in (item.split(":") for item in args.hpo.split(",") if item)
@@ -392,6 +406,18 @@ def main() -> None:
                     flush=True,
                 )
 
+    if args.reuse:
+        previous = json.loads(Path(args.reuse).read_text())["runs"]
+        fields = {f.name for f in dataclasses.fields(Run)}
+        reused = [
+            Run(**{k: v for k, v in row.items() if k in fields})
+            for row in previous
+            if row["budget"] not in budgets and row["method"] in methods
+        ]
+        for run in reused:
+            run.extra["reused_from"] = str(args.reuse)
+        runs = runs + reused
+        print(f"reused {len(reused)} runs at other budgets from {args.reuse}")
     table = markdown(runs, methods)
     recovery = recovery_table(runs, methods)
     summary = bars(runs, methods, extraction)

@@ -59,8 +59,10 @@ class ProxySPEX(SpectralApproximator):
             leaf.
         sampling: ``"uniform"`` masks (default) or ``"paired"`` (each mask with its complement,
             which decorrelates even- and odd-degree terms on the sample).
-        learning_rate: LightGBM shrinkage.
-        max_trees: Most boosting rounds per depth (early stopping often ends sooner). The trees
+        learning_rate: LightGBM shrinkage (default: 0.1 when the trees see at most 4096
+            masks, else 0.2, where each tree costs more).
+        max_trees: Most boosting rounds per depth (default ``100 / learning_rate``; early
+            stopping often ends sooner). The trees
             are fitted on at most 8192 training masks (a uniform subsample): they only propose
             candidate terms, and selection and refit use every query.
         validation_fraction: Share of the queries held out to choose the number of trees, the
@@ -102,8 +104,8 @@ class ProxySPEX(SpectralApproximator):
         random_state: int | None = None,
         max_depth: int = 8,
         sampling: Literal["uniform", "paired"] = "uniform",
-        learning_rate: float = 0.2,
-        max_trees: int = 500,
+        learning_rate: float | None = None,
+        max_trees: int | None = None,
         validation_fraction: float = 0.2,
         max_terms: int | None = None,
         n_jobs: int = 1,
@@ -119,8 +121,12 @@ class ProxySPEX(SpectralApproximator):
             msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
             raise ValueError(msg)
         self.sampling = sampling
-        self.learning_rate = _check_fraction(learning_rate, "learning_rate", 0.0, np.inf)
-        self.max_trees = check_int(max_trees, "max_trees", minimum=1)
+        self.learning_rate = (
+            None
+            if learning_rate is None
+            else _check_fraction(learning_rate, "learning_rate", 0.0, np.inf)
+        )
+        self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = _check_fraction(
             validation_fraction, "validation_fraction", 0.0, 1.0
         )

@@ -45,6 +45,7 @@ _TERMS_PER_QUERY = 4  # default support cap: one term per this many training que
 # The trees only propose candidate terms (selection and refit use every mask), so their
 # training set is capped: boosting time per tree grows with the rows, candidates barely do.
 _PROXY_ROWS = 8192
+_SMALL_FIT = 4096  # up to this many proxy masks, the smaller default learning rate is used
 _RESIDUAL_ROUNDS = 3  # residual screening passes after the depth search (each validated)
 _SCREEN_FACTOR = 10  # proxy terms screened against the residual, per support slot
 
@@ -75,8 +76,8 @@ def proxy_fourier_transform(
     min_depth: int = 3,
     max_depth: int = 8,
     sampling: Literal["uniform", "paired"] = "uniform",
-    learning_rate: float = 0.2,
-    max_trees: int = 500,
+    learning_rate: float | None = None,
+    max_trees: int | None = None,
     patience: int = 50,
     validation_fraction: float = 0.2,
     max_terms: int | None = None,
@@ -94,8 +95,10 @@ def proxy_fourier_transform(
         max_depth: Deepest trees tried. Depths are tried upwards (one boosting run each, with
             early stopping) while the boosters' validation error keeps improving.
         sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
-        learning_rate: LightGBM shrinkage.
-        max_trees: Most boosting rounds per depth.
+        learning_rate: LightGBM shrinkage (``None``: 0.1 when the trees are fitted on at most
+            4096 masks, else 0.2: small shrinkage validates better, and costs little while
+            the trees are cheap).
+        max_trees: Most boosting rounds per depth (``None``: ``100 / learning_rate``).
         patience: Early-stopping patience in rounds.
         validation_fraction: Share of the queries held out for model and support selection
             (all queries are used by the final refit).
@@ -138,6 +141,12 @@ def proxy_fourier_transform(
         if max_terms is not None
         else min(max(train.size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
     )
+
+    fit_rows = min(train.size, _PROXY_ROWS)
+    if learning_rate is None:
+        learning_rate = 0.1 if fit_rows <= _SMALL_FIT else 0.2
+    if max_trees is None:
+        max_trees = max(round(100 / learning_rate), 1)
 
     # Depth search on the boosters' own validation error (one early-stopped run per depth,
     # upwards while it improves); then the two best boosters are read and their selected
