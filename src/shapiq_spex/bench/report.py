@@ -133,7 +133,7 @@ def _missing(cell: Cell, notes: _Notes) -> str | None:
         return "".join(notes.ref(note) for note in cell.notes) or None
     refs = "".join(notes.ref(reason) for reason in cell.reasons)
     if cell.status == "partial":
-        return f"{cell.seeds_ok}/{cell.seeds} seeds{refs}"
+        return f" [{cell.seeds_ok}/{cell.seeds} seeds]{refs}"
     return f"{cell.status}{refs}"
 
 
@@ -167,7 +167,9 @@ def _summary_table(
                     continue
                 marker = _missing(cell, notes)
                 value = _r2(cell.r2.median) if cell.seeds_ok else ""
-                texts.append(value if marker is None else (f"{value}{marker}" if value else marker))
+                texts.append(
+                    value if marker is None else (f"{value}{marker}" if value else marker.strip())
+                )
             lines.append(f"| {game} | {_n_text(n_values)} | {budget} | " + " | ".join(texts) + " |")
     return lines
 
@@ -215,7 +217,8 @@ def _detail_table(
             continue
         collapsed.add(cell.method)
         budget = "all" if several and uniform else str(cell.budget)
-        lines.append(f"| {budget} | {cell.label} | {_missing(cell, notes)} |" + " — |" * 8)
+        marker = (_missing(cell, notes) or "").strip()
+        lines.append(f"| {budget} | {cell.label} | {marker} |" + " — |" * 8)
     return lines
 
 
