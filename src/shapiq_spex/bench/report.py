@@ -252,6 +252,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def _merged_note(settings: dict) -> list[str]:
+    merged = settings.get("merged")
+    if not merged:
+        return []
+    env = merged["from_run"]
+    return [
+        f"- Records of {', '.join(f'`{m}`' for m in merged['methods'])} come from a later run "
+        f"({env['date']}, load average {env['load_average']}) that re-ran only "
+        f"{'that method' if len(merged['methods']) == 1 else 'those methods'} after a change "
+        "to it (`python -m benchmarks.merge`); every other record is from the run above."
+    ]
+
+
 def _header(result: RunResult) -> list[str]:
     env = result.environment
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
@@ -264,6 +277,7 @@ def _header(result: RunResult) -> list[str]:
         f"- Run {env['date']} on {env['cpu']} ({env['cpus']} CPUs, load average "
         f"{env['load_average']}), Python {env['python']}; wall time {_duration(result.wall_s)}.",
         f"- Versions: {versions}.",
+        *_merged_note(settings),
         f"- Caps per call: dense regressions predicted to need more than "
         f"{settings['memory_cap_gb']:g} GB or {settings['time_cap_s']:g} s are not run; other "
         "methods are not run where a call of theirs on the same game family at smaller or "
