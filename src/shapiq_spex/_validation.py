@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_random_state_seed"]
+__all__ = ["check_int", "check_random_state_seed", "check_real"]
 
 
 def check_int(
@@ -22,6 +22,18 @@ def check_int(
         raise ValueError(msg)
     if maximum is not None and value > maximum:
         msg = f"{name} must be <= {maximum}, got {value}."
+        raise ValueError(msg)
+    return value
+
+
+def check_real(value: object, name: str, low: float, high: float) -> float:
+    """``value`` as a float in ``(low, high)``, else a TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a number, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    value = float(value)
+    if not low < value < high:
+        msg = f"{name} must be in ({low}, {high}), got {value}."
         raise ValueError(msg)
     return value
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ._argtypes import positive_int
+
 __all__ = ["build_parser", "main"]
 
 INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
@@ -28,23 +30,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget", type=_positive, default=2000, help="queries (default 2000)")
+    parser.add_argument("--budget", type=positive_int, default=2000, help="queries (default 2000)")
     parser.add_argument("--method", choices=METHODS, default="spex", help="approximator")
     parser.add_argument("--index", choices=INDICES, default="FSII", help="interaction index")
-    parser.add_argument("--order", type=_positive, default=2, help="max interaction order")
+    parser.add_argument("--order", type=positive_int, default=2, help="max interaction order")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--top", type=_positive, default=10, help="interactions to print")
+    parser.add_argument("--top", type=positive_int, default=10, help="interactions to print")
     parser.add_argument("--cache", type=Path, help="SQLite query cache (resume a run)")
     parser.add_argument("--plot", type=Path, help="write an upset plot (PNG)")
     parser.add_argument("--json", type=Path, help="write the interactions as JSON")
@@ -55,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shapiq-spex", description="SPEX interaction explanations for shapiq.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     demo = sub.add_parser("demo", help="explain a built-in sparse game and a small LightGBM model")
-    demo.add_argument("--budget", type=_positive, default=4000, help="queries per explanation")
+    demo.add_argument("--budget", type=positive_int, default=4000, help="queries per explanation")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
 
     explain = sub.add_parser("explain", help="explain a text or a CSV row")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Literal
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import ProxyResult, proxy_fourier_transform
@@ -17,17 +16,6 @@ from ._base import SpectralApproximator
 __all__ = ["ProxySPEX"]
 
 _MIN_DEPTH = 3
-
-
-def _check_fraction(value: object, name: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a number, got {type(value).__name__} {value!r}."
-        raise TypeError(msg)
-    value = float(value)
-    if not low < value < high:
-        msg = f"{name} must be in ({low}, {high}), got {value}."
-        raise ValueError(msg)
-    return value
 
 
 class ProxySPEX(SpectralApproximator):
@@ -124,16 +112,14 @@ class ProxySPEX(SpectralApproximator):
         self.learning_rate = (
             None
             if learning_rate is None
-            else _check_fraction(learning_rate, "learning_rate", 0.0, np.inf)
+            else check_real(learning_rate, "learning_rate", 0.0, np.inf)
         )
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
-        self.validation_fraction = _check_fraction(
-            validation_fraction, "validation_fraction", 0.0, 1.0
-        )
+        self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
         self.n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
         self.time_limit = (
-            None if time_limit is None else _check_fraction(time_limit, "time_limit", 0.0, np.inf)
+            None if time_limit is None else check_real(time_limit, "time_limit", 0.0, np.inf)
         )
         super().__init__(
             n,

@@ -19,32 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._argtypes import positive_float, positive_int
+
 if TYPE_CHECKING:
     from .runner import RunResult
 
 __all__ = ["DEFAULT_OUT", "add_run_arguments", "build_parser", "main", "run_command"]
 
 DEFAULT_OUT = Path("bench-results")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _keys(text: str) -> list[str]:
@@ -61,12 +43,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DE
         "--methods", type=_keys, help="comma-separated method keys replacing the suite's"
     )
     parser.add_argument("--games", type=_keys, help="comma-separated game keys of the suite")
-    parser.add_argument("--seeds", type=_positive_int, help="seeds per game, replacing the suite's")
-    parser.add_argument("--time-cap", type=_positive_float, help="per-call time cap in seconds")
+    parser.add_argument("--seeds", type=positive_int, help="seeds per game, replacing the suite's")
+    parser.add_argument("--time-cap", type=positive_float, help="per-call time cap in seconds")
     parser.add_argument(
-        "--memory-cap-gb", type=_positive_float, help="dense-regression memory cap in GB"
+        "--memory-cap-gb", type=positive_float, help="dense-regression memory cap in GB"
     )
-    parser.add_argument("--max-minutes", type=_positive_float, help="wall-clock limit of the run")
+    parser.add_argument("--max-minutes", type=positive_float, help="wall-clock limit of the run")
     parser.add_argument(
         "--memory",
         choices=("rss", "tracemalloc", "off"),
