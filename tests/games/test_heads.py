@@ -9,18 +9,9 @@ pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
 from shapiq_spex.games.heads import CAPITALS_TASK, HeadAblationGame
-from shapiq_spex.llm import LanguageModel, default_model_path, load_language_model
+from shapiq_spex.llm import LanguageModel
 
 TASK = CAPITALS_TASK[:3]
-
-
-@pytest.fixture(scope="module")
-def lm() -> LanguageModel:
-    try:
-        default_model_path()
-    except ImportError as error:
-        pytest.skip(str(error))
-    return load_language_model(blas_threads=1)
 
 
 @pytest.fixture(scope="module")

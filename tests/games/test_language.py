@@ -162,17 +162,6 @@ def test_vader_rejects_a_single_string() -> None:
 
 
 # ---------------------------------------------------------------- LLM scorers in the game
-@pytest.fixture(scope="module")
-def lm():
-    pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
-    pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
-    from shapiq_spex.llm import default_model_path, load_language_model
-
-    try:
-        default_model_path()
-    except ImportError as error:
-        pytest.skip(str(error))
-    return load_language_model(blas_threads=1)
 
 
 def test_llm_scorers_are_importable_from_the_games_module(lm) -> None:

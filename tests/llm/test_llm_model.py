@@ -14,7 +14,6 @@ from shapiq_spex.llm import (
     LanguageModel,
     LlamaModel,
     default_model_path,
-    load_language_model,
 )
 from shapiq_spex.llm.model import _deinterleave_rows
 
@@ -22,15 +21,6 @@ PASSAGE = (
     "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was built for the "
     "1889 World's Fair and has become a global symbol of the city."
 )
-
-
-@pytest.fixture(scope="module")
-def lm() -> LanguageModel:
-    try:
-        default_model_path()
-    except ImportError as error:
-        pytest.skip(str(error))
-    return load_language_model(blas_threads=1)
 
 
 # ---------------------------------------------------------------- known behaviour

@@ -15,7 +15,6 @@ from shapiq_spex.llm import (
     LLMAnswerScorer,
     LLMSentimentScorer,
     _deps,
-    load_language_model,
     split_template,
 )
 
@@ -24,15 +23,6 @@ DOCUMENTS = [
     "The secret code of the vault is 4721.",
     "Mount Everest is the highest mountain on Earth.",
 ]
-
-
-@pytest.fixture(scope="module")
-def lm() -> LanguageModel:
-    try:
-        _deps.default_model_path()
-    except ImportError as error:
-        pytest.skip(str(error))
-    return load_language_model(blas_threads=1)
 
 
 @pytest.fixture(scope="module")
