@@ -15,6 +15,7 @@ from shapiq_spex.spectral import (
     moebius_to_fourier,
     ridge_gcv,
 )
+from shapiq_spex.spectral.terms import PAD, fourier_design_dot
 
 
 def all_masks(n):
@@ -140,3 +141,27 @@ def test_ridge_gcv_recovers_noiseless_solution_and_matches_lstsq():
     ls = np.linalg.lstsq(x, noisy, rcond=None)[0]
     # The selected penalty is tiny relative to the Gram diagonal: close to least squares.
     np.testing.assert_allclose(fit.coefficients, ls, atol=0.05)
+
+
+@given(
+    st.integers(1, 40),  # players
+    st.integers(1, 70),  # masks: also counts that are not multiples of 8
+    st.integers(0, 300),  # terms: spans several blocks of the kernel
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=40, deadline=None)
+def test_fourier_design_dot_matches_the_dense_design(n, m, k, seed):
+    rng = np.random.default_rng(seed)
+    masks = rng.random((m, n)) < 0.5
+    weights = rng.standard_normal(m)
+    rows = [
+        sorted(rng.choice(n, size=rng.integers(0, min(n, 5) + 1), replace=False)) for _ in range(k)
+    ]
+    width = max((len(r) for r in rows), default=0)
+    terms = np.full((k, width), PAD, dtype=np.int64)
+    for i, r in enumerate(rows):
+        terms[i, : len(r)] = r
+    dense = np.array([[(-1.0) ** masks[i, r].sum() for r in rows] for i in range(m)]).reshape(m, k)
+    np.testing.assert_allclose(
+        fourier_design_dot(masks, terms, weights), dense.T @ weights, atol=1e-12
+    )
