@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shapiq_spex.games import SparseFourierGame
-from shapiq_spex.proxy.fitting import fit_proxy
+from shapiq_spex.proxy.fitting import ProxyTrainer, fit_proxy
 from shapiq_spex.proxy.refit import (
     _reorder_closed,
     extend_by_residual,
@@ -166,3 +166,23 @@ def test_residual_screening_finds_terms_the_proxy_ranked_too_low():
     found = dict(zip(terms_to_tuples(terms), coefs, strict=True))
     for key, value in truth.items():
         assert found[key] == pytest.approx(value, abs=1e-6)
+
+
+def test_trainer_reuse_gives_the_models_of_fresh_fits_and_their_validation_error():
+    rng = np.random.default_rng(2)
+    game = SparseFourierGame.random(16, 12, 3, random_state=1)
+    masks = sample_masks(16, 800, rng)
+    y = game(masks)
+    split = (masks[:600], y[:600], masks[600:], y[600:])
+    trainer = ProxyTrainer(*split)
+    reused = [trainer.fit(max_depth=d, seed=3, max_trees=150) for d in (3, 5)]
+    for proxy in reused:
+        fresh = fit_proxy(*split, max_depth=proxy.max_depth, seed=3, max_trees=150)
+        assert fresh.n_trees == proxy.n_trees
+        assert fresh.booster.model_to_string(num_iteration=fresh.n_trees) == (
+            proxy.booster.model_to_string(num_iteration=proxy.n_trees)
+        )
+        # The reported error is the MSE of the kept trees on the validation masks (LightGBM
+        # holds labels in single precision).
+        pred = proxy.booster.predict(masks[600:].astype(np.float32), num_iteration=proxy.n_trees)
+        assert proxy.val_mse == pytest.approx(np.mean((y[600:] - pred) ** 2), rel=1e-6)

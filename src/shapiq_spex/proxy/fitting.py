@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ProxyFit", "fit_proxy"]
+__all__ = ["ProxyFit", "ProxyTrainer", "fit_proxy"]
 
 
 @dataclass
@@ -21,7 +21,8 @@ class ProxyFit:
     """A boosted-tree proxy fitted on the training masks.
 
     Attributes:
-        booster: The :class:`lightgbm.Booster`, truncated at its best iteration.
+        booster: The :class:`lightgbm.Booster` (it may hold trees past ``n_trees``: pass
+            ``num_iteration=n_trees`` when reading it).
         max_depth: Depth limit of its trees.
         n_trees: Number of trees kept (the early-stopping optimum).
         val_mse: Mean squared error on the validation masks at that iteration.
@@ -54,94 +55,131 @@ class _Deadline:
             )
 
 
-def fit_proxy(
-    masks_train: np.ndarray,
-    y_train: np.ndarray,
-    masks_val: np.ndarray,
-    y_val: np.ndarray,
-    *,
-    max_depth: int,
-    seed: int,
-    learning_rate: float = 0.2,
-    max_trees: int = 500,
-    patience: int = 50,
-    max_leaves: int = 32,
-    min_data_in_leaf: int = 10,
-    min_improvement: float = 1e-5,
-    n_jobs: int = 1,
-    deadline: float | None = None,
-) -> ProxyFit:
-    """Fit one LightGBM regressor with early stopping on the validation masks.
+class ProxyTrainer:
+    """Boosting runs on one training/validation split, sharing LightGBM's binned datasets.
+
+    The masks are binned once; each :meth:`fit` (one per tree depth in the search) reuses
+    them.
 
     Args:
         masks_train: Boolean ``(m, n)`` training masks.
         y_train: Their values ``(m,)``.
         masks_val: Boolean ``(m_val, n)`` validation masks.
         y_val: Their values ``(m_val,)``.
-        max_depth: Depth limit of the trees.
-        max_leaves: Leaf limit of the trees (grown leaf-wise, best split first). Narrow deep
-            trees keep the spectrum small: a tree has at most ``max_leaves 2^max_depth`` terms.
-        seed: LightGBM's seed (deterministic mode, so equal seeds give equal models).
-        learning_rate: Shrinkage of every tree.
-        max_trees: Most boosting rounds.
-        patience: Rounds without validation improvement before stopping.
-        min_data_in_leaf: Fewest training masks in a leaf.
-        min_improvement: Smallest validation-MSE decrease, relative to the variance of
-            ``y_val``, that counts as progress for early stopping.
-        n_jobs: LightGBM threads (results are reproducible for a fixed value).
-        deadline: ``time.perf_counter()`` value after which boosting stops early (``None``: no
-            limit). Makes the result depend on the machine's speed.
+    """
+
+    def __init__(
+        self,
+        masks_train: np.ndarray,
+        y_train: np.ndarray,
+        masks_val: np.ndarray,
+        y_val: np.ndarray,
+    ) -> None:
+        import lightgbm
+
+        params = {"verbose": -1, "feature_pre_filter": False, "max_bin": 2}
+        self._train = lightgbm.Dataset(
+            masks_train.astype(np.float32), y_train, params=params, free_raw_data=True
+        )
+        self._valid = lightgbm.Dataset(
+            masks_val.astype(np.float32), y_val, reference=self._train, params=params
+        )
+        self._var_val = float(np.var(y_val))
+
+    def fit(
+        self,
+        *,
+        max_depth: int,
+        seed: int,
+        learning_rate: float = 0.2,
+        max_trees: int = 500,
+        patience: int = 50,
+        max_leaves: int = 32,
+        min_data_in_leaf: int = 10,
+        min_improvement: float = 1e-5,
+        n_jobs: int = 1,
+        deadline: float | None = None,
+    ) -> ProxyFit:
+        """Fit one LightGBM regressor with early stopping on the validation masks.
+
+        Args:
+            max_depth: Depth limit of the trees.
+            seed: LightGBM's seed (deterministic mode, so equal seeds give equal models).
+            learning_rate: Shrinkage of every tree.
+            max_trees: Most boosting rounds.
+            patience: Rounds without validation improvement before stopping.
+            max_leaves: Leaf limit of the trees (grown leaf-wise, best split first). Narrow
+                deep trees keep the spectrum small: a tree has at most
+                ``max_leaves 2^max_depth`` terms.
+            min_data_in_leaf: Fewest training masks in a leaf.
+            min_improvement: Smallest validation-MSE decrease, relative to the variance of
+                the validation values, that counts as progress for early stopping.
+            n_jobs: LightGBM threads (results are reproducible for a fixed value).
+            deadline: ``time.perf_counter()`` value after which boosting stops early
+                (``None``: no limit). Makes the result depend on the machine's speed.
+
+        Returns:
+            The fitted proxy.
+        """
+        import lightgbm
+
+        start = time.perf_counter()
+        params = {
+            "objective": "regression",
+            "learning_rate": learning_rate,
+            "max_depth": max_depth,
+            "num_leaves": min(2**max_depth, max_leaves),
+            "min_data_in_leaf": min_data_in_leaf,
+            "min_sum_hessian_in_leaf": 0.0,
+            "lambda_l2": 0.0,
+            "metric": "l2",
+            "seed": seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": n_jobs,
+            "verbose": -1,
+        }
+        booster = lightgbm.train(
+            params,
+            self._train,
+            num_boost_round=max_trees,
+            valid_sets=[self._valid],
+            valid_names=["val"],
+            callbacks=[
+                lightgbm.early_stopping(
+                    patience,
+                    first_metric_only=True,
+                    verbose=False,
+                    min_delta=min_improvement * self._var_val,
+                ),
+                _Deadline(deadline),
+            ],
+            # Skips a serialisation round trip; the trees past the best one stay in the
+            # booster and every reader passes ``num_iteration``.
+            keep_training_booster=True,
+        )
+        # Both stopping callbacks record the best iteration and its validation MSE.
+        return ProxyFit(
+            booster=booster,
+            max_depth=max_depth,
+            n_trees=int(booster.best_iteration),
+            val_mse=float(booster.best_score["val"]["l2"]),
+            seconds=time.perf_counter() - start,
+        )
+
+
+def fit_proxy(
+    masks_train: np.ndarray,
+    y_train: np.ndarray,
+    masks_val: np.ndarray,
+    y_val: np.ndarray,
+    **kwargs: object,
+) -> ProxyFit:
+    """Fit one LightGBM regressor with early stopping on the validation masks.
+
+    Shorthand for ``ProxyTrainer(masks_train, y_train, masks_val, y_val).fit(**kwargs)``.
 
     Returns:
         The fitted proxy.
     """
-    import lightgbm
-
-    start = time.perf_counter()
-    min_delta = min_improvement * float(np.var(y_val))
-    params = {
-        "objective": "regression",
-        "learning_rate": learning_rate,
-        "max_depth": max_depth,
-        "num_leaves": min(2**max_depth, max_leaves),
-        "min_data_in_leaf": min_data_in_leaf,
-        "min_sum_hessian_in_leaf": 0.0,
-        "lambda_l2": 0.0,
-        "metric": "l2",
-        "seed": seed,
-        "deterministic": True,
-        "force_row_wise": True,
-        "num_threads": n_jobs,
-        "verbose": -1,
-    }
-    dataset_params = {"verbose": -1, "feature_pre_filter": False, "max_bin": 2}
-    train = lightgbm.Dataset(
-        masks_train.astype(np.float32), y_train, params=dataset_params, free_raw_data=True
-    )
-    valid = lightgbm.Dataset(
-        masks_val.astype(np.float32), y_val, reference=train, params=dataset_params
-    )
-    booster = lightgbm.train(
-        params,
-        train,
-        num_boost_round=max_trees,
-        valid_sets=[valid],
-        valid_names=["val"],
-        callbacks=[
-            lightgbm.early_stopping(
-                patience, first_metric_only=True, verbose=False, min_delta=min_delta
-            ),
-            _Deadline(deadline),
-        ],
-    )
-    n_trees = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
-    residual = y_val - booster.predict(
-        masks_val.astype(np.float32), num_iteration=n_trees, num_threads=n_jobs
-    )
-    return ProxyFit(
-        booster=booster,
-        max_depth=max_depth,
-        n_trees=int(n_trees),
-        val_mse=float(np.mean(residual**2)),
-        seconds=time.perf_counter() - start,
-    )
+    return ProxyTrainer(masks_train, y_train, masks_val, y_val).fit(**kwargs)  # type: ignore[arg-type]
