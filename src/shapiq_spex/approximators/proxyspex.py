@@ -47,8 +47,9 @@ class ProxySPEX(SpectralApproximator):
             leaf.
         sampling: ``"uniform"`` masks (default) or ``"paired"`` (each mask with its complement,
             which decorrelates even- and odd-degree terms on the sample).
-        learning_rate: LightGBM shrinkage (default: 0.1 when the trees see at most 4096
-            masks, else 0.2, where each tree costs more).
+        learning_rate: LightGBM shrinkage (default: 0.1 when the trees see at most 2048
+            masks, else 0.3, where each tree costs more). Early stopping waits
+            ``5 / learning_rate`` rounds.
         max_trees: Most boosting rounds per depth (default ``100 / learning_rate``; early
             stopping often ends sooner). The trees
             are fitted on at most 8192 training masks (a uniform subsample): they only propose

@@ -8,8 +8,8 @@ is the prefix whose least-squares fit on the training masks predicts the validat
 All prefixes are scored from one Cholesky factor per penalty: the factor of a leading principal
 block of ``G + αI`` is the leading block of the factor of the whole matrix, and so is the
 forward-substitution vector, so a prefix costs one back-substitution. The chosen prefix is then
-refitted on all masks by ridge regression with a GCV-chosen penalty; its Gram matrix is a block
-of the train and validation Gram matrices already computed.
+refitted on all masks by ridge regression with the penalty that validated best; its Gram matrix
+is a block of the train and validation Gram matrices already computed.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import numpy as np
 import scipy.linalg
 
 from ..spectral._threads import single_blas_thread
-from ..spectral.regression import ridge_gcv_gram
-from ..spectral.terms import PAD, enumerate_subsets
+from ..spectral.terms import PAD, enumerate_subsets, fourier_design_dot
 from .extraction import pack_terms
 
 __all__ = [
@@ -144,13 +143,11 @@ def _gram(masks: np.ndarray, terms: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
     """``X^T X`` and ``X^T y`` of the Fourier design, assembled in row chunks."""
     k = terms.shape[0]
     gram = np.zeros((k, k))
-    xty = np.zeros(k)
     for start in range(0, masks.shape[0], _ROW_CHUNK):
         block = _design_t(masks[start : start + _ROW_CHUNK], terms)
         # ±1 products summed in float32 are exact integers below 2^24 rows.
         gram += block @ block.T
-        xty += block.astype(float) @ y[start : start + _ROW_CHUNK]
-    return gram, xty
+    return gram, fourier_design_dot(masks, terms, y)
 
 
 def _prefix_sizes(total: int, anchor: int | None = None) -> np.ndarray:
@@ -218,6 +215,7 @@ def fit_support(
     n: int,
     *,
     anchor: int | None = None,
+    penalties: tuple[float, ...] = _PENALTIES,
 ) -> SupportFit:
     """Choose the support among the prefixes of two rankings by validation error.
 
@@ -234,6 +232,7 @@ def fit_support(
         y_val: Their values, with the same centring.
         n: Number of players.
         anchor: A prefix size always scored (e.g. a previous support placed first).
+        penalties: Ridge penalties tried, relative to the number of training masks.
 
     Returns:
         The selection, with the sufficient statistics of all masks for the refit.
@@ -246,10 +245,11 @@ def fit_support(
         gram_val = design_val @ design_val.T
         design_val = design_val.T.astype(float)  # one upcast for all the prefix predictions
         xty_val = y_val @ design_val
-        scores, full = _score_prefixes(gram_tr, xty_tr, design_val, y_val, sizes, _PENALTIES)
+        all_penalties = penalties
+        scores, full = _score_prefixes(gram_tr, xty_tr, design_val, y_val, sizes, penalties)
         perm = np.arange(ordered.shape[0])
         pick, mse = _pick(scores, y_val)
-        penalties = (_PENALTIES[int(np.argmin(scores[:, pick]))],)
+        penalties = (penalties[int(np.argmin(scores[:, pick]))],)
         # Second ranking, scored at the first one's penalty (the final refit re-tunes it).
         second = _reorder_closed(ordered, np.abs(full), n)
         scores2, _ = _score_prefixes(
@@ -264,7 +264,7 @@ def fit_support(
         if mse2 < mse * (1.0 - TOLERANCE) or (mse2 <= mse and pick2 < pick):
             perm, scores, pick, mse = second, scores2, pick2, mse2
         else:
-            penalties = _PENALTIES
+            penalties = all_penalties
     return SupportFit(
         terms=ordered[perm],
         size=int(sizes[pick]),
@@ -279,17 +279,24 @@ def fit_support(
 
 
 def refit_all(selection: SupportFit) -> tuple[np.ndarray, np.ndarray]:
-    """Ridge refit (GCV penalty) of the selected prefix on all masks.
+    """Ridge refit of the selected prefix on all masks, with the penalty that validated best.
+
+    (A cheap Cholesky solve: choosing the penalty again by GCV needs an eigendecomposition,
+    about twenty times the cost, and validated no better.)
 
     Returns:
         ``(terms, coefficients)`` of the selected support.
     """
+    return selection.terms[: selection.size], _ridge_all(selection)
+
+
+def _ridge_all(selection: SupportFit) -> np.ndarray:
+    # The penalty is relative to the Gram diagonal, which is the number of masks.
     k = selection.size
     with single_blas_thread():
-        fit = ridge_gcv_gram(
-            selection.gram[:k, :k], selection.xty[:k], selection.yty, selection.n_samples
-        )
-    return selection.terms[:k], fit.coefficients
+        gram = selection.gram[:k, :k].copy()
+        gram.flat[:: k + 1] += selection.penalty * selection.n_samples
+        return scipy.linalg.solve(gram, selection.xty[:k], assume_a="pos", check_finite=False)
 
 
 def _pad(terms: np.ndarray, width: int) -> np.ndarray:
@@ -326,14 +333,11 @@ def extend_by_residual(
     Returns:
         Padded terms whose prefixes are closed: the selected support first.
     """
-    k = selection.size
-    support = selection.terms[:k]
+    support = selection.terms[: selection.size]
+    coefs = _ridge_all(selection)  # the selection's own fit on all masks
     with single_blas_thread():
-        # The selection's own fit (its validated penalty) on all masks; no GCV needed here.
-        gram = selection.gram[:k, :k].copy()
-        gram.flat[:: k + 1] += selection.penalty * selection.n_samples
-        coefs = scipy.linalg.solve(gram, selection.xty[:k], assume_a="pos", check_finite=False)
-        fitted = coefs @ _design_t(masks_train, support).astype(float)
+        # Single precision suffices: the residual only ranks candidates.
+        fitted = coefs.astype(np.float32) @ _design_t(masks_train, support)
     residual = y_train - fitted
     width = max(support.shape[1], spectrum.shape[1])
     known = {row.tobytes() for row in pack_terms(_pad(support, width), n)}
@@ -342,11 +346,7 @@ def extend_by_residual(
     fresh = top[np.array([row.tobytes() not in known for row in keys], dtype=bool)]
     if fresh.shape[0] == 0:
         return support
-    corr = np.empty(fresh.shape[0])
-    with single_blas_thread():
-        for start in range(0, fresh.shape[0], 2048):
-            block = _design_t(masks_train, fresh[start : start + 2048])
-            corr[start : start + 2048] = np.abs(block.astype(float) @ residual)
+    corr = np.abs(fourier_design_dot(masks_train, fresh, residual))
     extra = hierarchical_order(fresh, corr, n, limit)
     width = max(width, extra.shape[1])
     extra_keys = pack_terms(_pad(extra, width), n)

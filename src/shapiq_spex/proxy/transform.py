@@ -8,7 +8,7 @@
    masks best. The booster whose selected support validates best wins.
 4. Screen the winner's other proxy terms against the residual of the support and select again
    (a few rounds, each kept only if it validates better).
-5. Refit the final support on all masks (ridge, GCV penalty).
+5. Refit the final support on all masks (ridge, with the penalty that validated best).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from ..spectral.representation import SparseFourier
 from .extraction import booster_spectrum
-from .fitting import fit_proxy
+from .fitting import ProxyTrainer
 from .refit import (
     TOLERANCE,
     SupportFit,
@@ -45,7 +45,10 @@ _TERMS_PER_QUERY = 4  # default support cap: one term per this many training que
 # The trees only propose candidate terms (selection and refit use every mask), so their
 # training set is capped: boosting time per tree grows with the rows, candidates barely do.
 _PROXY_ROWS = 8192
-_SMALL_FIT = 4096  # up to this many proxy masks, the smaller default learning rate is used
+# Default shrinkage: small while trees are cheap and data scarce (it validates better), larger
+# once the trees see many masks and each boosting round costs more.
+_SMALL_FIT, _SMALL_LR, _LARGE_LR = 2048, 0.1, 0.3
+_PATIENCE = 5.0  # default early-stopping patience, in units of 1 / learning_rate rounds
 _RESIDUAL_ROUNDS = 3  # residual screening passes after the depth search (each validated)
 _SCREEN_FACTOR = 10  # proxy terms screened against the residual, per support slot
 
@@ -78,7 +81,7 @@ def proxy_fourier_transform(
     sampling: Literal["uniform", "paired"] = "uniform",
     learning_rate: float | None = None,
     max_trees: int | None = None,
-    patience: int = 50,
+    patience: int | None = None,
     validation_fraction: float = 0.2,
     max_terms: int | None = None,
     n_jobs: int = 1,
@@ -96,10 +99,11 @@ def proxy_fourier_transform(
             early stopping) while the boosters' validation error keeps improving.
         sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
         learning_rate: LightGBM shrinkage (``None``: 0.1 when the trees are fitted on at most
-            4096 masks, else 0.2: small shrinkage validates better, and costs little while
+            2048 masks, else 0.3: small shrinkage validates better, and costs little while
             the trees are cheap).
         max_trees: Most boosting rounds per depth (``None``: ``100 / learning_rate``).
-        patience: Early-stopping patience in rounds.
+        patience: Early-stopping patience in rounds (``None``: ``5 / learning_rate``, the
+            same span of shrunken steps at any learning rate).
         validation_fraction: Share of the queries held out for model and support selection
             (all queries are used by the final refit).
         max_terms: Most terms in the support (default: half the training masks, at most 2048).
@@ -144,24 +148,24 @@ def proxy_fourier_transform(
 
     fit_rows = min(train.size, _PROXY_ROWS)
     if learning_rate is None:
-        learning_rate = 0.1 if fit_rows <= _SMALL_FIT else 0.2
+        learning_rate = _SMALL_LR if fit_rows <= _SMALL_FIT else _LARGE_LR
     if max_trees is None:
         max_trees = max(round(100 / learning_rate), 1)
+    if patience is None:
+        patience = max(round(_PATIENCE / learning_rate), 1)
 
     # Depth search on the boosters' own validation error (one early-stopped run per depth,
     # upwards while it improves); then the two best boosters are read and their selected
     # supports compared, since the sparse refit often prefers one level deeper than the trees.
+    # train is a random permutation: its head is a uniform subsample.
+    trainer = ProxyTrainer(x_tr[:_PROXY_ROWS], y_tr[:_PROXY_ROWS], x_val, y_val)
     per_depth = []
     fitted = []
     for depth, seed in zip(depths, seeds, strict=True):
         if deadline is not None and fitted and time.perf_counter() > deadline:
             break
         t0 = time.perf_counter()
-        proxy = fit_proxy(
-            x_tr[:_PROXY_ROWS],  # train is a random permutation: a uniform subsample
-            y_tr[:_PROXY_ROWS],
-            x_val,
-            y_val,
+        proxy = trainer.fit(
             max_depth=int(depth),
             seed=int(seed),
             learning_rate=learning_rate,
@@ -222,7 +226,17 @@ def proxy_fourier_transform(
         ordered = extend_by_residual(
             selection, *spectrum, x_tr, y_tr, n, limit, screen=_SCREEN_FACTOR * limit
         )
-        extended = fit_support(ordered, x_tr, y_tr, x_val, y_val, n, anchor=selection.size)
+        # The support's validated penalty carries over: the support is most of the new fit.
+        extended = fit_support(
+            ordered,
+            x_tr,
+            y_tr,
+            x_val,
+            y_val,
+            n,
+            anchor=selection.size,
+            penalties=(selection.penalty,),
+        )
         rounds.append(
             {
                 "support": extended.size,
