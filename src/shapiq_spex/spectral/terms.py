@@ -21,6 +21,7 @@ __all__ = [
     "masks_to_products",
     "terms_from_tuples",
     "terms_to_tuples",
+    "xor_rows",
 ]
 
 PAD = -1
@@ -232,14 +233,33 @@ def fourier_design_dot(masks: np.ndarray, terms: np.ndarray, weights: np.ndarray
     out = np.empty(terms.shape[0])
     for start in range(0, terms.shape[0], _DOT_CHUNK):
         block = terms[start : start + _DOT_CHUNK]
-        parity = np.zeros((block.shape[0], n_bytes), dtype=np.uint8)
-        for j in range(block.shape[1]):
-            col = block[:, j]
-            used = col != PAD
-            if used.all():
-                parity ^= packed[col]
-            elif used.any():
-                parity[used] ^= packed[col[used]]
+        parity = xor_rows(packed, block)
         # Masks with odd parity enter with -1: X^T w = sum(w) - 2 * (weights of odd parity).
         out[start : start + _DOT_CHUNK] = total - 2.0 * tables[offsets + parity].sum(axis=1)
+    return out
+
+
+def xor_rows(rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """XOR of the rows of ``rows`` that each term names; padding is neutral.
+
+    With ``rows`` the transposed masks ``(n, m)`` this gives every term's parities over the
+    masks, ``(K, m)``; with bit-packed transposed masks, the same parities packed. Whole
+    contiguous rows are combined, several times faster than gathering columns of row-major
+    masks.
+
+    Args:
+        rows: Array of shape ``(n, L)`` (bool or an unsigned integer type).
+        terms: Padded term matrix of shape ``(K, d)``.
+
+    Returns:
+        Array of shape ``(K, L)`` and the dtype of ``rows``.
+    """
+    out = np.zeros((terms.shape[0], rows.shape[1]), dtype=rows.dtype)
+    for j in range(terms.shape[1]):
+        col = terms[:, j]
+        used = col != PAD
+        if used.all():
+            out ^= rows[col]
+        elif used.any():
+            out[used] ^= rows[col[used]]
     return out
