@@ -338,8 +338,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         default=None,
-        help="a previous results JSON whose runs at budgets not run now are added to the "
-        "tables (for code paths that did not change at those budgets; say so when quoting)",
+        help="a previous results JSON whose runs (method, game, seed, budget) not run now are "
+        "added to the tables, e.g. shapiq's slow hpo=True calls at 16000 queries (for code "
+        "that did not change; say so when quoting)",
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -409,15 +410,17 @@ def main() -> None:
     if args.reuse:
         previous = json.loads(Path(args.reuse).read_text())["runs"]
         fields = {f.name for f in dataclasses.fields(Run)}
+        done = {(r.method, r.game, r.n, r.budget, r.seed) for r in runs}
         reused = [
             Run(**{k: v for k, v in row.items() if k in fields})
             for row in previous
-            if row["budget"] not in budgets and row["method"] in methods
+            if row["method"] in methods
+            and (row["method"], row["game"], row["n"], row["budget"], row["seed"]) not in done
         ]
         for run in reused:
             run.extra["reused_from"] = str(args.reuse)
         runs = runs + reused
-        print(f"reused {len(reused)} runs at other budgets from {args.reuse}")
+        print(f"reused {len(reused)} runs not run now from {args.reuse}")
     table = markdown(runs, methods)
     recovery = recovery_table(runs, methods)
     summary = bars(runs, methods, extraction)
