@@ -211,7 +211,7 @@ def markdown(runs: list[Run], methods: tuple[str, ...]) -> str:
             group = [r for r in runs if (r.game, r.n, r.budget, r.method) == (game, n, budget, m)]
             rows[m] = median_row(group) if group else None
         cells = [
-            f"{v[0]:.4f} ({v[1]:.3f}-{v[2]:.3f})" if v and np.isfinite(v[0]) else "n/a"
+            f"{v[0]:.4f} ({v[1]:.4f}-{v[2]:.4f})" if v and np.isfinite(v[0]) else "n/a"
             for v in rows.values()
         ]
         times = [f"{v[3]:.2f}" if v and np.isfinite(v[0]) else "n/a" for v in rows.values()]
@@ -342,7 +342,15 @@ def main() -> None:
         "added to the tables, e.g. shapiq's slow hpo=True calls at 16000 queries (for code "
         "that did not change; say so when quoting)",
     )
+    parser.add_argument(
+        "--render",
+        default=None,
+        help="only rewrite the tables (.md and the JSON's table fields) of a results JSON",
+    )
     args = parser.parse_args()
+    if args.render:
+        _render(Path(args.render))
+        return
     warnings.filterwarnings("ignore")
     import lightgbm
 
@@ -409,10 +417,9 @@ def main() -> None:
 
     if args.reuse:
         previous = json.loads(Path(args.reuse).read_text())["runs"]
-        fields = {f.name for f in dataclasses.fields(Run)}
         done = {(r.method, r.game, r.n, r.budget, r.seed) for r in runs}
         reused = [
-            Run(**{k: v for k, v in row.items() if k in fields})
+            _run_from_row(row)
             for row in previous
             if row["method"] in methods
             and (row["method"], row["game"], row["n"], row["budget"], row["seed"]) not in done
@@ -421,19 +428,42 @@ def main() -> None:
             run.extra["reused_from"] = str(args.reuse)
         runs = runs + reused
         print(f"reused {len(reused)} runs not run now from {args.reuse}")
+    tables = _tables(runs, methods, extraction)
+    print(tables["text"])
+    path = save(name, runs, {k: v for k, v in tables.items() if k != "text"})
+    path.with_suffix(".md").write_text(tables["text"] + "\n")
+    path.with_name(f"{name}_partial.json").unlink(missing_ok=True)
+    print(f"wrote {path}")
+
+
+def _run_from_row(row: dict) -> Run:
+    fields = {f.name for f in dataclasses.fields(Run)}
+    return Run(**{k: v for k, v in row.items() if k in fields})
+
+
+def _tables(runs: list[Run], methods: tuple[str, ...], extraction: dict) -> dict:
     table = markdown(runs, methods)
     recovery = recovery_table(runs, methods)
     summary = bars(runs, methods, extraction)
     text = "\n\n".join([table, recovery, summary])
-    print(text)
-    path = save(
-        name,
-        runs,
-        {"table": table, "recovery": recovery, "bars": summary, "extraction": extraction},
-    )
-    path.with_suffix(".md").write_text(text + "\n")
-    path.with_name(f"{name}_partial.json").unlink(missing_ok=True)
-    print(f"wrote {path}")
+    return {
+        "table": table,
+        "recovery": recovery,
+        "bars": summary,
+        "extraction": extraction,
+        "text": text,
+    }
+
+
+def _render(path: Path) -> None:
+    payload = json.loads(path.read_text())
+    runs = [_run_from_row(row) for row in payload["runs"]]
+    methods = tuple(m for m in METHODS if any(r.method == m for r in runs))
+    tables = _tables(runs, methods, payload["extraction"])
+    payload.update({k: v for k, v in tables.items() if k != "text"})
+    path.write_text(json.dumps(payload, indent=1, default=str))
+    path.with_suffix(".md").write_text(tables["text"] + "\n")
+    print(tables["text"])
 
 
 if __name__ == "__main__":
