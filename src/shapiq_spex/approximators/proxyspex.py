@@ -56,7 +56,8 @@ class ProxySPEX(SpectralApproximator):
             candidate terms, and selection and refit use every query.
         validation_fraction: Share of the queries held out to choose the number of trees, the
             depth and the support; the final refit uses all queries.
-        max_terms: Most Fourier terms kept (default: half the training queries, at most 2048).
+        max_terms: Most Fourier terms kept (default: a quarter of the training queries, at
+            most 1024).
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.

@@ -106,7 +106,8 @@ def proxy_fourier_transform(
             same span of shrunken steps at any learning rate).
         validation_fraction: Share of the queries held out for model and support selection
             (all queries are used by the final refit).
-        max_terms: Most terms in the support (default: half the training masks, at most 2048).
+        max_terms: Most terms in the support (default: a quarter of the training masks, at
+            most 1024).
         n_jobs: LightGBM threads.
         time_limit: Seconds after which no further depth is tried and boosting stops (``None``:
             no limit, fully reproducible).
