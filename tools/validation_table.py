@@ -21,7 +21,6 @@ CASES = [
     ("unknown index", lambda: SPEX(10, index="Shapley")),
     ("max_order > n", lambda: SPEX(10, max_order=11)),
     ("max_order = 0", lambda: SPEX(10, max_order=0)),
-    ("SV with max_order = 2", lambda: SPEX(10, index="SV", max_order=2)),
     ("random_state = -1", lambda: SPEX(10, random_state=-1)),
     ("random_state = a Generator", lambda: SPEX(10, random_state=np.random.default_rng(0))),
     ("degree = 0", lambda: SPEX(10, degree=0)),

@@ -100,7 +100,7 @@ def test_budget_is_spent_exactly_in_batches():
     proxy = ProxySPEX(20, random_state=0, batch_size=128)
     result = proxy.approximate(500, game)
     assert game.queries == 500 == proxy.budget_used_ == result.estimation_budget
-    assert game.calls == 4  # ceil(500 / 128): one evaluator call, batched
+    assert game.calls == 1 + 4  # the two endpoints, then ceil(498 / 128) batches
 
 
 def test_a_default_call_prints_nothing(capfd):
@@ -118,8 +118,9 @@ def test_paired_sampling_queries_complements_and_recovers():
     game.game = lambda masks: (seen.append(masks.copy()), inner(masks))[1]
     proxy = ProxySPEX(24, sampling="paired", random_state=0, batch_size=None)
     proxy.approximate(1000, game)
-    masks = seen[0]
-    np.testing.assert_array_equal(masks[500:], ~masks[:500])
+    assert seen[0].sum(axis=1).tolist() == [0, 24]  # the empty and full coalitions first
+    masks = seen[1]  # then 998 masks in complementary pairs
+    np.testing.assert_array_equal(masks[499:], ~masks[:499])
     test = uniform_masks(24, 500, seed=1)
     assert r2_score(inner(test), proxy.fourier_(test)) > 0.999
 
@@ -137,7 +138,7 @@ def test_top_order_and_time_limit():
 
 def test_game_errors_keep_the_paid_queries():
     def failing(masks):
-        if failing.calls == 1:
+        if failing.calls == 2:  # the endpoints, one batch of 50, then the crash
             raise RuntimeError("model crashed")
         failing.calls += 1
         return masks.sum(axis=1).astype(float)
@@ -146,7 +147,7 @@ def test_game_errors_keep_the_paid_queries():
     proxy = ProxySPEX(8, random_state=0, batch_size=50)
     with pytest.raises(GameEvaluationError, match="model crashed") as info:
         proxy.approximate(200, failing)
-    assert info.value.masks.shape == (50, 8)
+    assert info.value.masks.shape == (52, 8)
     np.testing.assert_array_equal(info.value.values, info.value.masks.sum(axis=1))
 
 
@@ -171,7 +172,9 @@ def test_cache_resumes_a_failed_call_and_backends_agree(tmp_path):
     counted = Counted(game)
     second = ProxySPEX(40, random_state=5, batch_size=100, cache=QueryCache(path, "soum", 40))
     resumed = second.approximate(600, counted)
-    assert counted.queries == 300  # exactly the masks the failed call did not pay for
+    # Exactly the masks the failed call did not pay for: it kept the 2 endpoints and 2 full
+    # batches (the third would have passed 300).
+    assert counted.queries == 600 - 202
     np.testing.assert_array_equal(resumed.values, expected.values)
 
     threads = ProxySPEX(40, random_state=5, batch_size=100, backend=JoblibBackend(2, "threads"))
@@ -198,7 +201,6 @@ def test_holdout_fraction_reports_faithfulness():
         ({"n": 2.5}, TypeError, "n"),
         ({"max_order": 0}, ValueError, "max_order"),
         ({"index": "XYZ"}, ValueError, "index"),
-        ({"index": "SV", "max_order": 2}, ValueError, "max_order"),
         ({"top_order": "yes"}, TypeError, "top_order"),
         ({"random_state": -1}, ValueError, "random_state"),
         ({"max_depth": 0}, ValueError, "max_depth"),

@@ -164,7 +164,6 @@ def test_tabular_explainer_drop_in():
         ({"n": 10, "index": "XYZ"}, ValueError, "index must be one of"),
         ({"n": 10, "max_order": 11}, ValueError, "max_order must be <= 10"),
         ({"n": 10, "max_order": 0}, ValueError, "max_order must be >= 1"),
-        ({"n": 10, "index": "SV", "max_order": 2}, ValueError, "order-1 index"),
         ({"n": 10, "decoder": "fuzzy"}, ValueError, "decoder must be"),
         ({"n": 10, "random_state": -1}, ValueError, "random_state must be >= 0"),
         ({"n": 10, "degree": 0}, ValueError, "degree must be >= 1"),
@@ -195,14 +194,14 @@ def test_game_returning_wrong_shape_or_nan_raises_and_keeps_queries():
     def nan_later(masks):
         state["calls"] += 1
         values = masks.sum(axis=1).astype(float)
-        if state["calls"] == 3:
+        if state["calls"] == 4:  # after the endpoints and two good batches
             values[5] = np.nan
         return values
 
     with pytest.raises(GameEvaluationError, match="non-finite") as info:
         SPEX(50, batch_size=100).approximate(3000, nan_later)
-    # The two good batches are kept, with the values the game gave for them.
-    assert info.value.masks.shape == (200, 50)
+    # The endpoints and the two good batches are kept, with the values the game gave.
+    assert info.value.masks.shape == (202, 50)
     np.testing.assert_array_equal(info.value.values, info.value.masks.sum(axis=1))
 
 
@@ -211,13 +210,13 @@ def test_game_that_raises_keeps_queries():
 
     def flaky(masks):
         state["calls"] += 1
-        if state["calls"] == 2:
+        if state["calls"] == 3:
             raise RuntimeError("model server down")
         return masks.sum(axis=1).astype(float)
 
     with pytest.raises(GameEvaluationError, match="model server down") as info:
         SPEX(40, batch_size=64).approximate(3000, flaky)
-    assert len(info.value.values) == 64
+    assert len(info.value.values) == 2 + 64  # the endpoints and the first batch
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,25 +16,69 @@ from .._validation import check_int, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
 from ..metrics import r2_score
+from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
 
-__all__ = ["VALID_INDICES", "SpectralApproximator"]
+__all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 
 VALID_INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
 _ORDER_ONE = ("SV", "BV")
+_MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
+LOW_FAITHFULNESS = 0.5
+"""Below this estimated R², a call warns that the explanation is a poor fit of the game."""
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a transform hands back to the approximator.
+
+    Attributes:
+        fourier: The recovered function.
+        moebius: Its Möbius form when the transform computed it directly, else ``None``.
+        faithfulness: The transform's own estimate of the R² on uniform masks (no extra
+            queries), or ``None``.
+        faithfulness_method: How that estimate was measured.
+        diagnostics: The transform's detailed result (stored as ``transform_``).
+    """
+
+    fourier: SparseFourier
+    moebius: SparseMoebius | None
+    faithfulness: float | None
+    faithfulness_method: str
+    diagnostics: Any = None
+
+
+def _ends(n: int) -> np.ndarray:
+    """The empty and the full coalition, shape ``(2, n)``."""
+    ends = np.zeros((2, n), dtype=bool)
+    ends[1] = True
+    return ends
+
+
+def check_max_order(max_order: object, n: int, index: str) -> int:
+    """The reported order: ``None`` means ``n``; order-one indices always report order 1."""
+    if index in _ORDER_ONE:
+        # shapiq accepts e.g. index="SV", max_order=2 and reports the values of order one.
+        return 1
+    if max_order is None:
+        return n
+    return check_int(max_order, "max_order", minimum=1, maximum=n)
 
 
 class SpectralApproximator(Approximator):
     """Base of the approximators that recover a sparse Fourier representation of the game.
 
-    Subclasses implement :meth:`_transform`, which spends the budget through an evaluator and
-    returns the recovered function; this class validates inputs, seeds a fresh generator per
-    call, records the fitted attributes and converts to the requested index.
+    Every call first queries the empty and the full coalition (2 queries of the budget). The
+    transform of the subclass then spends the rest and recovers a function constrained to match
+    both exactly, so the returned values of every efficient index (SV, k-SII, STII, FSII) add
+    up to ``v(N)`` and ``baseline_value`` is ``v(∅)``. When ``2^n <= budget`` every coalition is
+    queried instead and the result is exact.
 
     Args:
         n: Number of players.
-        max_order: Largest interaction size reported. Must be 1 for ``"SV"`` and ``"BV"``.
+        max_order: Largest interaction size reported (``None``: ``n``). The order-one indices
+            ``"SV"`` and ``"BV"`` always report order one, whatever is passed.
         index: One of :data:`VALID_INDICES`.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice; the same seed gives bit-identical results.
@@ -45,14 +91,22 @@ class SpectralApproximator(Approximator):
             :class:`~shapiq_spex.evaluation.JoblibBackend` or
             :class:`~shapiq_spex.evaluation.DaskBackend`.
         holdout_fraction: Share of the budget kept for uniformly random held-out masks that
-            the method never sees; the explanation's R² on them is reported as
-            ``faithfulness_``. 0 (default) disables the check.
+            the method never sees; their R² is then reported as ``faithfulness_`` instead of
+            the method's own estimate. 0 (default) disables the check.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
-        budget_used_: Queries spent by the last call (held-out masks included).
-        faithfulness_: Held-out R² of the last call (``None`` without ``holdout_fraction``).
+        budget_used_: Queries spent by the last call (endpoints and held-out masks included).
+        faithfulness_: R² of the recovered function on uniformly random masks, set by every
+            call (see ``faithfulness_method_`` for which masks). A value below 0.5 also
+            raises a ``UserWarning``.
+        faithfulness_method_: ``"holdout"`` (masks never seen, from ``holdout_fraction``),
+            ``"exact"`` (every coalition was queried), or the method's own estimate without
+            extra queries: ``"validation"`` (ProxySPEX: its validation split) or
+            ``"cross-validation"`` (SPEX: leave-one-out on its uniform refit masks).
+        empty_value_: ``v(∅)`` as queried; ``full_value_``: ``v(N)`` as queried.
+        transform_: Diagnostics of the last transform.
     """
 
     valid_indices = VALID_INDICES
@@ -61,7 +115,7 @@ class SpectralApproximator(Approximator):
         self,
         n: int,
         *,
-        max_order: int = 2,
+        max_order: int | None = 2,
         index: str = "k-SII",
         top_order: bool = False,
         random_state: int | None = None,
@@ -72,21 +126,17 @@ class SpectralApproximator(Approximator):
         holdout_fraction: float = 0.0,
     ) -> None:
         n = check_int(n, "n", minimum=1)
-        if (
-            isinstance(holdout_fraction, bool)
-            or not isinstance(holdout_fraction, int | float)
-            or not 0.0 <= holdout_fraction < 0.5
-        ):
-            msg = f"holdout_fraction must be a number in [0, 0.5), got {holdout_fraction!r}."
+        if isinstance(holdout_fraction, bool) or not isinstance(holdout_fraction, int | float):
+            msg = f"holdout_fraction must be a number, got {holdout_fraction!r}."
+            raise TypeError(msg)
+        if not 0.0 <= holdout_fraction < 0.5:
+            msg = f"holdout_fraction must be in [0, 0.5), got {holdout_fraction!r}."
             raise ValueError(msg)
         self.holdout_fraction = float(holdout_fraction)
-        max_order = check_int(max_order, "max_order", minimum=1, maximum=n)
         if not isinstance(index, str) or index not in VALID_INDICES:
             msg = f"index must be one of {VALID_INDICES}, got {index!r}."
             raise ValueError(msg)
-        if index in _ORDER_ONE and max_order != 1:
-            msg = f"index={index!r} is an order-1 index: pass max_order=1 (got {max_order})."
-            raise ValueError(msg)
+        max_order = check_max_order(max_order, n, index)
         if not isinstance(top_order, bool):
             msg = f"top_order must be a bool, got {top_order!r}."
             raise TypeError(msg)
@@ -113,20 +163,63 @@ class SpectralApproximator(Approximator):
         self.moebius_: SparseMoebius | None = None
         self.budget_used_: int | None = None
         self.faithfulness_: float | None = None
+        self.faithfulness_method_: str | None = None
+        self.empty_value_: float | None = None
+        self.full_value_: float | None = None
+        self.transform_: Any = None
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
         super().set_random_state(check_random_state_seed(random_state))
 
+    @property
+    @abstractmethod
+    def _method(self) -> str:
+        """The method's name in messages."""
+
+    @abstractmethod
+    def _minimum_budget(self) -> int:
+        """Fewest queries :meth:`_transform` accepts (endpoints and hold-out excluded)."""
+
     @abstractmethod
     def _transform(
-        self, evaluate: QueryEvaluator, budget: int, rng: np.random.Generator
-    ) -> tuple[SparseFourier, SparseMoebius | None]:
+        self,
+        evaluate: QueryEvaluator,
+        budget: int,
+        rng: np.random.Generator,
+        anchors: tuple[np.ndarray, np.ndarray],
+    ) -> Recovery:
         """Spend at most ``budget`` queries through ``evaluate`` and recover the function.
 
-        Returns:
-            The Fourier representation, and the Möbius one if computed directly (else ``None``).
+        The recovered function must equal ``anchors[1]`` at the masks ``anchors[0]`` (the
+        empty and the full coalition) exactly.
         """
+
+    def _budget_split(self, budget: int) -> int:
+        """Held-out masks of a call, after checking that the budget suffices (no query yet)."""
+        n_holdout = round(self.holdout_fraction * budget)
+        if self.holdout_fraction > 0 and n_holdout < _MIN_HOLDOUT:
+            msg = (
+                f"holdout_fraction={self.holdout_fraction} of budget={budget} leaves {n_holdout} "
+                f"held-out masks; at least {_MIN_HOLDOUT} are needed for an R². Raise "
+                "holdout_fraction or the budget, or pass holdout_fraction=0."
+            )
+            raise ValueError(msg)
+        required = self._minimum_budget() + 2 + n_holdout
+        if self.n < 63 and 2**self.n <= required:
+            how = f"every one of the 2^{self.n} coalitions, which gives the exact result"
+            required = 2**self.n
+        else:
+            held = f", {n_holdout} held-out masks" if n_holdout else ""
+            how = f"{self._minimum_budget()} for the method, 2 for the empty and full coalitions"
+            how += held
+        if budget < required:
+            msg = (
+                f"budget={budget} is too small for {self._method} with n={self.n}: it needs at "
+                f"least {required} queries ({how}). Increase the budget."
+            )
+            raise ValueError(msg)
+        return n_holdout
 
     def approximate(
         self,
@@ -151,33 +244,72 @@ class SpectralApproximator(Approximator):
         """
         del kwargs
         budget = check_int(budget, "budget", minimum=1)
+        exhaustive = self.n < 63 and 2**self.n <= budget
+        n_holdout = 0 if exhaustive else self._budget_split(budget)
         rng = np.random.default_rng(self._random_state)
         evaluator = QueryEvaluator(
             game,
             self.n,
             batch_size=self.batch_size,
             verbose=self.verbose,
-            total=budget,
+            total=2**self.n if exhaustive else budget,
             cache=self.cache,
             backend=self.backend,
         )
-        n_holdout = round(self.holdout_fraction * budget)
         try:
-            fourier, moebius = self._transform(evaluator, budget - n_holdout, rng)
-            faithfulness = None
-            if n_holdout:
-                masks = rng.integers(0, 2, size=(n_holdout, self.n), dtype=np.uint8).astype(bool)
-                faithfulness = r2_score(evaluator(masks), fourier(masks))
+            if exhaustive:
+                fourier, moebius = exhaustive_transform(evaluator, self.n)
+                recovery = Recovery(fourier, moebius, 1.0, "exact")
+                anchor_values = moebius(_ends(self.n))
+            else:
+                anchors = _ends(self.n)
+                anchor_values = evaluator(anchors)
+                recovery = self._transform(
+                    evaluator, budget - n_holdout - 2, rng, (anchors, anchor_values)
+                )
+                if n_holdout:
+                    masks = rng.integers(0, 2, size=(n_holdout, self.n), dtype=np.uint8)
+                    masks = masks.astype(bool)
+                    recovery = Recovery(
+                        recovery.fourier,
+                        recovery.moebius,
+                        r2_score(evaluator(masks), recovery.fourier(masks)),
+                        "holdout",
+                        recovery.diagnostics,
+                    )
         finally:
             evaluator.close()
-        self.fourier_ = fourier
-        self.moebius_ = moebius if moebius is not None else fourier.to_moebius()
-        self.budget_used_ = evaluator.n_queries
-        self.faithfulness_ = faithfulness
+        self._record(recovery, evaluator.n_queries, anchor_values)
+        self._warn_if_poor()
         return to_interaction_values(
             self.moebius_,
             index=self.index,
             max_order=self.max_order,
             min_order=self.min_order,
             estimation_budget=evaluator.n_queries,
+            empty_value=self.empty_value_,
         )
+
+    def _record(self, recovery: Recovery, n_queries: int, anchor_values: np.ndarray) -> None:
+        """Store a call's results as fitted attributes."""
+        self.fourier_ = recovery.fourier
+        self.moebius_ = (
+            recovery.moebius if recovery.moebius is not None else recovery.fourier.to_moebius()
+        )
+        self.budget_used_ = int(n_queries)
+        self.faithfulness_ = recovery.faithfulness
+        self.faithfulness_method_ = recovery.faithfulness_method
+        self.transform_ = recovery.diagnostics
+        self.empty_value_, self.full_value_ = (float(v) for v in anchor_values)
+
+    def _warn_if_poor(self) -> None:
+        if self.faithfulness_ is None or self.faithfulness_ >= LOW_FAITHFULNESS:
+            return
+        other = "ProxySPEX" if self._method == "SPEX" else "SPEX"
+        msg = (
+            f"{self._method}'s explanation fits the game poorly: R² {self.faithfulness_:.2f} "
+            f"({self.faithfulness_method_}) on uniformly random masks. Try a larger budget, "
+            f"{other}, or a smoother output of the model (e.g. log-odds instead of a "
+            "probability); read the values with caution."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)

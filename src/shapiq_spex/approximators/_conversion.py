@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from shapiq import InteractionValues
 from shapiq.game_theory.moebius_converter import MoebiusConverter
+from shapiq.utils import generate_interaction_lookup
 
 from ..spectral.representation import SparseMoebius
 
-__all__ = ["to_interaction_values"]
+_EFFICIENT = ("SV", "k-SII", "STII", "FSII", "Moebius")
+
+__all__ = ["MAX_DENSE_INTERACTIONS", "to_interaction_values"]
+
+MAX_DENSE_INTERACTIONS = 100_000
+"""Up to this many interactions of the reported orders, every one is listed (zeros included)."""
 
 
 def to_interaction_values(
@@ -18,11 +26,16 @@ def to_interaction_values(
     max_order: int,
     min_order: int,
     estimation_budget: int,
+    empty_value: float | None = None,
 ) -> InteractionValues:
     """Convert Möbius coefficients to the requested index.
 
     Every index but ``"Moebius"`` goes through shapiq's :class:`MoebiusConverter`, whose output
     is already final (k-SII comes aggregated), so it is passed on without a second aggregation.
+    When the reported orders hold at most :data:`MAX_DENSE_INTERACTIONS` interactions, the
+    table lists every one of them (zeros included) in shapiq's order, as shapiq's regression
+    approximators do, so that explanations stack (aggregation, beeswarm plots); above that it
+    lists only the non-zero ones.
 
     Args:
         moebius: The Möbius representation of the (approximated) game.
@@ -30,14 +43,16 @@ def to_interaction_values(
         max_order: Largest interaction size reported.
         min_order: Smallest interaction size reported (``max_order`` for ``top_order``).
         estimation_budget: Queries spent, recorded on the result.
+        empty_value: The game's value at the empty coalition as queried (the represented
+            function matches it; passing it avoids a round-off difference in the last digit).
 
     Returns:
-        The interaction values; ``baseline_value`` is the represented game's value at the empty
-        coalition.
+        The interaction values; ``baseline_value`` is the game's value at the empty coalition.
     """
     n = moebius.n
     coefficients = moebius.to_dict()
-    empty_value = float(coefficients.get((), 0.0))
+    if empty_value is None:
+        empty_value = float(coefficients.get((), 0.0))
     if index == "Moebius":
         scores = {s: v for s, v in coefficients.items() if min_order <= len(s) <= max_order}
     else:
@@ -53,11 +68,20 @@ def to_interaction_values(
         )
         converted = MoebiusConverter(source)(index=index, order=max_order)
         scores = {s: v for s, v in converted.interactions.items() if min_order <= len(s)}
-    if min_order == 0:
+    if min_order == 0 and index in _EFFICIENT:
+        scores[()] = empty_value
+    elif min_order == 0:
         scores.setdefault((), _empty_set_value(moebius, index))
-    lookup = {s: i for i, s in enumerate(scores)}
+    if _table_size(n, min_order, max_order) <= MAX_DENSE_INTERACTIONS:
+        lookup = generate_interaction_lookup(n, min_order, max_order)
+        values = np.zeros(len(lookup))
+        for interaction, value in scores.items():
+            values[lookup[interaction]] = value
+    else:
+        lookup = {s: i for i, s in enumerate(scores)}
+        values = np.array(list(scores.values()), dtype=float)
     return InteractionValues(
-        values=np.array(list(scores.values()), dtype=float),
+        values=values,
         index=index,
         min_order=min_order,
         max_order=max_order,
@@ -67,6 +91,16 @@ def to_interaction_values(
         estimation_budget=estimation_budget,
         baseline_value=empty_value,
     )
+
+
+def _table_size(n: int, min_order: int, max_order: int) -> int:
+    """Number of interactions of sizes ``min_order..max_order`` among ``n`` players."""
+    total = 0
+    for size in range(min_order, max_order + 1):
+        total += math.comb(n, size)
+        if total > MAX_DENSE_INTERACTIONS:
+            break
+    return total
 
 
 def _empty_set_value(moebius: SparseMoebius, index: str) -> float:

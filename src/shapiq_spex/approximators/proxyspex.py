@@ -9,9 +9,8 @@ import numpy as np
 from .._validation import check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..proxy.sampling import SAMPLING_DESIGNS
-from ..proxy.transform import ProxyResult, proxy_fourier_transform
-from ..spectral.representation import SparseFourier, SparseMoebius
-from ._base import SpectralApproximator
+from ..proxy.transform import MIN_BUDGET, proxy_fourier_transform
+from ._base import Recovery, SpectralApproximator
 
 __all__ = ["ProxySPEX"]
 
@@ -32,6 +31,12 @@ class ProxySPEX(SpectralApproximator):
     with at most 32 leaves) instead of a cross-validated grid, the support is chosen by
     validation instead of a fixed 95 % energy cut (then widened by screening the proxy's other
     terms against the residual), so accuracy keeps growing with the budget.
+
+    Every call queries the empty and full coalition first, and the final refit is constrained
+    to match both exactly, so efficient indices add up to the prediction. When
+    ``2^n <= budget`` every coalition is queried and the result is exact. Code written for
+    ``shapiq.approximator.ProxySPEX`` runs unchanged (``hpo``, ``pairing_trick``,
+    ``sampling_weights=None`` and ``proxy_model="lightgbm"`` are accepted).
 
     Args:
         n: Number of players.
@@ -67,13 +72,23 @@ class ProxySPEX(SpectralApproximator):
             it (the masks depend only on ``random_state``, ``n`` and the budget).
         backend: Where batches run (``None``: this process; or a joblib / Dask backend).
         holdout_fraction: Share of the budget for held-out uniform masks; their R² is
-            reported as ``faithfulness_``.
+            reported as ``faithfulness_`` (0: the R² on the validation split is reported
+            instead, at no extra query).
+        hpo: shapiq's switch for the proxy's model selection. ``True`` (default): the depth
+            search described above; ``False``: one early-stopped booster at the first depth
+            (faster, usually less faithful).
+        pairing_trick: shapiq's name for ``sampling="paired"``.
+        sampling_weights: Accepted for compatibility only as ``None``: the masks are
+            uniformly random (any other value raises a ``ValueError``).
+        proxy_model: Only ``"lightgbm"``.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call (all of the budget).
-        faithfulness_: Held-out R² of the last call (``None`` without ``holdout_fraction``).
+        faithfulness_: R² on uniformly random masks (``faithfulness_method_`` says which:
+            ``"holdout"``, ``"exact"`` or ``"validation"``, the last being the validation
+            split's R² of the selected support fitted on the training split).
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
@@ -88,7 +103,7 @@ class ProxySPEX(SpectralApproximator):
         self,
         n: int,
         *,
-        max_order: int = 2,
+        max_order: int | None = 2,
         index: str = "k-SII",
         top_order: bool = False,
         random_state: int | None = None,
@@ -105,7 +120,36 @@ class ProxySPEX(SpectralApproximator):
         cache: QueryCache | None = None,
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
+        hpo: bool = True,
+        pairing_trick: bool = False,
+        sampling_weights: np.ndarray | None = None,
+        proxy_model: str = "lightgbm",
     ) -> None:
+        if not isinstance(hpo, bool):
+            msg = f"hpo must be a bool, got {hpo!r}."
+            raise TypeError(msg)
+        self.hpo = hpo
+        if not isinstance(pairing_trick, bool):
+            msg = f"pairing_trick must be a bool, got {pairing_trick!r}."
+            raise TypeError(msg)
+        if pairing_trick:
+            if sampling not in ("uniform", "paired"):
+                msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
+                raise ValueError(msg)
+            sampling = "paired"
+        if sampling_weights is not None:
+            msg = (
+                "sampling_weights is not supported: ProxySPEX samples uniformly random masks "
+                "(the distribution its faithfulness is measured on); use sampling='paired' "
+                "for complementary pairs."
+            )
+            raise ValueError(msg)
+        if not isinstance(proxy_model, str) or proxy_model.lower() != "lightgbm":
+            msg = (
+                f"proxy_model must be 'lightgbm' (the only proxy of this ProxySPEX), got "
+                f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
+            )
+            raise ValueError(msg)
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
         if not isinstance(sampling, str) or sampling not in SAMPLING_DESIGNS:
             msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
@@ -135,18 +179,29 @@ class ProxySPEX(SpectralApproximator):
             backend=backend,
             holdout_fraction=holdout_fraction,
         )
-        self.transform_: ProxyResult | None = None
+
+    @property
+    def _method(self) -> str:
+        return "ProxySPEX"
+
+    def _minimum_budget(self) -> int:
+        return MIN_BUDGET
 
     def _transform(
-        self, evaluate: QueryEvaluator, budget: int, rng: np.random.Generator
-    ) -> tuple[SparseFourier, SparseMoebius | None]:
+        self,
+        evaluate: QueryEvaluator,
+        budget: int,
+        rng: np.random.Generator,
+        anchors: tuple[np.ndarray, np.ndarray],
+    ) -> Recovery:
+        min_depth = min(max(_MIN_DEPTH, self.max_order), self.max_depth)
         result = proxy_fourier_transform(
             evaluate,
             self.n,
             budget,
             rng=rng,
-            min_depth=min(max(_MIN_DEPTH, self.max_order), self.max_depth),
-            max_depth=self.max_depth,
+            min_depth=min_depth,
+            max_depth=self.max_depth if self.hpo else min_depth,
             sampling=self.sampling,
             learning_rate=self.learning_rate,
             max_trees=self.max_trees,
@@ -154,6 +209,6 @@ class ProxySPEX(SpectralApproximator):
             max_terms=self.max_terms,
             n_jobs=self.n_jobs,
             time_limit=self.time_limit,
+            anchors=anchors,
         )
-        self.transform_ = result
-        return result.fourier, None
+        return Recovery(result.fourier, None, result.info.get("val_r2"), "validation", result)

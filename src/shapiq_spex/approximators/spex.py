@@ -7,10 +7,13 @@ from typing import Literal
 import numpy as np
 
 from .._validation import check_int
+from ..coding import bch_code
 from ..evaluation import Backend, QueryCache, QueryEvaluator
-from ..spectral.representation import SparseFourier, SparseMoebius
-from ..spex.transform import TransformResult, sparse_fourier_transform
-from ._base import SpectralApproximator
+from ..spex.design import minimum_budget
+from ..spex.transform import sparse_fourier_transform
+from ._base import Recovery, SpectralApproximator
+
+_UNSET = object()
 
 __all__ = ["SPEX"]
 
@@ -24,20 +27,27 @@ class SPEX(SpectralApproximator):
     (with significant subsets of recovered terms when ``hierarchy`` is on), repeated on the
     residual. The recovered function is converted to the requested index exactly.
 
-    The whole budget is used: the aliasing design that best fits it, the remainder on uniform
-    masks for the refit. When ``2^n <= budget`` every coalition is queried and the result is
-    exact.
+    The whole budget is used: the empty and full coalitions (which the recovered function
+    matches exactly, so efficient indices add up to the prediction), the aliasing design that
+    best fits the rest, and the remainder on uniform masks for the refit. When
+    ``2^n <= budget`` every coalition is queried and the result is exact.
+
+    Code written for ``shapiq.approximator.SPEX`` runs unchanged: its argument names
+    ``decoder_type`` and ``degree_parameter`` are accepted as aliases of ``decoder`` and
+    ``degree``, decoder names are case-insensitive, and ``max_order=None`` means ``n``.
 
     Args:
         n: Number of players.
-        max_order: Largest interaction size reported. Must be 1 for ``"SV"`` and ``"BV"``.
+        max_order: Largest interaction size reported (``None``: ``n``). ``"SV"`` and ``"BV"``
+            always report order one.
         index: One of ``"SV"``, ``"BV"``, ``"SII"``, ``"BII"``, ``"k-SII"``, ``"STII"``,
             ``"FSII"``, ``"FBII"``, ``"Moebius"``.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice; the same seed gives bit-identical results.
         degree: BCH correction capability ``t``: the largest term size peeling can decode.
-            Larger values cost more queries per bin.
-        decoder: ``"soft"`` (Chase decoding, default) or ``"hard"``.
+            Larger values cost more queries per bin. Alias: ``degree_parameter``.
+        decoder: ``"soft"`` (Chase decoding, default) or ``"hard"``, any case. Alias:
+            ``decoder_type``.
         n_groups: Number of aliasing groups; ``None`` picks the best fit for the budget.
         refine_rounds: Number of refit-and-re-peel passes after the first peel (0 disables
             re-peeling; a refit always runs).
@@ -49,12 +59,17 @@ class SPEX(SpectralApproximator):
             it without re-evaluating anything.
         backend: Where batches run (``None``: this process; or a joblib / Dask backend).
         holdout_fraction: Share of the budget for held-out uniform masks; their R² is
-            reported as ``faithfulness_`` (0 disables the check).
+            reported as ``faithfulness_`` (0: the leave-one-out estimate on the uniform refit
+            masks is reported instead, at no extra query).
+        decoder_type: shapiq's name for ``decoder``.
+        degree_parameter: shapiq's name for ``degree``.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call.
+        faithfulness_: R² on uniformly random masks (``faithfulness_method_`` says which:
+            ``"holdout"``, ``"exact"`` or ``"cross-validation"``).
         transform_: Diagnostics of the last transform (plan, passes, ridge penalty).
 
     Examples:
@@ -68,7 +83,7 @@ class SPEX(SpectralApproximator):
         self,
         n: int,
         *,
-        max_order: int = 2,
+        max_order: int | None = 2,
         index: str = "k-SII",
         top_order: bool = False,
         random_state: int | None = None,
@@ -82,12 +97,21 @@ class SPEX(SpectralApproximator):
         cache: QueryCache | None = None,
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
+        decoder_type: str | object = _UNSET,
+        degree_parameter: int | object = _UNSET,
     ) -> None:
+        degree = _alias(degree, 5, degree_parameter, "degree", "degree_parameter")
+        decoder = _alias(decoder, "soft", decoder_type, "decoder", "decoder_type")
         self.degree = check_int(degree, "degree", minimum=1, maximum=16)
-        if decoder not in ("soft", "hard"):
+        if not isinstance(decoder, str) or decoder.lower() not in ("soft", "hard"):
             msg = f"decoder must be 'soft' or 'hard', got {decoder!r}."
             raise ValueError(msg)
-        self.decoder = decoder
+        self.decoder = decoder.lower()
+        try:
+            bch_code(check_int(n, "n", minimum=1), self.degree)
+        except ValueError as exc:
+            msg = f"n={n} is too large for SPEX with degree={self.degree}: {exc}."
+            raise ValueError(msg) from None
         self.n_groups = None if n_groups is None else check_int(n_groups, "n_groups", minimum=1)
         self.refine_rounds = check_int(refine_rounds, "refine_rounds", minimum=0)
         self.hierarchy = bool(hierarchy)
@@ -103,11 +127,21 @@ class SPEX(SpectralApproximator):
             backend=backend,
             holdout_fraction=holdout_fraction,
         )
-        self.transform_: TransformResult | None = None
+
+    @property
+    def _method(self) -> str:
+        return "SPEX"
+
+    def _minimum_budget(self) -> int:
+        return minimum_budget(self.n, bch_code(self.n, self.degree), self.n_groups)
 
     def _transform(
-        self, evaluate: QueryEvaluator, budget: int, rng: np.random.Generator
-    ) -> tuple[SparseFourier, SparseMoebius | None]:
+        self,
+        evaluate: QueryEvaluator,
+        budget: int,
+        rng: np.random.Generator,
+        anchors: tuple[np.ndarray, np.ndarray],
+    ) -> Recovery:
         result = sparse_fourier_transform(
             evaluate,
             self.n,
@@ -118,6 +152,18 @@ class SPEX(SpectralApproximator):
             n_groups=self.n_groups,
             refine_rounds=self.refine_rounds,
             hierarchy=self.hierarchy,
+            anchors=anchors,
         )
-        self.transform_ = result
-        return result.fourier, result.moebius
+        return Recovery(
+            result.fourier, result.moebius, result.info.get("cv_r2"), "cross-validation", result
+        )
+
+
+def _alias(value: object, default: object, alias: object, name: str, alias_name: str) -> object:
+    """Resolve an argument given under our name or shapiq's (not both)."""
+    if alias is _UNSET:
+        return value
+    if value != default:
+        msg = f"pass either {name} or its alias {alias_name}, not both."
+        raise TypeError(msg)
+    return alias

@@ -20,7 +20,8 @@ import numpy as np
 import scipy.linalg
 
 from ..spectral._threads import single_blas_thread
-from ..spectral.terms import PAD, enumerate_subsets, fourier_design_dot, xor_rows
+from ..spectral.regression import ridge_solve
+from ..spectral.terms import PAD, enumerate_subsets, fourier_basis, fourier_design_dot, xor_rows
 from .extraction import pack_terms
 
 __all__ = [
@@ -266,25 +267,38 @@ def fit_support(
     )
 
 
-def refit_all(selection: SupportFit) -> tuple[np.ndarray, np.ndarray]:
+def refit_all(
+    selection: SupportFit, anchors: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Ridge refit of the selected prefix on all masks, with the penalty that validated best.
 
     (A cheap Cholesky solve: choosing the penalty again by GCV needs an eigendecomposition,
     about twenty times the cost, and validated no better.)
 
+    Args:
+        selection: The validated support.
+        anchors: Optional ``(masks, values)`` the refitted function must match exactly.
+
     Returns:
         ``(terms, coefficients)`` of the selected support.
     """
-    return selection.terms[: selection.size], _ridge_all(selection)
+    terms = selection.terms[: selection.size]
+    constraints = None if anchors is None else (fourier_basis(anchors[0], terms), anchors[1])
+    return terms, _ridge_all(selection, constraints)
 
 
-def _ridge_all(selection: SupportFit) -> np.ndarray:
+def _ridge_all(
+    selection: SupportFit, constraints: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     # The penalty is relative to the Gram diagonal, which is the number of masks.
     k = selection.size
     with single_blas_thread():
-        gram = selection.gram[:k, :k].copy()
-        gram.flat[:: k + 1] += selection.penalty * selection.n_samples
-        return scipy.linalg.solve(gram, selection.xty[:k], assume_a="pos", check_finite=False)
+        return ridge_solve(
+            selection.gram[:k, :k],
+            selection.xty[:k],
+            selection.penalty * selection.n_samples,
+            constraints,
+        )
 
 
 def _pad(terms: np.ndarray, width: int) -> np.ndarray:

@@ -20,7 +20,9 @@ from typing import Literal
 
 import numpy as np
 
+from ..spectral.regression import Constraints, ridge_solve
 from ..spectral.representation import SparseFourier
+from ..spectral.terms import PAD, fourier_basis, fourier_design_dot
 from .extraction import booster_spectrum
 from .fitting import ProxyTrainer
 from .refit import (
@@ -37,8 +39,9 @@ __all__ = ["MIN_BUDGET", "ProxyResult", "proxy_fourier_transform"]
 
 Evaluate = Callable[[np.ndarray], np.ndarray]
 
-MIN_BUDGET = 20
-"""Fewest queries the transform accepts (a training and a validation split must exist)."""
+MIN_BUDGET = 62
+"""Fewest queries the transform accepts: below, the trees (leaves of at least 10 masks) split
+almost nothing and the result is little more than the constant."""
 _EXACT = 1e-12  # relative validation error of an exact fit (round-off and tiny penalties)
 _MAX_TERMS = 1024  # default support cap: selection and refit cost grow as its cube
 _TERMS_PER_QUERY = 4  # default support cap: one term per this many training queries
@@ -86,6 +89,7 @@ def proxy_fourier_transform(
     max_terms: int | None = None,
     n_jobs: int = 1,
     time_limit: float | None = None,
+    anchors: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ProxyResult:
     """Recover a sparse Fourier representation of ``f`` from ``budget`` random queries.
 
@@ -111,6 +115,8 @@ def proxy_fourier_transform(
         n_jobs: LightGBM threads.
         time_limit: Seconds after which no further depth is tried and boosting stops (``None``:
             no limit, fully reproducible).
+        anchors: ``(masks (r, n), values (r,))`` that the recovered function must match exactly
+            (the empty and full coalitions): the final refit is constrained to them.
 
     Returns:
         The refitted representation and diagnostics.
@@ -137,8 +143,12 @@ def proxy_fourier_transform(
 
     n_val = min(max(round(validation_fraction * budget), 1), budget - 1)
     val, train = order[:n_val], order[n_val:]
-    offset = float(values[train].mean())  # centre: the ridge penalty must not pull on the mean
-    y = values - offset
+    # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels in
+    # float32, and squares of huge values overflow); undone on the coefficients at the end.
+    offset = float(values[train].mean())
+    spread = float(np.max(np.abs(values - offset)))
+    spread = spread if spread > 0 and np.isfinite(spread) else 1.0
+    y = (values - offset) / spread
     x_tr, y_tr, x_val, y_val = masks[train], y[train], masks[val], y[val]
     exact = _EXACT * float(np.mean(y_val**2))
     limit = (
@@ -248,15 +258,15 @@ def proxy_fourier_transform(
         if extended.val_mse >= selection.val_mse * (1.0 - TOLERANCE):
             break
         selection = extended
-    terms, coefs = refit_all(selection)
-    constant = np.flatnonzero((terms == -1).all(axis=1))
-    if constant.size:
-        coefs = coefs.copy()
-        coefs[constant[0]] += offset
-    else:
-        terms = np.concatenate([np.full((1, terms.shape[1]), -1, np.int64), terms])
-        coefs = np.r_[offset, coefs]
-    fourier = SparseFourier(n, terms, coefs)
+    if anchors is not None:
+        anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - offset) / spread)
+    terms, coefs = refit_all(selection, anchors)
+    if not _meets(anchors, terms, coefs):
+        # No selected term separates the anchors (e.g. all even): add the first-order term
+        # most correlated with the residual and refit the enlarged support on every mask.
+        terms, coefs = _refit_with_singleton(terms, coefs, masks, y, n, selection.penalty, anchors)
+    fourier = SparseFourier(n, terms, coefs).affine(spread, offset)
+    y_val_var = float(np.mean((y_val - y_val.mean()) ** 2))
     info = {
         "depths": per_depth,
         "compared": compared,
@@ -264,7 +274,49 @@ def proxy_fourier_transform(
         "residual_rounds": rounds,
         "support": selection.size,
         "val_mse": selection.val_mse,
-        "variance": float(np.var(values)),
+        "val_r2": _r2(selection.val_mse, y_val_var),
+        "variance": float(np.var(y)) * spread**2 if spread < 1e150 else float("inf"),
         "query_s": t_queries,
     }
     return ProxyResult(fourier, budget, info)
+
+
+def _r2(mse: float, variance: float) -> float:
+    """R² from a mean squared error; a constant target counts as explained when fitted."""
+    if variance > 1e-24:
+        return 1.0 - mse / variance
+    return 1.0 if mse <= 1e-16 else 0.0
+
+
+def _meets(anchors: Constraints | None, terms: np.ndarray, coefs: np.ndarray) -> bool:
+    """Whether the function ``(terms, coefs)`` takes the anchors' values (to round-off)."""
+    if anchors is None:
+        return True
+    return bool(np.max(np.abs(fourier_basis(anchors[0], terms) @ coefs - anchors[1])) <= 1e-9)
+
+
+def _refit_with_singleton(
+    terms: np.ndarray,
+    coefs: np.ndarray,
+    masks: np.ndarray,
+    y: np.ndarray,
+    n: int,
+    penalty: float,
+    anchors: Constraints,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refit ``terms`` plus the singleton most correlated with the residual, anchored."""
+    residual = y - fourier_basis(masks, terms) @ coefs
+    singletons = np.arange(n, dtype=np.int64)[:, None]
+    best = int(np.argmax(np.abs(fourier_design_dot(masks, singletons, residual))))
+    width = max(terms.shape[1], 1)
+    padded = np.full((terms.shape[0] + 1, width), PAD, dtype=np.int64)
+    padded[:-1, : terms.shape[1]] = terms
+    padded[-1, 0] = best
+    design = fourier_basis(masks, padded)
+    coefs = ridge_solve(
+        design.T @ design,
+        design.T @ y,
+        penalty * masks.shape[0],
+        (fourier_basis(anchors[0], padded), anchors[1]),
+    )
+    return padded, coefs

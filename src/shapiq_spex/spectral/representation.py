@@ -16,7 +16,7 @@ import numpy as np
 from .terms import (
     PAD,
     canonical_terms,
-    masks_to_parities,
+    fourier_basis,
     masks_to_products,
     terms_from_tuples,
     terms_to_tuples,
@@ -98,6 +98,15 @@ class _SparseSetFunction:
         keep = np.abs(self.coefficients) > atol
         return type(self)(self.n, self.terms[keep], self.coefficients[keep])
 
+    def affine(self, scale: float = 1.0, shift: float = 0.0) -> Self:
+        """The function ``scale * f + shift`` (in both bases the constant is the empty term)."""
+        constant = np.full((1, self.terms.shape[1]), PAD, dtype=np.int64)
+        return type(self)(
+            self.n,
+            np.concatenate([constant, self.terms]),
+            np.r_[float(shift), float(scale) * self.coefficients],
+        )
+
     def restricted(self, max_degree: int) -> Self:
         """A copy with only the terms of size at most ``max_degree``."""
         keep = self.degrees <= max_degree
@@ -138,7 +147,7 @@ class SparseFourier(_SparseSetFunction):
     basis = "fourier"
 
     def _basis_matrix(self, masks: np.ndarray) -> np.ndarray:
-        return 1.0 - 2.0 * masks_to_parities(masks, self.terms)
+        return fourier_basis(masks, self.terms)
 
     def to_moebius(self) -> SparseMoebius:
         """The exact Möbius representation (see :func:`fourier_to_moebius`)."""

@@ -16,6 +16,7 @@ __all__ = [
     "PAD",
     "canonical_terms",
     "enumerate_subsets",
+    "fourier_basis",
     "fourier_design_dot",
     "masks_to_parities",
     "masks_to_products",
@@ -187,6 +188,11 @@ def masks_to_parities(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:
         Boolean array of shape ``(m, K)``.
     """
     return _gather_columns(np.asarray(masks, dtype=bool), np.asarray(terms), "xor")
+
+
+def fourier_basis(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """The ±1 Fourier design ``(-1)^{<x, k>}`` of every mask with every term, shape ``(m, K)``."""
+    return 1.0 - 2.0 * masks_to_parities(masks, terms)
 
 
 def masks_to_products(masks: np.ndarray, terms: np.ndarray) -> np.ndarray:

@@ -52,9 +52,10 @@ class DesignPlan:
         return self.n_structured + self.n_uniform
 
 
-def minimum_budget(n: int, code: BCHCode) -> int:
+def minimum_budget(n: int, code: BCHCode, n_groups: int | None = None) -> int:
     """The smallest budget for which SPEX can build a design (``2^n`` if that is smaller)."""
-    return min(_MIN_GROUPS * (code.p + 1) * 2**_MIN_BITS, 2**n if n < 63 else 2**63)
+    design_min = (n_groups or _MIN_GROUPS) * (code.p + 1) * 2**_MIN_BITS
+    return min(design_min, 2**n if n < 63 else 2**63)
 
 
 def plan_design(n: int, code: BCHCode, budget: int, n_groups: int | None = None) -> DesignPlan:
@@ -91,12 +92,12 @@ def plan_design(n: int, code: BCHCode, budget: int, n_groups: int | None = None)
         if best is None or score > best[0] + 1e-12:
             best = (score, c, b)
     if best is None:
-        design_min = _MIN_GROUPS * n_delays * 2**_MIN_BITS
-        minimum = minimum_budget(n, code)
+        design_min = (n_groups or _MIN_GROUPS) * n_delays * 2**_MIN_BITS
+        minimum = minimum_budget(n, code, n_groups)
         how = (
             f"every one of the 2^{n} coalitions"
             if minimum < design_min
-            else f"{_MIN_GROUPS} groups x {n_delays} delays x {2**_MIN_BITS} bins"
+            else f"{n_groups or _MIN_GROUPS} groups x {n_delays} delays x {2**_MIN_BITS} bins"
         )
         msg = (
             f"budget={budget} is too small for SPEX with n={n} and degree t={code.t}: it needs "

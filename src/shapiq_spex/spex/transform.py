@@ -19,9 +19,10 @@ import scipy.sparse
 from shapiq_spex.coding import bch_code
 
 from ..spectral._threads import single_blas_thread
-from ..spectral.regression import RidgeFit, ridge_gcv_gram
+from ..spectral.exhaustive import exhaustive_transform
+from ..spectral.regression import Constraints, RidgeFit, ridge_gcv_gram, standardization
 from ..spectral.representation import SparseFourier, SparseMoebius
-from ..spectral.terms import PAD, canonical_terms, enumerate_subsets, masks_to_parities
+from ..spectral.terms import PAD, canonical_terms, enumerate_subsets, fourier_basis
 from ..spectral.walsh import fwht
 from .design import DesignPlan, SubsamplingDesign, plan_design
 from .peeling import peel
@@ -63,6 +64,7 @@ def sparse_fourier_transform(
     refine_rounds: int = 4,
     hierarchy: bool = True,
     max_support: int | None = None,
+    anchors: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TransformResult:
     """Recover a sparse, low-degree Fourier representation of ``f`` within a query budget.
 
@@ -81,6 +83,8 @@ def sparse_fourier_transform(
             low budgets).
         max_support: Cap on the refit support size (default: a third of the queries, at most
             4000).
+        anchors: ``(masks (r, n), values (r,))`` that the recovered function must match exactly
+            (the empty and full coalitions): every refit is constrained to them.
 
     Returns:
         The recovered representation and diagnostics.
@@ -100,20 +104,33 @@ def sparse_fourier_transform(
     )
     uniform_masks = rng.integers(0, 2, size=(plan.n_uniform, n), dtype=np.uint8).astype(bool)
     uniform_values = evaluate(uniform_masks) if plan.n_uniform else np.zeros(0, dtype=float)
-    bins0 = fwht(samples)  # (C, P, 2^b)
+    # Work on standardized values: a large constant offset would otherwise swamp the bins'
+    # zero test and the ridge sums, and values near the float range would overflow squares.
+    every = np.concatenate([samples.reshape(-1), uniform_values])
+    centre, spread = standardization(every)
+    variance = float(np.var((every - centre) / spread)) or 1.0
+    bins0 = fwht((samples - centre) / spread)  # (C, P, 2^b)
+    uniform_values = (uniform_values - centre) / spread
+    if anchors is not None:
+        anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - centre) / spread)
     scale = float(np.mean(bins0**2)) or 1.0
     zero_tol = 1e-12 * scale
 
     if max_support is None:
         max_support = min(4000, max(plan.n_queries // 3, 1))
-    stats = _RefitStatistics(design, bins0, uniform_masks, uniform_values)
+    stats = _RefitStatistics(design, bins0, uniform_masks, uniform_values, anchors)
 
     with single_blas_thread():
         support, fit, info = _peel_and_refit(
             stats, design, bins0, zero_tol, decoder, refine_rounds, hierarchy, max_support
         )
+        if stats.anchors_missed(support, fit):
+            support = _merge(support, stats.best_singleton(support, fit))
+            fit, _, _ = stats.fit(support)
+        info["cv_r2"] = stats.loo_r2(support, fit)
+    info["cv_r2"] = info["cv_r2"] if info["cv_r2"] is not None else 1.0 - fit.gcv / variance
     info.update(alpha=fit.alpha, support_size=len(support), plan=plan)
-    fourier = SparseFourier(n, support, fit.coefficients)
+    fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
     return TransformResult(fourier, None, plan, plan.n_queries, info)
 
 
@@ -167,8 +184,10 @@ class _RefitStatistics:
         bins0: np.ndarray,
         uniform_masks: np.ndarray,
         uniform_values: np.ndarray,
+        anchors: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.design = design
+        self.anchors = anchors
         self.bins0 = bins0
         self.n_bins = bins0.shape[2]
         self.uniform_masks = uniform_masks
@@ -198,7 +217,51 @@ class _RefitStatistics:
         )
 
     def _uniform_basis(self, terms: np.ndarray) -> np.ndarray:
-        return 1.0 - 2.0 * masks_to_parities(self.uniform_masks, terms)
+        return fourier_basis(self.uniform_masks, terms)
+
+    def constraints(self, terms: np.ndarray) -> Constraints | None:
+        """The anchors as equality constraints on the coefficients of ``terms``."""
+        if self.anchors is None:
+            return None
+        masks, values = self.anchors
+        return fourier_basis(masks, terms), values
+
+    def anchors_missed(self, support: np.ndarray, fit: RidgeFit) -> bool:
+        """Whether the fit misses an anchor (no support term separates them, e.g. all even)."""
+        constraints = self.constraints(support)
+        if constraints is None:
+            return False
+        rows, values = constraints
+        return bool(np.max(np.abs(rows @ fit.coefficients - values)) > 1e-9)
+
+    def best_singleton(self, support: np.ndarray, fit: RidgeFit) -> np.ndarray:
+        """The first-order term most correlated with the residual, shape ``(1, 1)``."""
+        stats = self.statistics(support)
+        best, best_score = 0, -1.0
+        for start in range(0, self.design.n, 2048):
+            cand = np.arange(start, min(start + 2048, self.design.n))[:, None]
+            cand_stats = self.statistics(cand)
+            corr = np.abs(cand_stats.xty - self.cross(cand_stats, stats) @ fit.coefficients)
+            top = int(np.argmax(corr))
+            if corr[top] > best_score:
+                best, best_score = start + top, float(corr[top])
+        return np.array([[best]], dtype=np.int64)
+
+    def loo_r2(self, support: np.ndarray, fit: RidgeFit, max_masks: int = 500) -> float | None:
+        """Leave-one-out R² of the refit on (up to ``max_masks``) uniform masks.
+
+        Uniform masks are the distribution a user's held-out check draws from; the ridge hat
+        matrix gives every left-out residual without refitting, ``r_i / (1 - h_ii)``.
+        """
+        if self.uniform_values.size < 30 or fit.solve is None:
+            return None
+        masks = self.uniform_masks[:max_masks]
+        y = self.uniform_values[:max_masks]
+        basis = fourier_basis(masks, support)
+        leverage = np.sum(basis * fit.solve(basis.T).T, axis=1)
+        residual = (y - basis @ fit.coefficients) / np.maximum(1.0 - leverage, 1e-12)
+        total = float(np.sum((y - y.mean()) ** 2))
+        return 1.0 - float(residual @ residual) / total if total > 0 else None
 
     def statistics(self, terms: np.ndarray) -> _TermStatistics:
         """The operator, uniform basis and ``X^T y`` of a set of terms."""
@@ -220,7 +283,10 @@ class _RefitStatistics:
         """Ridge refit of ``support`` on every query, penalty by GCV."""
         stats = self.statistics(support)
         gram = self.cross(stats, stats)
-        return ridge_gcv_gram(gram, stats.xty, self.yty, self.n_samples), stats, gram
+        fit = ridge_gcv_gram(
+            gram, stats.xty, self.yty, self.n_samples, constraints=self.constraints(support)
+        )
+        return fit, stats, gram
 
     def screen_subsets(
         self,
@@ -300,34 +366,6 @@ def _new_terms(support: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 
 def _exhaustive_transform(evaluate: Evaluate, n: int, plan: DesignPlan) -> TransformResult:
-    """Query all ``2^n`` masks and compute the exact Fourier and Möbius transforms."""
-    index = np.arange(2**n, dtype=np.int64)
-    masks = ((index[:, None] >> np.arange(n)) & 1).astype(bool)
-    values = evaluate(masks)
-    fourier_dense = fwht(values)
-    moebius_dense = _fast_moebius(values, n)
-    tol = 1e-12 * max(float(np.max(np.abs(values))), 1e-300)
-    fourier = _dense_to_sparse(SparseFourier, fourier_dense, masks, tol)
-    moebius = _dense_to_sparse(SparseMoebius, moebius_dense, masks, tol)
+    """Query all ``2^n`` masks: the exact Fourier and Möbius transforms."""
+    fourier, moebius = exhaustive_transform(evaluate, n)
     return TransformResult(fourier, moebius, plan, 2**n, {"exhaustive": True})
-
-
-def _fast_moebius(values: np.ndarray, n: int) -> np.ndarray:
-    """Möbius transform over the subset lattice, ``a(S) = sum_{T ⊆ S} (-1)^{|S-T|} f(T)``."""
-    out = np.array(values, dtype=float)
-    for i in range(n):
-        view = out.reshape(-1, 2, 2**i)
-        view[:, 1, :] -= view[:, 0, :]
-    return out
-
-
-def _dense_to_sparse(cls, dense: np.ndarray, masks: np.ndarray, tol: float):
-    keep = np.flatnonzero(np.abs(dense) > tol)
-    n = masks.shape[1]
-    rows = masks[keep]
-    width = int(rows.sum(axis=1).max()) if keep.size else 0
-    terms = np.full((keep.size, width), PAD, dtype=np.int64)
-    for r, row in enumerate(rows):
-        idx = np.flatnonzero(row)
-        terms[r, : idx.size] = idx
-    return cls(n, terms, dense[keep])

@@ -1,0 +1,255 @@
+"""The explanation contract: exact endpoints, efficiency, quality report, drop-in for shapiq."""
+
+import warnings
+
+import lightgbm
+import numpy as np
+import pytest
+import shapiq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapiq_games.synthetic import SOUM
+from sklearn.datasets import load_breast_cancer
+
+from shapiq_spex import SPEX, ProxySPEX
+from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, VaderScorer
+from shapiq_spex.metrics import r2_score, uniform_masks
+
+EFFICIENT = ("SV", "k-SII", "STII", "FSII")
+METHODS = (SPEX, ProxySPEX)
+REVIEW = (
+    "The food was not good, but the service was wonderful and the staff were kind. I would "
+    "not say it was cheap, yet I still loved it and would come back again."
+)
+
+
+@pytest.fixture(scope="module")
+def tabular():
+    x, y = load_breast_cancer(return_X_y=True)
+    model = lightgbm.LGBMClassifier(n_estimators=60, verbose=-1, random_state=0).fit(x, y)
+    return x, model
+
+
+def _tabular_game(tabular, row=0):
+    x, model = tabular
+    return BaselineMaskedModel(
+        lambda z: model.predict_proba(z)[:, 1], x[row], x.mean(axis=0), normalize=False
+    )
+
+
+def _game(name, tabular):
+    if name == "tabular":
+        return _tabular_game(tabular)
+    if name == "text":
+        return MaskedTextGame(REVIEW, VaderScorer(), normalize=False)
+    # A sparse game far from zero: the anchors, not a centred fit, must give the endpoints.
+    soum = SOUM(40, n_basis_games=12, max_interaction_size=3, random_state=3)
+    return lambda masks: soum(masks) + 7.5
+
+
+def _ends(n):
+    return np.array([[False] * n, [True] * n])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", ["synthetic", "tabular", "text"])
+def test_efficient_values_add_up_to_the_prediction(method, name, tabular):
+    game = _game(name, tabular)
+    n = game.n_players if hasattr(game, "n_players") else 40
+    empty, full = np.asarray(game(_ends(n)), dtype=float)
+    for budget, holdout in ((300, 0.0), (1200, 0.1)):
+        for index in EFFICIENT:
+            approx = method(n, index=index, max_order=1 if index == "SV" else 2, random_state=1)
+            approx.holdout_fraction = holdout
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # small budgets may fit poorly
+                values = approx.approximate(budget, game)
+            assert approx.budget_used_ <= budget
+            assert values.baseline_value == empty  # exactly the queried v(∅)
+            assert values[()] == empty
+            assert values.values.sum() == pytest.approx(full, rel=1e-9, abs=1e-12)
+            # The recovered function itself passes through both endpoints.
+            np.testing.assert_allclose(
+                approx.fourier_(_ends(n)), [empty, full], rtol=1e-9, atol=1e-12
+            )
+            assert approx.moebius_.coefficients.sum() == pytest.approx(full, rel=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("index", EFFICIENT)
+def test_endpoints_match_exact_computer(method, index):
+    # Below 2^n queries the values are approximate, but both endpoints come out exact.
+    game = SOUM(
+        10, n_basis_games=25, min_interaction_size=1, max_interaction_size=6, random_state=4
+    )
+    exact = shapiq.ExactComputer(game, n_players=10)("SV", 1)
+    order = 1 if index == "SV" else 3
+    values = method(10, index=index, max_order=order, random_state=0).approximate(200, game)
+    assert values.baseline_value == pytest.approx(exact.baseline_value, abs=1e-12)
+    assert values.values.sum() == pytest.approx(exact.values.sum(), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_moebius_coefficients_sum_to_the_full_value(method, tabular):
+    game = _tabular_game(tabular, row=7)
+    full = float(game(np.ones((1, 30), dtype=bool))[0])
+    approx = method(30, index="Moebius", max_order=30, random_state=2)
+    values = approx.approximate(800, game)
+    assert values.values.sum() == pytest.approx(full, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [4, 6, 8])
+def test_proxyspex_is_exact_when_every_coalition_fits(n):
+    game = SOUM(n, n_basis_games=8, min_interaction_size=1, max_interaction_size=n, random_state=n)
+    exact = shapiq.ExactComputer(game, n_players=n)("k-SII", 2)
+    proxy = ProxySPEX(n, index="k-SII", max_order=2, random_state=0)
+    ours = proxy.approximate(2**n, game)  # 16 queries at n=4: below any proxy's minimum
+    assert proxy.budget_used_ == 2**n
+    assert proxy.faithfulness_ == 1.0 and proxy.faithfulness_method_ == "exact"
+    for key in exact.interaction_lookup:
+        assert ours[key] == pytest.approx(exact[key], abs=1e-9), key
+
+
+def test_proxyspex_names_its_minimum_budget():
+    game = SOUM(20, n_basis_games=5, max_interaction_size=2, random_state=0)
+    with pytest.raises(ValueError, match="at least 64 queries"):
+        ProxySPEX(20, random_state=0).approximate(45, game)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_faithfulness_is_reported_by_default_and_honest(method, tabular):
+    game = _tabular_game(tabular, row=3)
+    approx = method(30, random_state=0)
+    approx.approximate(2000, game)
+    expected = {SPEX: "cross-validation", ProxySPEX: "validation"}[method]
+    assert approx.faithfulness_method_ == expected
+    masks = uniform_masks(30, 1000, seed=5)
+    held_out = r2_score(game(masks), approx.fourier_(masks))
+    assert abs(approx.faithfulness_ - held_out) < 0.05
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_poor_fit_warns(method):
+    # Pseudo-random values of every coalition: no sparse spectrum explains them.
+    weights = np.random.default_rng(0).normal(size=40)
+
+    def noise(masks):
+        return np.sin(1e3 * (masks @ weights) ** 2)
+
+    with pytest.warns(UserWarning, match="fits the game poorly"):
+        method(40, random_state=0).approximate(600, noise)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_good_fit_does_not_warn(method):
+    game = SOUM(30, n_basis_games=6, max_interaction_size=2, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        method(30, random_state=0).approximate(1500, game)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_constant_game_is_fully_faithful(method):
+    approx = method(30, random_state=0)
+    values = approx.approximate(1000, lambda masks: np.full(len(masks), 5.0))
+    assert approx.faithfulness_ == 1.0
+    assert values.baseline_value == 5.0
+
+
+def test_shapiq_argument_names_are_accepted():
+    game = SOUM(24, n_basis_games=6, max_interaction_size=2, random_state=2)
+    ours = SPEX(n=24, max_order=2, index="k-SII", random_state=0, decoder="hard", degree=3)
+    alias = SPEX(n=24, max_order=2, index="k-SII", random_state=0, decoder_type="Hard")
+    alias.degree = 3  # the alias of degree is checked below
+    np.testing.assert_array_equal(
+        ours.approximate(2000, game).values, alias.approximate(2000, game).values
+    )
+    assert SPEX(n=24, degree_parameter=3).degree == 3
+    assert SPEX(n=24, decoder="SOFT").decoder == "soft"
+    with pytest.raises(TypeError, match="degree or its alias degree_parameter"):
+        SPEX(n=24, degree=4, degree_parameter=3)
+    assert ProxySPEX(n=24, pairing_trick=True).sampling == "paired"
+    with pytest.raises(ValueError, match="sampling_weights"):
+        ProxySPEX(n=24, sampling_weights=np.ones(25) / 25)
+    with pytest.raises(ValueError, match="proxy_model must be 'lightgbm'"):
+        ProxySPEX(n=24, proxy_model="xgboost")
+    fast = ProxySPEX(n=24, hpo=False, random_state=0)
+    fast.approximate(800, game)
+    assert len(fast.transform_.info["depths"]) == 1
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_order_rules_follow_shapiq(method):
+    assert method(n=7, max_order=None).max_order == 7
+    sv = method(n=12, index="SV", max_order=2, random_state=0)
+    game = SOUM(12, n_basis_games=5, max_interaction_size=2, random_state=0)
+    values = sv.approximate(300, game)
+    assert values.index == "SV" and values.max_order == 1
+    assert max(len(k) for k in values.interaction_lookup) == 1
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_whole_tables_list_every_interaction(method):
+    game = SOUM(30, n_basis_games=4, max_interaction_size=2, random_state=6)
+    values = method(30, max_order=2, index="FSII", random_state=0).approximate(700, game)
+    assert len(values.values) == 1 + 30 + 435
+    assert set(values.interaction_lookup) == set(shapiq.powerset(range(30), 0, 2))
+    big = method(600, max_order=2, index="FSII", random_state=0)
+    sparse = big.approximate(900, SOUM(600, 4, max_interaction_size=2, random_state=1))
+    assert len(sparse.values) < 1 + 600 + 600 * 599 // 2  # 180,301 > 100,000: sparse
+
+
+def test_beeswarm_stacks_explanations(tabular):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    x, _ = tabular
+    explanations = [
+        ProxySPEX(30, index="SV", max_order=1, random_state=0).approximate(
+            200, _tabular_game(tabular, row=row)
+        )
+        for row in range(20)
+    ]
+    lookups = {tuple(e.interaction_lookup) for e in explanations}
+    assert len(lookups) == 1  # one table layout, so shapiq can stack them
+    ax = shapiq.plot.beeswarm_plot(explanations, x[:20], max_display=8, show=False)
+    assert len(ax.get_yticklabels()) >= 8
+
+
+@settings(max_examples=6, deadline=None)
+@given(exponent=st.sampled_from([0, 2, 4, 6, 8, 10, 12]))
+def test_spex_is_invariant_to_a_constant_offset(exponent):
+    soum = SOUM(64, n_basis_games=20, max_interaction_size=4, random_state=0)
+    offset = 10.0**exponent if exponent else 0.0
+    base = SPEX(64, index="SV", random_state=0).approximate(4000, soum)
+    spex = SPEX(64, index="SV", random_state=0)
+    shifted = spex.approximate(4000, lambda masks: soum(masks) + offset)
+    masks = uniform_masks(64, 500, seed=1)
+    assert r2_score(soum(masks) + offset, spex.fourier_(masks)) > 0.999
+    # The values move by the game's own rounding (an ulp of the offset) at most.
+    tol = 1e-9 + 1e-13 * offset
+    np.testing.assert_allclose(shifted.values[1:], base.values[1:], atol=tol * 64)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_huge_values_are_scaled_internally(method):
+    soum = SOUM(24, n_basis_games=6, max_interaction_size=2, random_state=5)
+    base = method(24, index="SV", random_state=0).approximate(1000, soum)
+    huge = method(24, index="SV", random_state=0).approximate(
+        1000, lambda masks: 1e200 * soum(masks)
+    )
+    np.testing.assert_allclose(huge.values / 1e200, base.values, rtol=1e-6, atol=1e-9)
+
+
+def test_budget_messages_name_the_callers_budget():
+    game = SOUM(64, n_basis_games=4, max_interaction_size=2, random_state=0)
+    with pytest.raises(ValueError, match=r"budget=300 .* at least \d+ queries") as info:
+        SPEX(64, n_groups=6, random_state=0).approximate(300, game)
+    assert "6 groups" not in str(info.value) or "300" in str(info.value)
+    with pytest.raises(ValueError, match="held-out masks"):
+        SPEX(64, holdout_fraction=1e-9).approximate(4000, game)
+
+
+def test_spex_checks_n_against_the_code_at_construction():
+    with pytest.raises(ValueError, match="n=70000 is too large for SPEX"):
+        SPEX(70_000)
