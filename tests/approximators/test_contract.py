@@ -242,10 +242,16 @@ def test_huge_values_are_scaled_internally(method):
 
 
 def test_budget_messages_name_the_callers_budget():
+    from shapiq_spex.coding import bch_code
+    from shapiq_spex.spex import minimum_budget
+
     game = SOUM(64, n_basis_games=4, max_interaction_size=2, random_state=0)
-    with pytest.raises(ValueError, match=r"budget=300 .* at least \d+ queries") as info:
-        SPEX(64, n_groups=6, random_state=0).approximate(300, game)
-    assert "6 groups" not in str(info.value) or "300" in str(info.value)
+    # Six forced groups need more than the default design; the message counts them, the
+    # endpoints and the held-out masks, and names the caller's budget.
+    needed = minimum_budget(64, bch_code(64, 5), 6) + 2 + 30
+    assert needed > minimum_budget(64, bch_code(64, 5)) + 32
+    with pytest.raises(ValueError, match=rf"budget=300 .* at least {needed} queries"):
+        SPEX(64, n_groups=6, holdout_fraction=0.1, random_state=0).approximate(300, game)
     with pytest.raises(ValueError, match="held-out masks"):
         SPEX(64, holdout_fraction=1e-9).approximate(4000, game)
 
@@ -253,3 +259,13 @@ def test_budget_messages_name_the_callers_budget():
 def test_spex_checks_n_against_the_code_at_construction():
     with pytest.raises(ValueError, match="n=70000 is too large for SPEX"):
         SPEX(70_000)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_saturated_game_warns(method):
+    # A squashed score that sits at 0.99 for almost every coalition of a long input.
+    def saturated(masks):
+        return np.tanh(0.5 * masks.sum(axis=1))
+
+    with pytest.warns(UserWarning, match="barely varies"):
+        method(200, random_state=0).approximate(2000, saturated)

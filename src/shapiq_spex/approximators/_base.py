@@ -25,6 +25,7 @@ __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximato
 VALID_INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
 _ORDER_ONE = ("SV", "BV")
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
+_SATURATION = 0.01  # spread of the values, relative to v(N) - v(∅), below which a game saturates
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
 
@@ -54,6 +55,26 @@ def _ends(n: int) -> np.ndarray:
     ends = np.zeros((2, n), dtype=bool)
     ends[1] = True
     return ends
+
+
+def _warn_if_saturated(values: np.ndarray, anchor_values: np.ndarray) -> None:
+    """Warn when the game barely varies over the queried masks although its endpoints differ.
+
+    A saturated score (a probability near 0 or 1, VADER's compound score on a long text) leaves
+    almost no variance to explain, and the explanation comes out nearly empty.
+    """
+    gap = abs(float(anchor_values[1] - anchor_values[0]))
+    # Robust spread: SPEX's structured queries include a few very small coalitions.
+    spread = float(np.median(np.abs(values - np.median(values)))) if values.size > 1 else 0.0
+    if gap > 0 and spread < _SATURATION * gap:
+        msg = (
+            f"the game's output barely varies: its median absolute deviation over {values.size} "
+            f"queried coalitions is {spread:.3g}, while v(N) - v(∅) = {gap:.3g}. The score is "
+            "probably saturated, so the explanation will be nearly empty. Explain a less "
+            "saturated output (log-odds instead of a probability, a raw score instead of a "
+            "squashed one), a shorter input, or coarser players (sentences or paragraphs)."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=4)
 
 
 def check_max_order(max_order: object, n: int, index: str) -> int:
@@ -264,9 +285,16 @@ class SpectralApproximator(Approximator):
             else:
                 anchors = _ends(self.n)
                 anchor_values = evaluator(anchors)
+                seen: list[np.ndarray] = []
+
+                def evaluate(masks: np.ndarray) -> np.ndarray:
+                    seen.append(evaluator(masks))
+                    return seen[-1]
+
                 recovery = self._transform(
-                    evaluator, budget - n_holdout - 2, rng, (anchors, anchor_values)
+                    evaluate, budget - n_holdout - 2, rng, (anchors, anchor_values)
                 )
+                _warn_if_saturated(np.concatenate(seen), anchor_values)
                 if n_holdout:
                     masks = rng.integers(0, 2, size=(n_holdout, self.n), dtype=np.uint8)
                     masks = masks.astype(bool)
