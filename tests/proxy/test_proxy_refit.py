@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shapiq_spex.games import SparseFourierGame
-from shapiq_spex.proxy.fitting import ProxyTrainer, fit_proxy
+from shapiq_spex.proxy.fitting import ProxyTrainer
 from shapiq_spex.proxy.refit import (
     _reorder_closed,
     extend_by_residual,
@@ -122,7 +122,9 @@ def test_fit_proxy_is_deterministic_and_silent(capfd):
     masks = sample_masks(20, 600, rng)
     y = game(masks)
     fits = [
-        fit_proxy(masks[:500], y[:500], masks[500:], y[500:], max_depth=3, seed=5, max_trees=200)
+        ProxyTrainer(masks[:500], y[:500], masks[500:], y[500:]).fit(
+            max_depth=3, seed=5, max_trees=200
+        )
         for _ in range(2)
     ]
     assert fits[0].booster.model_to_string() == fits[1].booster.model_to_string()
@@ -135,7 +137,9 @@ def test_fit_proxy_is_deterministic_and_silent(capfd):
 
     trees = fits[0].booster.dump_model()["tree_info"]
     assert all(t["num_leaves"] <= 8 and depth(t["tree_structure"]) <= 3 for t in trees)
-    deep = fit_proxy(masks[:500], y[:500], masks[500:], y[500:], max_depth=7, seed=0, max_trees=5)
+    deep = ProxyTrainer(masks[:500], y[:500], masks[500:], y[500:]).fit(
+        max_depth=7, seed=0, max_trees=5
+    )
     assert all(t["num_leaves"] <= 32 for t in deep.booster.dump_model()["tree_info"])
     out, err = capfd.readouterr()
     assert out == "" and err == ""
@@ -177,7 +181,7 @@ def test_trainer_reuse_gives_the_models_of_fresh_fits_and_their_validation_error
     trainer = ProxyTrainer(*split)
     reused = [trainer.fit(max_depth=d, seed=3, max_trees=150) for d in (3, 5)]
     for proxy in reused:
-        fresh = fit_proxy(*split, max_depth=proxy.max_depth, seed=3, max_trees=150)
+        fresh = ProxyTrainer(*split).fit(max_depth=proxy.max_depth, seed=3, max_trees=150)
         assert fresh.n_trees == proxy.n_trees
         assert fresh.booster.model_to_string(num_iteration=fresh.n_trees) == (
             proxy.booster.model_to_string(num_iteration=proxy.n_trees)

@@ -13,7 +13,7 @@ from shapiq_spex.spectral import (
     fourier_to_moebius,
     fwht,
     moebius_to_fourier,
-    ridge_gcv,
+    ridge_gcv_gram,
 )
 from shapiq_spex.spectral.terms import PAD, fourier_design_dot
 
@@ -134,10 +134,10 @@ def test_ridge_gcv_recovers_noiseless_solution_and_matches_lstsq():
     rng = np.random.default_rng(0)
     x = rng.choice([-1.0, 1.0], size=(200, 10))
     beta = rng.normal(size=10)
-    fit = ridge_gcv(x, x @ beta)
+    fit = ridge_gcv_gram(x.T @ x, x.T @ (x @ beta), float((x @ beta) @ (x @ beta)), len(x))
     np.testing.assert_allclose(fit.coefficients, beta, atol=1e-6)
     noisy = x @ beta + rng.normal(scale=0.5, size=200)
-    fit = ridge_gcv(x, noisy)
+    fit = ridge_gcv_gram(x.T @ x, x.T @ noisy, float(noisy @ noisy), len(x))
     ls = np.linalg.lstsq(x, noisy, rcond=None)[0]
     # The selected penalty is tiny relative to the Gram diagonal: close to least squares.
     np.testing.assert_allclose(fit.coefficients, ls, atol=0.05)

@@ -22,76 +22,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..spectral.representation import SparseFourier
-from ..spectral.terms import PAD
+from ..spectral.terms import PAD, key_layout, sum_by_key, unpack_terms
 
-__all__ = ["booster_fourier", "booster_spectrum", "pack_terms", "unpack_terms"]
+__all__ = ["booster_fourier", "booster_spectrum"]
 
 _CHUNK_ROWS = 1 << 22  # contributions expanded at once (~100 MB of temporaries)
 # LightGBM's decision_type bit field (include/LightGBM/tree.h).
 _CATEGORICAL_MASK = 1
 _DEFAULT_LEFT_MASK = 2
 _MISSING_ZERO = 1  # missing type "Zero": x = 0 follows the default direction
-
-
-# ---------------------------------------------------------------------------------------------
-# Bit-packed keys of sorted subsets
-
-
-def _key_layout(n: int, width: int) -> tuple[int, int, int]:
-    """The key layout of subsets of size at most ``width`` of ``{0, ..., n-1}``.
-
-    Returns:
-        ``(bits per element, elements per 63-bit word, number of words)``.
-    """
-    bits = max(1, int(n).bit_length())  # element + 1 ∈ [1, n]; 0 marks an empty slot
-    per_word = 63 // bits
-    return bits, per_word, max(1, -(-width // per_word))
-
-
-def pack_terms(terms: np.ndarray, n: int) -> np.ndarray:
-    """Encode each sorted, ``-1``-padded term row as a tuple of integer words.
-
-    Args:
-        terms: ``int64`` array ``(K, d)``, rows ascending and padded with ``-1`` at the end.
-        n: Number of players (sets the bits per element).
-
-    Returns:
-        ``int64`` array ``(K, W)``: equal rows encode equal subsets, and lexicographic order of
-        the words is a total order on subsets.
-    """
-    terms = np.asarray(terms, dtype=np.int64)
-    bits, per_word, n_words = _key_layout(n, terms.shape[1])
-    keys = np.zeros((terms.shape[0], n_words), dtype=np.int64)
-    for j in range(terms.shape[1]):
-        word, slot = divmod(j, per_word)
-        keys[:, word] |= (terms[:, j] + 1) << (bits * slot)
-    return keys
-
-
-def unpack_terms(keys: np.ndarray, n: int, width: int) -> np.ndarray:
-    """Inverse of :func:`pack_terms`: the padded term matrix ``(K, width)``."""
-    keys = np.asarray(keys, dtype=np.int64)
-    bits, per_word, _ = _key_layout(n, width)
-    field = (1 << bits) - 1
-    terms = np.empty((keys.shape[0], width), dtype=np.int64)
-    for j in range(width):
-        word, slot = divmod(j, per_word)
-        terms[:, j] = ((keys[:, word] >> (bits * slot)) & field) - 1
-    return terms
-
-
-def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique key rows (lexicographically sorted) and the sum of ``values`` per key."""
-    if keys.shape[0] == 0:
-        return keys, values
-    if keys.shape[1] == 1:
-        order = np.argsort(keys[:, 0], kind="stable")
-    else:
-        order = np.lexsort(keys.T[::-1])
-    keys = keys[order]
-    values = values[order]
-    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
-    return keys[starts], np.add.reduceat(values, starts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +187,7 @@ def _expand(
         ``(keys, coefficients)``: ``(L 2^d, W)`` packed subsets and their contributions.
     """
     n_leaves, d = feats.shape
-    bits, per_word, n_words = _key_layout(n, width)
+    bits, per_word, n_words = key_layout(n, width)
     patterns = (np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1  # (P, d)
     rank = np.cumsum(patterns, axis=1) - 1  # position of element j in the subset
     # (-1)^{|S ∩ {i: s_i = 1}|} v 2^{-d}
@@ -299,7 +238,7 @@ def booster_spectrum(
     feats, sides, reachable = _leaf_constraints(forest)
     degree = (feats != PAD).sum(axis=1)
     width = max(feats.shape[1], 1)
-    n_words = _key_layout(n, width)[2]
+    n_words = key_layout(n, width)[2]
     parts_k: list[np.ndarray] = [np.zeros((0, n_words), dtype=np.int64)]
     parts_c: list[np.ndarray] = [np.zeros(0)]
     for d in np.unique(degree[reachable]):
@@ -310,10 +249,10 @@ def booster_spectrum(
             keys, coefs = _expand(
                 feats[chunk, :d], sides[chunk, :d], forest.leaf_value[chunk], n, width
             )
-            keys, coefs = _sum_by_key(keys, coefs)
+            keys, coefs = sum_by_key(keys, coefs)
             parts_k.append(keys)
             parts_c.append(coefs)
-    keys, coefs = _sum_by_key(np.concatenate(parts_k), np.concatenate(parts_c))
+    keys, coefs = sum_by_key(np.concatenate(parts_k), np.concatenate(parts_c))
     keep = coefs != 0.0
     terms = unpack_terms(keys[keep], n, width)
     used = int((terms != PAD).sum(axis=1).max(initial=0))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ProxyFit", "ProxyTrainer", "fit_proxy"]
+__all__ = ["ProxyFit", "ProxyTrainer"]
 
 
 @dataclass
@@ -166,20 +166,3 @@ class ProxyTrainer:
             val_mse=float(booster.best_score["val"]["l2"]),
             seconds=time.perf_counter() - start,
         )
-
-
-def fit_proxy(
-    masks_train: np.ndarray,
-    y_train: np.ndarray,
-    masks_val: np.ndarray,
-    y_val: np.ndarray,
-    **kwargs: object,
-) -> ProxyFit:
-    """Fit one LightGBM regressor with early stopping on the validation masks.
-
-    Shorthand for ``ProxyTrainer(masks_train, y_train, masks_val, y_val).fit(**kwargs)``.
-
-    Returns:
-        The fitted proxy.
-    """
-    return ProxyTrainer(masks_train, y_train, masks_val, y_val).fit(**kwargs)  # type: ignore[arg-type]

@@ -21,8 +21,16 @@ import scipy.linalg
 
 from ..spectral._threads import single_blas_thread
 from ..spectral.regression import ridge_solve
-from ..spectral.terms import PAD, enumerate_subsets, fourier_basis, fourier_design_dot, xor_rows
-from .extraction import pack_terms
+from ..spectral.terms import (
+    PAD,
+    enumerate_subsets,
+    fourier_basis,
+    fourier_design_dot,
+    new_terms,
+    pack_terms,
+    pad_terms,
+    xor_rows,
+)
 
 __all__ = [
     "TOLERANCE",
@@ -301,12 +309,6 @@ def _ridge_all(
         )
 
 
-def _pad(terms: np.ndarray, width: int) -> np.ndarray:
-    out = np.full((terms.shape[0], width), PAD, dtype=np.int64)
-    out[:, : terms.shape[1]] = terms
-    return out
-
-
 def extend_by_residual(
     selection: SupportFit,
     spectrum: np.ndarray,
@@ -341,18 +343,13 @@ def extend_by_residual(
         # Single precision suffices: the residual only ranks candidates.
         fitted = coefs.astype(np.float32) @ _design_t(masks_train, support)
     residual = y_train - fitted
-    width = max(support.shape[1], spectrum.shape[1])
-    known = {row.tobytes() for row in pack_terms(_pad(support, width), n)}
     top = spectrum[np.argsort(-scores, kind="stable")[:screen]]
-    keys = pack_terms(_pad(top, width), n)
-    fresh = top[np.array([row.tobytes() not in known for row in keys], dtype=bool)]
+    fresh = new_terms(support, top)
     if fresh.shape[0] == 0:
         return support
     corr = np.abs(fourier_design_dot(masks_train, fresh, residual))
-    extra = hierarchical_order(fresh, corr, n, limit)
-    width = max(width, extra.shape[1])
-    extra_keys = pack_terms(_pad(extra, width), n)
-    keep = np.array([row.tobytes() not in known for row in extra_keys], dtype=bool)
-    out = np.concatenate([_pad(support, width), _pad(extra, width)[keep]])[:limit]
+    extra = new_terms(support, hierarchical_order(fresh, corr, n, limit))
+    width = max(support.shape[1], extra.shape[1])
+    out = np.concatenate([pad_terms(support, width), pad_terms(extra, width)])[:limit]
     used = int((out != PAD).sum(axis=1).max(initial=0))
     return np.ascontiguousarray(out[:, :used])

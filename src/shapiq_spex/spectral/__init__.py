@@ -1,9 +1,8 @@
 """Pure mathematics on set functions ``f: {0,1}^n -> R`` (no shapiq import)."""
 
-from .conversions import fourier_to_moebius, moebius_to_fourier
 from .optimize import OptimizationResult, fewest_changes, optimize_mask
-from .regression import RidgeFit, ridge_gcv, ridge_gcv_gram
-from .representation import SparseFourier, SparseMoebius
+from .regression import RidgeFit, ridge_gcv_gram, ridge_solve
+from .representation import SparseFourier, SparseMoebius, fourier_to_moebius, moebius_to_fourier
 from .walsh import fwht
 
 __all__ = [
@@ -16,6 +15,6 @@ __all__ = [
     "fwht",
     "moebius_to_fourier",
     "optimize_mask",
-    "ridge_gcv",
     "ridge_gcv_gram",
+    "ridge_solve",
 ]

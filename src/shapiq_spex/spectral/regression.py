@@ -20,7 +20,6 @@ import scipy.linalg
 __all__ = [
     "Constraints",
     "RidgeFit",
-    "ridge_gcv",
     "ridge_gcv_gram",
     "ridge_solve",
     "standardization",
@@ -102,7 +101,7 @@ def standardization(values: np.ndarray) -> tuple[float, float]:
 
 
 class RidgeFit:
-    """Result of :func:`ridge_gcv`.
+    """Result of :func:`ridge_gcv_gram`.
 
     Attributes:
         coefficients: Fitted coefficients, shape ``(K,)``.
@@ -127,29 +126,6 @@ class RidgeFit:
         self.gcv = gcv
         self.dof = dof
         self.solve = solve
-
-
-def ridge_gcv(
-    design: np.ndarray,
-    target: np.ndarray,
-    *,
-    scales: np.ndarray | None = None,
-) -> RidgeFit:
-    """Ridge regression without intercept, its penalty chosen by GCV.
-
-    Args:
-        design: Matrix of shape ``(m, K)``.
-        target: Vector of shape ``(m,)``.
-        scales: Candidate penalties relative to the mean diagonal of the Gram matrix.
-
-    Returns:
-        The fit for the penalty with the lowest GCV score.
-    """
-    design = np.asarray(design, dtype=float)
-    target = np.asarray(target, dtype=float)
-    return ridge_gcv_gram(
-        design.T @ design, design.T @ target, float(target @ target), design.shape[0], scales=scales
-    )
 
 
 def ridge_gcv_gram(

@@ -16,13 +16,14 @@ import numpy as np
 from .terms import (
     PAD,
     canonical_terms,
+    enumerate_subsets,
     fourier_basis,
     masks_to_products,
     terms_from_tuples,
     terms_to_tuples,
 )
 
-__all__ = ["SparseFourier", "SparseMoebius"]
+__all__ = ["SparseFourier", "SparseMoebius", "fourier_to_moebius", "moebius_to_fourier"]
 
 _CHUNK_CELLS = 2**24  # bound the (masks x terms) temporaries to ~16 M cells
 
@@ -107,11 +108,6 @@ class _SparseSetFunction:
             np.r_[float(shift), float(scale) * self.coefficients],
         )
 
-    def restricted(self, max_degree: int) -> Self:
-        """A copy with only the terms of size at most ``max_degree``."""
-        keep = self.degrees <= max_degree
-        return type(self)(self.n, self.terms[keep], self.coefficients[keep])
-
     def _basis_matrix(self, masks: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -151,8 +147,6 @@ class SparseFourier(_SparseSetFunction):
 
     def to_moebius(self) -> SparseMoebius:
         """The exact Möbius representation (see :func:`fourier_to_moebius`)."""
-        from .conversions import fourier_to_moebius
-
         return fourier_to_moebius(self)
 
 
@@ -166,6 +160,41 @@ class SparseMoebius(_SparseSetFunction):
 
     def to_fourier(self) -> SparseFourier:
         """The exact Fourier representation (see :func:`moebius_to_fourier`)."""
-        from .conversions import moebius_to_fourier
-
         return moebius_to_fourier(self)
+
+
+# Exact conversions. Expanding ``(-1)^{<x, T>} = prod_{i in T} (1 - 2 x_i)`` gives
+# ``a(S) = (-2)^{|S|} sum_{T ⊇ S} F(T)`` and ``F(T) = (-1)^{|T|} sum_{S ⊇ T} a(S) / 2^{|S|}``;
+# both enumerate the subsets of every term, so a term of size ``d`` costs ``2^d`` rows.
+
+
+def fourier_to_moebius(fourier: SparseFourier, atol: float = 0.0) -> SparseMoebius:
+    """Möbius coefficients of a sparse Fourier representation.
+
+    Args:
+        fourier: The Fourier representation.
+        atol: Drop resulting coefficients with absolute value at most this (exact cancellations
+            are always dropped when ``atol`` is 0 only if they are exactly zero).
+
+    Returns:
+        The Möbius representation of the same function.
+    """
+    subsets, parent, size = enumerate_subsets(fourier.terms)
+    weights = (-2.0) ** size * fourier.coefficients[parent]
+    return SparseMoebius(fourier.n, subsets, weights).pruned(atol)
+
+
+def moebius_to_fourier(moebius: SparseMoebius, atol: float = 0.0) -> SparseFourier:
+    """Fourier coefficients of a sparse Möbius representation.
+
+    Args:
+        moebius: The Möbius representation.
+        atol: Drop resulting coefficients with absolute value at most this.
+
+    Returns:
+        The Fourier representation of the same function.
+    """
+    subsets, parent, size = enumerate_subsets(moebius.terms)
+    parent_size = moebius.degrees[parent]
+    weights = (-1.0) ** size * moebius.coefficients[parent] / 2.0**parent_size
+    return SparseFourier(moebius.n, subsets, weights).pruned(atol)

@@ -18,10 +18,17 @@ __all__ = [
     "enumerate_subsets",
     "fourier_basis",
     "fourier_design_dot",
+    "key_layout",
     "masks_to_parities",
     "masks_to_products",
+    "new_terms",
+    "pack_terms",
+    "pad_terms",
+    "sum_by_key",
     "terms_from_tuples",
     "terms_to_tuples",
+    "union_terms",
+    "unpack_terms",
     "xor_rows",
 ]
 
@@ -269,3 +276,87 @@ def xor_rows(rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
         elif used.any():
             out[used] ^= rows[col[used]]
     return out
+
+
+def pad_terms(terms: np.ndarray, width: int) -> np.ndarray:
+    """``terms`` widened to ``width`` columns with the padding ``-1`` (never narrowed)."""
+    terms = np.asarray(terms, dtype=np.int64)
+    if terms.shape[1] >= width:
+        return terms
+    out = np.full((terms.shape[0], width), PAD, dtype=np.int64)
+    out[:, : terms.shape[1]] = terms
+    return out
+
+
+def union_terms(*parts: np.ndarray) -> np.ndarray:
+    """The canonical union of several term matrices of any widths."""
+    width = max(part.shape[1] for part in parts)
+    merged, _ = canonical_terms(np.concatenate([pad_terms(part, width) for part in parts]))
+    return merged
+
+
+def new_terms(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Rows of ``candidates`` (sorted, padded rows) that are not rows of ``known``, in order."""
+    if len(candidates) == 0:
+        return candidates
+    width = max(known.shape[1], candidates.shape[1], 1)
+    seen = {row.tobytes() for row in pad_terms(known, width)}
+    keep = np.array([row.tobytes() not in seen for row in pad_terms(candidates, width)])
+    return candidates[keep]
+
+
+def key_layout(n: int, width: int) -> tuple[int, int, int]:
+    """The key layout of subsets of size at most ``width`` of ``{0, ..., n-1}``.
+
+    Returns:
+        ``(bits per element, elements per 63-bit word, number of words)``.
+    """
+    bits = max(1, int(n).bit_length())  # element + 1 ∈ [1, n]; 0 marks an empty slot
+    per_word = 63 // bits
+    return bits, per_word, max(1, -(-width // per_word))
+
+
+def pack_terms(terms: np.ndarray, n: int) -> np.ndarray:
+    """Encode each sorted, ``-1``-padded term row as a tuple of integer words.
+
+    Args:
+        terms: ``int64`` array ``(K, d)``, rows ascending and padded with ``-1`` at the end.
+        n: Number of players (sets the bits per element).
+
+    Returns:
+        ``int64`` array ``(K, W)``: equal rows encode equal subsets, and lexicographic order of
+        the words is a total order on subsets.
+    """
+    terms = np.asarray(terms, dtype=np.int64)
+    bits, per_word, n_words = key_layout(n, terms.shape[1])
+    keys = np.zeros((terms.shape[0], n_words), dtype=np.int64)
+    for j in range(terms.shape[1]):
+        word, slot = divmod(j, per_word)
+        keys[:, word] |= (terms[:, j] + 1) << (bits * slot)
+    return keys
+
+
+def unpack_terms(keys: np.ndarray, n: int, width: int) -> np.ndarray:
+    """Inverse of :func:`pack_terms`: the padded term matrix ``(K, width)``."""
+    keys = np.asarray(keys, dtype=np.int64)
+    bits, per_word, _ = key_layout(n, width)
+    field = (1 << bits) - 1
+    terms = np.empty((keys.shape[0], width), dtype=np.int64)
+    for j in range(width):
+        word, slot = divmod(j, per_word)
+        terms[:, j] = ((keys[:, word] >> (bits * slot)) & field) - 1
+    return terms
+
+
+def sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique key rows (lexicographically sorted) and the sum of ``values`` per key."""
+    if keys.shape[0] == 0:
+        return keys, values
+    if keys.shape[1] == 1:
+        order = np.argsort(keys[:, 0], kind="stable")
+    else:
+        order = np.lexsort(keys.T[::-1])
+    keys = keys[order]
+    values = values[order]
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    return keys[starts], np.add.reduceat(values, starts)

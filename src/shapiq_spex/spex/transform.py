@@ -22,7 +22,13 @@ from ..spectral._threads import single_blas_thread
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.regression import Constraints, RidgeFit, ridge_gcv_gram, standardization
 from ..spectral.representation import SparseFourier, SparseMoebius
-from ..spectral.terms import PAD, canonical_terms, enumerate_subsets, fourier_basis
+from ..spectral.terms import (
+    canonical_terms,
+    enumerate_subsets,
+    fourier_basis,
+    new_terms,
+    union_terms,
+)
 from ..spectral.walsh import fwht
 from .design import DesignPlan, SubsamplingDesign, plan_design
 from .peeling import peel
@@ -341,28 +347,15 @@ class _TermStatistics:
     xty: np.ndarray
 
 
-def _pad_to(terms: np.ndarray, width: int) -> np.ndarray:
-    if terms.shape[1] >= width:
-        return terms
-    pad = np.full((terms.shape[0], width - terms.shape[1]), PAD, dtype=np.int64)
-    return np.concatenate([terms, pad], axis=1)
-
-
 def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    width = max(a.shape[1], b.shape[1])
-    merged, _ = canonical_terms(np.concatenate([_pad_to(a, width), _pad_to(b, width)]))
-    return merged
+    return union_terms(a, b)
 
 
 def _new_terms(support: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Rows of ``candidates`` (canonical) that are not in ``support``."""
     if len(candidates) == 0:
         return candidates
-    cand, _ = canonical_terms(candidates)
-    width = max(support.shape[1], cand.shape[1])
-    known = {r.tobytes() for r in _pad_to(support, width)}
-    keep = [r.tobytes() not in known for r in _pad_to(cand, width)]
-    return cand[np.array(keep, dtype=bool)]
+    return new_terms(support, canonical_terms(candidates)[0])
 
 
 def _exhaustive_transform(evaluate: Evaluate, n: int, plan: DesignPlan) -> TransformResult:
