@@ -175,7 +175,7 @@ def test_shapiq_argument_names_are_accepted():
         ProxySPEX(n=24, proxy_model="xgboost")
     fast = ProxySPEX(n=24, hpo=False, random_state=0)
     fast.approximate(800, game)
-    assert len(fast.transform_.info["depths"]) == 1
+    assert len(fast.transform_.info.depths) == 1
 
 
 @pytest.mark.parametrize("method", METHODS)

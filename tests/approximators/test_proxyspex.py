@@ -131,8 +131,8 @@ def test_top_order_and_time_limit():
     result = proxy.approximate(600, game)
     assert all(len(k) == 2 for k in result.interaction_lookup)
     # The deadline passed at once: one boosting run, stopped after its first tree.
-    assert len(proxy.transform_.info["depths"]) == 1
-    assert proxy.transform_.info["depths"][0]["trees"] == 1
+    assert len(proxy.transform_.info.depths) == 1
+    assert proxy.transform_.info.depths[0].trees == 1
     assert proxy.budget_used_ == 600
 
 

@@ -211,4 +211,4 @@ class ProxySPEX(SpectralApproximator):
             time_limit=self.time_limit,
             anchors=anchors,
         )
-        return Recovery(result.fourier, None, result.info.get("val_r2"), "validation", result)
+        return Recovery(result.fourier, None, result.info.val_r2, "validation", result)

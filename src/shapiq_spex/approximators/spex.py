@@ -155,7 +155,7 @@ class SPEX(SpectralApproximator):
             anchors=anchors,
         )
         return Recovery(
-            result.fourier, result.moebius, result.info.get("cv_r2"), "cross-validation", result
+            result.fourier, result.moebius, result.info.cv_r2, "cross-validation", result
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -24,7 +24,7 @@ from ..spectral.regression import Constraints, ridge_solve
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import PAD, fourier_basis, fourier_design_dot
 from .extraction import booster_spectrum
-from .fitting import ProxyTrainer
+from .fitting import ProxyFit, ProxyTrainer
 from .refit import (
     TOLERANCE,
     SupportFit,
@@ -35,7 +35,7 @@ from .refit import (
 )
 from .sampling import sample_masks
 
-__all__ = ["MIN_BUDGET", "ProxyResult", "proxy_fourier_transform"]
+__all__ = ["MIN_BUDGET", "ProxyDiagnostics", "ProxyResult", "proxy_fourier_transform"]
 
 Evaluate = Callable[[np.ndarray], np.ndarray]
 
@@ -56,21 +56,121 @@ _RESIDUAL_ROUNDS = 3  # residual screening passes after the depth search (each v
 _SCREEN_FACTOR = 10  # proxy terms screened against the residual, per support slot
 
 
-@dataclass
+@dataclass(frozen=True)
+class DepthFit:
+    """One early-stopped booster of the depth search."""
+
+    depth: int
+    trees: int
+    proxy_val_mse: float
+    fit_s: float
+
+
+@dataclass(frozen=True)
+class SupportChoice:
+    """The support selected from one booster's spectrum."""
+
+    depth: int
+    spectrum_terms: int
+    candidates: int
+    support: int
+    val_mse: float
+    penalty: float
+    extract_s: float
+    select_s: float
+
+
+@dataclass(frozen=True)
+class ResidualRound:
+    """One round of widening the support by residual screening."""
+
+    support: int
+    val_mse: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ProxyDiagnostics:
+    """How :func:`proxy_fourier_transform` spent its effort.
+
+    Attributes:
+        depths: The boosters of the depth search, in order.
+        compared: The supports read from the two best boosters.
+        depth: Depth of the booster whose support won.
+        residual_rounds: The residual-screening rounds tried.
+        support: Size of the final support.
+        val_mse: Validation MSE of the final support (standardized units).
+        val_r2: Its validation R² (the faithfulness estimate).
+        query_s: Seconds spent evaluating the game.
+    """
+
+    depths: list[DepthFit]
+    compared: list[SupportChoice]
+    depth: int
+    residual_rounds: list[ResidualRound]
+    support: int
+    val_mse: float
+    val_r2: float
+    query_s: float
+
+
+@dataclass(frozen=True)
 class ProxyResult:
     """Output of :func:`proxy_fourier_transform`.
 
     Attributes:
         fourier: The refitted sparse Fourier representation.
-        n_queries: Queries evaluated.
-        info: Diagnostics: per depth the trees kept, the proxy's validation error and fit
-            time; for the two boosters compared, spectrum size, candidates, selected support,
-            its validation error and timings; the residual rounds; the chosen depth.
+        n_queries: Masks evaluated (through ``evaluate``; cache hits included).
+        info: Diagnostics.
     """
 
     fourier: SparseFourier
     n_queries: int
-    info: dict = field(default_factory=dict)
+    info: ProxyDiagnostics
+
+
+@dataclass
+class _Split:
+    """The queries, standardized and split into training and validation masks."""
+
+    masks: np.ndarray
+    y: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    offset: float
+    spread: float
+
+    @classmethod
+    def make(cls, masks: np.ndarray, values: np.ndarray, order: np.ndarray, n_val: int) -> _Split:
+        val, train = order[:n_val], order[n_val:]
+        # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels
+        # in float32, and squares of huge values overflow); undone on the coefficients.
+        offset = float(values[train].mean())
+        spread = float(np.max(np.abs(values - offset)))
+        spread = spread if spread > 0 and np.isfinite(spread) else 1.0
+        return cls(masks, (values - offset) / spread, train, val, offset, spread)
+
+    @property
+    def xy(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(x_train, y_train, x_val, y_val)``."""
+        masks, y = self.masks, self.y
+        return masks[self.train], y[self.train], masks[self.val], y[self.val]
+
+
+@dataclass
+class _Settings:
+    """Resolved boosting and selection settings of one call."""
+
+    learning_rate: float
+    max_trees: int
+    patience: int
+    n_jobs: int
+    limit: int
+    exact: float
+    deadline: float | None
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline
 
 
 def proxy_fourier_transform(
@@ -137,67 +237,96 @@ def proxy_fourier_transform(
     seeds = rng.integers(0, 2**31 - 1, size=len(depths))
     start = time.perf_counter()
     values = np.asarray(evaluate(masks), dtype=float)
-    t_queries = time.perf_counter() - start
-    # The time limit bounds the method's own work, not the game's.
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-
+    query_s = time.perf_counter() - start
     n_val = min(max(round(validation_fraction * budget), 1), budget - 1)
-    val, train = order[:n_val], order[n_val:]
-    # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels in
-    # float32, and squares of huge values overflow); undone on the coefficients at the end.
-    offset = float(values[train].mean())
-    spread = float(np.max(np.abs(values - offset)))
-    spread = spread if spread > 0 and np.isfinite(spread) else 1.0
-    y = (values - offset) / spread
-    x_tr, y_tr, x_val, y_val = masks[train], y[train], masks[val], y[val]
-    exact = _EXACT * float(np.mean(y_val**2))
-    limit = (
-        max_terms
-        if max_terms is not None
-        else min(max(train.size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
+    data = _Split.make(masks, values, order, n_val)
+    settings = _settings(data, learning_rate, max_trees, patience, n_jobs, max_terms, time_limit)
+
+    fitted, per_depth = _depth_search(data, settings, depths, seeds)
+    selection, spectrum, depth, compared = _select_support(data, settings, fitted, n)
+    selection, rounds = _widen_by_residual(data, settings, selection, spectrum, n)
+    terms, coefs = _anchored_refit(data, selection, anchors, n)
+    fourier = SparseFourier(n, terms, coefs).affine(data.spread, data.offset)
+    y_val = data.y[data.val]
+    info = ProxyDiagnostics(
+        depths=per_depth,
+        compared=compared,
+        depth=depth,
+        residual_rounds=rounds,
+        support=selection.size,
+        val_mse=selection.val_mse,
+        val_r2=_r2(selection.val_mse, float(np.mean((y_val - y_val.mean()) ** 2))),
+        query_s=query_s,
+    )
+    return ProxyResult(fourier, int(masks.shape[0]), info)
+
+
+def _settings(
+    data: _Split,
+    learning_rate: float | None,
+    max_trees: int | None,
+    patience: int | None,
+    n_jobs: int,
+    max_terms: int | None,
+    time_limit: float | None,
+) -> _Settings:
+    """Fill in the data-dependent defaults."""
+    train_size = data.train.size
+    if learning_rate is None:
+        learning_rate = _SMALL_LR if min(train_size, _PROXY_ROWS) <= _SMALL_FIT else _LARGE_LR
+    limit = max_terms or min(max(train_size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
+    return _Settings(
+        learning_rate=learning_rate,
+        max_trees=max_trees or max(round(100 / learning_rate), 1),
+        patience=patience or max(round(_PATIENCE / learning_rate), 1),
+        n_jobs=n_jobs,
+        limit=limit,
+        exact=_EXACT * float(np.mean(data.y[data.val] ** 2)),
+        # The time limit bounds the method's own work, not the game's.
+        deadline=None if time_limit is None else time.perf_counter() + time_limit,
     )
 
-    fit_rows = min(train.size, _PROXY_ROWS)
-    if learning_rate is None:
-        learning_rate = _SMALL_LR if fit_rows <= _SMALL_FIT else _LARGE_LR
-    if max_trees is None:
-        max_trees = max(round(100 / learning_rate), 1)
-    if patience is None:
-        patience = max(round(_PATIENCE / learning_rate), 1)
 
-    # Depth search on the boosters' own validation error (one early-stopped run per depth,
-    # upwards while it improves); then the two best boosters are read and their selected
-    # supports compared, since the sparse refit often prefers one level deeper than the trees.
+def _depth_search(
+    data: _Split, settings: _Settings, depths: range, seeds: np.ndarray
+) -> tuple[list[ProxyFit], list[DepthFit]]:
+    """One early-stopped booster per depth, upwards while validation improves."""
+    x_tr, y_tr, x_val, y_val = data.xy
     # train is a random permutation: its head is a uniform subsample.
     trainer = ProxyTrainer(x_tr[:_PROXY_ROWS], y_tr[:_PROXY_ROWS], x_val, y_val)
-    per_depth = []
-    fitted = []
+    per_depth: list[DepthFit] = []
+    fitted: list[ProxyFit] = []
     for depth, seed in zip(depths, seeds, strict=True):
-        if deadline is not None and fitted and time.perf_counter() > deadline:
+        if fitted and settings.expired():
             break
         t0 = time.perf_counter()
         proxy = trainer.fit(
             max_depth=int(depth),
             seed=int(seed),
-            learning_rate=learning_rate,
-            max_trees=max_trees,
-            patience=patience,
-            n_jobs=n_jobs,
-            deadline=deadline,
+            learning_rate=settings.learning_rate,
+            max_trees=settings.max_trees,
+            patience=settings.patience,
+            n_jobs=settings.n_jobs,
+            deadline=settings.deadline,
         )
         per_depth.append(
-            {
-                "depth": int(depth),
-                "trees": proxy.n_trees,
-                "proxy_val_mse": proxy.val_mse,
-                "fit_s": time.perf_counter() - t0,
-            }
+            DepthFit(int(depth), proxy.n_trees, proxy.val_mse, time.perf_counter() - t0)
         )
         improved = not fitted or proxy.val_mse < min(f.val_mse for f in fitted) * (1 - TOLERANCE)
         fitted.append(proxy)
-        if not improved or proxy.val_mse <= exact:
+        if not improved or proxy.val_mse <= settings.exact:
             break
+    return fitted, per_depth
 
+
+def _select_support(
+    data: _Split, settings: _Settings, fitted: list[ProxyFit], n: int
+) -> tuple[SupportFit, tuple[np.ndarray, np.ndarray], int, list[SupportChoice]]:
+    """Read the two best boosters' spectra and keep the support that validates best.
+
+    The sparse refit often prefers one level deeper than the trees themselves.
+    """
+    x_tr, y_tr, x_val, y_val = data.xy
     best: tuple[float, SupportFit | None, int] = (np.inf, None, -1)
     spectrum: tuple[np.ndarray, np.ndarray] | None = None
     compared = []
@@ -205,37 +334,53 @@ def proxy_fourier_transform(
         t0 = time.perf_counter()
         terms, coefs = booster_spectrum(proxy.booster, n, num_iteration=proxy.n_trees)
         t1 = time.perf_counter()
-        ordered = hierarchical_order(terms, np.abs(coefs), n, limit)
+        ordered = hierarchical_order(terms, np.abs(coefs), n, settings.limit)
         selection = fit_support(ordered, x_tr, y_tr, x_val, y_val, n)
         compared.append(
-            {
-                "depth": proxy.max_depth,
-                "spectrum_terms": int(coefs.size),
-                "candidates": int(ordered.shape[0]),
-                "support": selection.size,
-                "val_mse": selection.val_mse,
-                "penalty": selection.penalty,
-                "extract_s": t1 - t0,
-                "select_s": time.perf_counter() - t1,
-            }
+            SupportChoice(
+                depth=proxy.max_depth,
+                spectrum_terms=int(coefs.size),
+                candidates=int(ordered.shape[0]),
+                support=selection.size,
+                val_mse=selection.val_mse,
+                penalty=selection.penalty,
+                extract_s=t1 - t0,
+                select_s=time.perf_counter() - t1,
+            )
         )
         if selection.val_mse < best[0] * (1.0 - TOLERANCE):
             best = (selection.val_mse, selection, proxy.max_depth)
             spectrum = (terms, np.abs(coefs))
+    assert best[1] is not None and spectrum is not None
+    return best[1], spectrum, best[2], compared
 
-    selection = best[1]
-    assert selection is not None and spectrum is not None
-    rounds = []
+
+def _widen_by_residual(
+    data: _Split,
+    settings: _Settings,
+    selection: SupportFit,
+    spectrum: tuple[np.ndarray, np.ndarray],
+    n: int,
+) -> tuple[SupportFit, list[ResidualRound]]:
+    """Screen the proxy's other terms against the residual; keep rounds that validate better."""
+    x_tr, y_tr, x_val, y_val = data.xy
+    rounds: list[ResidualRound] = []
     for _ in range(_RESIDUAL_ROUNDS):
         if (
-            selection.val_mse <= exact
-            or selection.size >= limit  # a full support leaves no room for new terms
-            or (deadline is not None and time.perf_counter() > deadline)
+            selection.val_mse <= settings.exact
+            or selection.size >= settings.limit  # a full support leaves no room for new terms
+            or settings.expired()
         ):
             break
         t0 = time.perf_counter()
         ordered = extend_by_residual(
-            selection, *spectrum, x_tr, y_tr, n, limit, screen=_SCREEN_FACTOR * limit
+            selection,
+            *spectrum,
+            x_tr,
+            y_tr,
+            n,
+            settings.limit,
+            screen=_SCREEN_FACTOR * settings.limit,
         )
         # The support's validated penalty carries over: the support is most of the new fit.
         extended = fit_support(
@@ -248,37 +393,30 @@ def proxy_fourier_transform(
             anchor=selection.size,
             penalties=(selection.penalty,),
         )
-        rounds.append(
-            {
-                "support": extended.size,
-                "val_mse": extended.val_mse,
-                "seconds": time.perf_counter() - t0,
-            }
-        )
+        rounds.append(ResidualRound(extended.size, extended.val_mse, time.perf_counter() - t0))
         if extended.val_mse >= selection.val_mse * (1.0 - TOLERANCE):
             break
         selection = extended
+    return selection, rounds
+
+
+def _anchored_refit(
+    data: _Split,
+    selection: SupportFit,
+    anchors: tuple[np.ndarray, np.ndarray] | None,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refit the support on every mask, constrained to the anchors (standardized units)."""
     if anchors is not None:
-        anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - offset) / spread)
+        anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - data.offset) / data.spread)
     terms, coefs = refit_all(selection, anchors)
     if not _meets(anchors, terms, coefs):
         # No selected term separates the anchors (e.g. all even): add the first-order term
         # most correlated with the residual and refit the enlarged support on every mask.
-        terms, coefs = _refit_with_singleton(terms, coefs, masks, y, n, selection.penalty, anchors)
-    fourier = SparseFourier(n, terms, coefs).affine(spread, offset)
-    y_val_var = float(np.mean((y_val - y_val.mean()) ** 2))
-    info = {
-        "depths": per_depth,
-        "compared": compared,
-        "depth": best[2],
-        "residual_rounds": rounds,
-        "support": selection.size,
-        "val_mse": selection.val_mse,
-        "val_r2": _r2(selection.val_mse, y_val_var),
-        "variance": float(np.var(y)) * spread**2 if spread < 1e150 else float("inf"),
-        "query_s": t_queries,
-    }
-    return ProxyResult(fourier, budget, info)
+        terms, coefs = _refit_with_singleton(
+            terms, coefs, data.masks, data.y, n, selection.penalty, anchors
+        )
+    return terms, coefs
 
 
 def _r2(mse: float, variance: float) -> float:

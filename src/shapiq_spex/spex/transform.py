@@ -33,12 +33,42 @@ from ..spectral.walsh import fwht
 from .design import DesignPlan, SubsamplingDesign, plan_design
 from .peeling import peel
 
-__all__ = ["TransformResult", "sparse_fourier_transform"]
+__all__ = ["PeelPass", "SpexDiagnostics", "TransformResult", "sparse_fourier_transform"]
 
 Evaluate = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
+class PeelPass:
+    """One peel of the residual bins and the refit that follows it."""
+
+    rounds: int
+    decoded: int
+    new_terms: int
+    added_subsets: int = 0
+
+
+@dataclass
+class SpexDiagnostics:
+    """How :func:`sparse_fourier_transform` spent its effort.
+
+    Attributes:
+        passes: The peel-and-refit passes, in order.
+        alpha: The ridge penalty of the final refit (``None`` for the exhaustive plan).
+        support_size: Terms in the recovered support.
+        cv_r2: Leave-one-out R² on the uniform refit masks (GCV's estimate over all queries
+            when there are fewer than 30 of them); 1.0 for the exhaustive plan.
+        exhaustive: Every coalition was queried.
+    """
+
+    passes: list[PeelPass] = field(default_factory=list)
+    alpha: float | None = None
+    support_size: int = 0
+    cv_r2: float | None = None
+    exhaustive: bool = False
+
+
+@dataclass(frozen=True)
 class TransformResult:
     """Output of :func:`sparse_fourier_transform`.
 
@@ -48,14 +78,14 @@ class TransformResult:
             plan); ``None`` otherwise.
         plan: How the budget was spent.
         n_queries: Queries evaluated.
-        info: Diagnostics (peeling rounds, terms per pass, ridge penalty...).
+        info: Diagnostics (passes, ridge penalty, faithfulness estimate).
     """
 
     fourier: SparseFourier
     moebius: SparseMoebius | None
     plan: DesignPlan
     n_queries: int
-    info: dict = field(default_factory=dict)
+    info: SpexDiagnostics
 
 
 def sparse_fourier_transform(
@@ -133,9 +163,9 @@ def sparse_fourier_transform(
         if stats.anchors_missed(support, fit):
             support = _merge(support, stats.best_singleton(support, fit))
             fit, _, _ = stats.fit(support)
-        info["cv_r2"] = stats.loo_r2(support, fit)
-    info["cv_r2"] = info["cv_r2"] if info["cv_r2"] is not None else 1.0 - fit.gcv / variance
-    info.update(alpha=fit.alpha, support_size=len(support), plan=plan)
+        cv_r2 = stats.loo_r2(support, fit)
+    info.cv_r2 = cv_r2 if cv_r2 is not None else 1.0 - fit.gcv / variance
+    info.alpha, info.support_size = fit.alpha, len(support)
     fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
     return TransformResult(fourier, None, plan, plan.n_queries, info)
 
@@ -149,24 +179,24 @@ def _peel_and_refit(
     refine_rounds: int,
     hierarchy: bool,
     max_support: int,
-) -> tuple[np.ndarray, RidgeFit, dict]:
+) -> tuple[np.ndarray, RidgeFit, SpexDiagnostics]:
     """Alternate peeling the residual bins and refitting the support on every query."""
-    info: dict = {"passes": []}
+    info = SpexDiagnostics()
     support = np.zeros((1, 0), dtype=np.int64)  # the constant term
     residual = bins0.copy()
     fit: RidgeFit | None = None
     for _ in range(refine_rounds + 1):
         peeled = peel(residual, design, decoder=decoder, zero_tol=zero_tol)
         new = _new_terms(support, peeled.terms)
-        record = {"rounds": peeled.n_rounds, "decoded": peeled.n_decoded, "new_terms": len(new)}
-        info["passes"].append(record)
+        record = PeelPass(peeled.n_rounds, peeled.n_decoded, len(new))
+        info.passes.append(record)
         if fit is not None and len(new) == 0:
             break
         support = _merge(support, new)
         fit, term_stats, gram = stats.fit(support)
         if hierarchy:
             added = stats.screen_subsets(term_stats, gram, fit, max_support, singletons=True)
-            record["added_subsets"] = len(added)
+            record.added_subsets = len(added)
             if len(added):
                 support = _merge(support, added)
                 fit, term_stats, gram = stats.fit(support)
@@ -361,4 +391,5 @@ def _new_terms(support: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 def _exhaustive_transform(evaluate: Evaluate, n: int, plan: DesignPlan) -> TransformResult:
     """Query all ``2^n`` masks: the exact Fourier and Möbius transforms."""
     fourier, moebius = exhaustive_transform(evaluate, n)
-    return TransformResult(fourier, moebius, plan, 2**n, {"exhaustive": True})
+    info = SpexDiagnostics(support_size=len(fourier), cv_r2=1.0, exhaustive=True)
+    return TransformResult(fourier, moebius, plan, 2**n, info)
