@@ -24,7 +24,6 @@ from ..spectral.regression import ridge_solve
 from ..spectral.terms import (
     PAD,
     enumerate_subsets,
-    fourier_basis,
     fourier_design_dot,
     new_terms,
     pack_terms,
@@ -275,29 +274,19 @@ def fit_support(
     )
 
 
-def refit_all(
-    selection: SupportFit, anchors: tuple[np.ndarray, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def refit_all(selection: SupportFit) -> tuple[np.ndarray, np.ndarray]:
     """Ridge refit of the selected prefix on all masks, with the penalty that validated best.
 
     (A cheap Cholesky solve: choosing the penalty again by GCV needs an eigendecomposition,
     about twenty times the cost, and validated no better.)
 
-    Args:
-        selection: The validated support.
-        anchors: Optional ``(masks, values)`` the refitted function must match exactly.
-
     Returns:
         ``(terms, coefficients)`` of the selected support.
     """
-    terms = selection.terms[: selection.size]
-    constraints = None if anchors is None else (fourier_basis(anchors[0], terms), anchors[1])
-    return terms, _ridge_all(selection, constraints)
+    return selection.terms[: selection.size], _ridge_all(selection)
 
 
-def _ridge_all(
-    selection: SupportFit, constraints: tuple[np.ndarray, np.ndarray] | None = None
-) -> np.ndarray:
+def _ridge_all(selection: SupportFit) -> np.ndarray:
     # The penalty is relative to the Gram diagonal, which is the number of masks.
     k = selection.size
     with single_blas_thread():
@@ -305,7 +294,6 @@ def _ridge_all(
             selection.gram[:k, :k],
             selection.xty[:k],
             selection.penalty * selection.n_samples,
-            constraints,
         )
 
 

@@ -20,9 +20,9 @@ from typing import Literal
 
 import numpy as np
 
-from ..spectral.regression import Constraints, ridge_solve
+from ..spectral.anchors import CARRIER_PLAYERS, Anchors, anchored_coefficients
 from ..spectral.representation import SparseFourier
-from ..spectral.terms import PAD, fourier_basis, fourier_design_dot
+from ..spectral.terms import fourier_design_dot
 from .extraction import booster_spectrum
 from .fitting import ProxyFit, ProxyTrainer
 from .refit import (
@@ -189,7 +189,7 @@ def proxy_fourier_transform(
     max_terms: int | None = None,
     n_jobs: int = 1,
     time_limit: float | None = None,
-    anchors: tuple[np.ndarray, np.ndarray] | None = None,
+    anchors: Anchors | None = None,
 ) -> ProxyResult:
     """Recover a sparse Fourier representation of ``f`` from ``budget`` random queries.
 
@@ -401,22 +401,21 @@ def _widen_by_residual(
 
 
 def _anchored_refit(
-    data: _Split,
-    selection: SupportFit,
-    anchors: tuple[np.ndarray, np.ndarray] | None,
-    n: int,
+    data: _Split, selection: SupportFit, anchors: Anchors | None, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Refit the support on every mask, constrained to the anchors (standardized units)."""
-    if anchors is not None:
-        anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - data.offset) / data.spread)
-    terms, coefs = refit_all(selection, anchors)
-    if not _meets(anchors, terms, coefs):
-        # No selected term separates the anchors (e.g. all even): add the first-order term
-        # most correlated with the residual and refit the enlarged support on every mask.
-        terms, coefs = _refit_with_singleton(
-            terms, coefs, data.masks, data.y, n, selection.penalty, anchors
-        )
-    return terms, coefs
+    """Refit the support on every mask, then correct it to the anchors (standardized)."""
+    terms, coefs = refit_all(selection)
+    if anchors is None:
+        return terms, coefs
+    anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - data.offset) / data.spread)
+
+    def players() -> np.ndarray:
+        singletons = np.arange(n, dtype=np.int64)[:, None]
+        scores = np.abs(fourier_design_dot(data.masks, singletons, data.y))
+        return np.sort(np.argsort(-scores, kind="stable")[:CARRIER_PLAYERS])
+
+    variance = float(np.var(data.y))
+    return anchored_coefficients(terms, coefs, anchors, variance=variance, players=players)
 
 
 def _r2(mse: float, variance: float) -> float:
@@ -424,37 +423,3 @@ def _r2(mse: float, variance: float) -> float:
     if variance > 1e-24:
         return 1.0 - mse / variance
     return 1.0 if mse <= 1e-16 else 0.0
-
-
-def _meets(anchors: Constraints | None, terms: np.ndarray, coefs: np.ndarray) -> bool:
-    """Whether the function ``(terms, coefs)`` takes the anchors' values (to round-off)."""
-    if anchors is None:
-        return True
-    return bool(np.max(np.abs(fourier_basis(anchors[0], terms) @ coefs - anchors[1])) <= 1e-9)
-
-
-def _refit_with_singleton(
-    terms: np.ndarray,
-    coefs: np.ndarray,
-    masks: np.ndarray,
-    y: np.ndarray,
-    n: int,
-    penalty: float,
-    anchors: Constraints,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Refit ``terms`` plus the singleton most correlated with the residual, anchored."""
-    residual = y - fourier_basis(masks, terms) @ coefs
-    singletons = np.arange(n, dtype=np.int64)[:, None]
-    best = int(np.argmax(np.abs(fourier_design_dot(masks, singletons, residual))))
-    width = max(terms.shape[1], 1)
-    padded = np.full((terms.shape[0] + 1, width), PAD, dtype=np.int64)
-    padded[:-1, : terms.shape[1]] = terms
-    padded[-1, 0] = best
-    design = fourier_basis(masks, padded)
-    coefs = ridge_solve(
-        design.T @ design,
-        design.T @ y,
-        penalty * masks.shape[0],
-        (fourier_basis(anchors[0], padded), anchors[1]),
-    )
-    return padded, coefs

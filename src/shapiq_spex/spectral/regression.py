@@ -2,12 +2,6 @@
 
 The ridge penalty is chosen by generalized cross-validation (GCV). One eigendecomposition of the
 Gram matrix serves every candidate penalty, so the search costs no more than a single solve.
-
-Every solver takes optional linear equality constraints ``C b = d``, the exact values of the
-function at a few anchor masks (the empty and the full coalition). The constrained minimiser of
-``|X b - y|^2 + alpha |b|^2`` is the unconstrained one corrected along ``A^{-1} C^T`` with
-``A = X^T X + alpha I`` (the KKT system), so the anchors are met exactly while the rest of the
-fit moves as little as the data allow.
 """
 
 from __future__ import annotations
@@ -17,57 +11,18 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
-__all__ = [
-    "Constraints",
-    "RidgeFit",
-    "ridge_gcv_gram",
-    "ridge_solve",
-    "standardization",
-]
+__all__ = ["RidgeFit", "ridge_gcv_gram", "ridge_solve", "standardization"]
 
 _DEFAULT_SCALES = np.logspace(-10, 1, 23)
 
-Constraints = tuple[np.ndarray, np.ndarray]
-"""Equality constraints ``(C, d)``: ``C`` of shape ``(r, K)``, ``d`` of shape ``(r,)``."""
 
-
-def _constrain(
-    coefficients: np.ndarray,
-    solve: Callable[[np.ndarray], np.ndarray],
-    constraints: Constraints | None,
-) -> np.ndarray:
-    """Correct an unconstrained ridge solution so that ``C b = d`` (KKT system).
-
-    ``solve(v)`` must return ``A^{-1} v`` for the regularised normal matrix ``A``. A rank-deficient
-    ``C`` (e.g. two anchors that no support term tells apart) is solved in the least-squares
-    sense: the consistent part of the constraints holds exactly.
-    """
-    if constraints is None:
-        return coefficients
-    rows, targets = constraints
-    rows = np.asarray(rows, dtype=float).reshape(-1, coefficients.size)
-    if rows.shape[0] == 0 or coefficients.size == 0:
-        return coefficients
-    directions = solve(rows.T)  # A^{-1} C^T, shape (K, r)
-    schur = rows @ directions
-    gap = rows @ coefficients - np.asarray(targets, dtype=float)
-    multipliers = np.linalg.lstsq(schur, gap, rcond=1e-12)[0]
-    return coefficients - directions @ multipliers
-
-
-def ridge_solve(
-    gram: np.ndarray,
-    xty: np.ndarray,
-    alpha: float,
-    constraints: Constraints | None = None,
-) -> np.ndarray:
-    """Ridge coefficients for a fixed penalty, optionally under equality constraints.
+def ridge_solve(gram: np.ndarray, xty: np.ndarray, alpha: float) -> np.ndarray:
+    """Ridge coefficients for a fixed absolute penalty ``alpha`` (one Cholesky solve).
 
     Args:
         gram: ``X^T X``, shape ``(K, K)``.
         xty: ``X^T y``, shape ``(K,)``.
-        alpha: Absolute ridge penalty added to the diagonal.
-        constraints: Optional ``(C, d)`` that the coefficients must satisfy exactly.
+        alpha: Penalty added to the diagonal.
 
     Returns:
         The coefficients, shape ``(K,)``.
@@ -77,17 +32,7 @@ def ridge_solve(
         return np.zeros(0)
     matrix = np.array(gram, dtype=float)
     matrix.flat[:: k + 1] += alpha
-    try:
-        factor = scipy.linalg.cho_factor(matrix, lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
-        # A singular Gram matrix without penalty: the smallest penalty that factors it.
-        matrix.flat[:: k + 1] += 1e-12 * max(float(np.trace(matrix)) / k, np.finfo(float).tiny)
-        factor = scipy.linalg.cho_factor(matrix, lower=True, check_finite=False)
-
-    def solve(v: np.ndarray) -> np.ndarray:
-        return scipy.linalg.cho_solve(factor, v, check_finite=False)
-
-    return _constrain(solve(np.asarray(xty, dtype=float)), solve, constraints)
+    return scipy.linalg.solve(matrix, xty, assume_a="pos", check_finite=False)
 
 
 def standardization(values: np.ndarray) -> tuple[float, float]:
@@ -135,7 +80,6 @@ def ridge_gcv_gram(
     n_samples: int,
     *,
     scales: np.ndarray | None = None,
-    constraints: Constraints | None = None,
 ) -> RidgeFit:
     """Ridge regression from sufficient statistics, its penalty chosen by GCV.
 
@@ -148,8 +92,6 @@ def ridge_gcv_gram(
         yty: ``y^T y``.
         n_samples: Number of rows ``m`` of ``X``.
         scales: Candidate penalties relative to the mean diagonal of the Gram matrix.
-        constraints: Optional ``(C, d)`` that the returned coefficients satisfy exactly (the
-            penalty is chosen on the unconstrained fits; two anchors barely move the score).
 
     Returns:
         The fit for the penalty with the lowest GCV score.
@@ -182,5 +124,4 @@ def ridge_gcv_gram(
     def solve(v: np.ndarray) -> np.ndarray:
         return eigvec @ ((eigvec.T @ v) * (inverse[:, None] if v.ndim == 2 else inverse))
 
-    coef = _constrain(coef, solve, constraints)
     return RidgeFit(coef, float(alphas[best]), float(gcv[best]), float(dof[best]), solve)

@@ -24,6 +24,7 @@ __all__ = [
     "new_terms",
     "pack_terms",
     "pad_terms",
+    "singletons_and_pairs",
     "sum_by_key",
     "terms_from_tuples",
     "terms_to_tuples",
@@ -276,6 +277,15 @@ def xor_rows(rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
         elif used.any():
             out[used] ^= rows[col[used]]
     return out
+
+
+def singletons_and_pairs(players: np.ndarray) -> np.ndarray:
+    """The first-order terms of ``players`` and every pair among them, shape ``(K, 2)``."""
+    players = np.unique(np.asarray(players, dtype=np.int64))
+    first, second = np.triu_indices(players.size, 1)
+    singles = np.stack([players, np.full(players.size, PAD, dtype=np.int64)], axis=1)
+    pairs = np.stack([players[first], players[second]], axis=1)
+    return np.concatenate([singles, pairs])
 
 
 def pad_terms(terms: np.ndarray, width: int) -> np.ndarray:

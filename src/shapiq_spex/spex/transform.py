@@ -19,8 +19,9 @@ import scipy.sparse
 from shapiq_spex.coding import bch_code
 
 from ..spectral._threads import single_blas_thread
+from ..spectral.anchors import CARRIER_PLAYERS, anchored_coefficients
 from ..spectral.exhaustive import exhaustive_transform
-from ..spectral.regression import Constraints, RidgeFit, ridge_gcv_gram, standardization
+from ..spectral.regression import RidgeFit, ridge_gcv_gram, standardization
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ..spectral.terms import (
     canonical_terms,
@@ -160,10 +161,9 @@ def sparse_fourier_transform(
         support, fit, info = _peel_and_refit(
             stats, design, bins0, zero_tol, decoder, refine_rounds, hierarchy, max_support
         )
-        if stats.anchors_missed(support, fit):
-            support = _merge(support, stats.best_singleton(support, fit))
-            fit, _, _ = stats.fit(support)
-        cv_r2 = stats.loo_r2(support, fit)
+        final, anchored = stats.anchored_fit(support, fit)
+        cv_r2 = stats.loo_r2(final, anchored.coefficients, support, fit)
+        support, fit = final, anchored
     info.cv_r2 = cv_r2 if cv_r2 is not None else 1.0 - fit.gcv / variance
     info.alpha, info.support_size = fit.alpha, len(support)
     fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
@@ -255,47 +255,49 @@ class _RefitStatistics:
     def _uniform_basis(self, terms: np.ndarray) -> np.ndarray:
         return fourier_basis(self.uniform_masks, terms)
 
-    def constraints(self, terms: np.ndarray) -> Constraints | None:
-        """The anchors as equality constraints on the coefficients of ``terms``."""
+    def anchored_fit(self, support: np.ndarray, free: RidgeFit) -> tuple[np.ndarray, RidgeFit]:
+        """Correct the free fit of ``support`` so that it meets the anchors exactly."""
         if self.anchors is None:
-            return None
-        masks, values = self.anchors
-        return fourier_basis(masks, terms), values
+            return support, free
+        terms, coefficients = anchored_coefficients(
+            support,
+            free.coefficients,
+            self.anchors,
+            variance=self.yty / self.n_samples,
+            players=lambda: self._top_players(CARRIER_PLAYERS),
+        )
+        return terms, RidgeFit(coefficients, free.alpha, free.gcv, free.dof, free.solve)
 
-    def anchors_missed(self, support: np.ndarray, fit: RidgeFit) -> bool:
-        """Whether the fit misses an anchor (no support term separates them, e.g. all even)."""
-        constraints = self.constraints(support)
-        if constraints is None:
-            return False
-        rows, values = constraints
-        return bool(np.max(np.abs(rows @ fit.coefficients - values)) > 1e-9)
-
-    def best_singleton(self, support: np.ndarray, fit: RidgeFit) -> np.ndarray:
-        """The first-order term most correlated with the residual, shape ``(1, 1)``."""
-        stats = self.statistics(support)
-        best, best_score = 0, -1.0
+    def _top_players(self, count: int) -> np.ndarray:
+        """The players whose first-order terms correlate most with the values."""
+        scores = np.empty(self.design.n)
         for start in range(0, self.design.n, 2048):
             cand = np.arange(start, min(start + 2048, self.design.n))[:, None]
-            cand_stats = self.statistics(cand)
-            corr = np.abs(cand_stats.xty - self.cross(cand_stats, stats) @ fit.coefficients)
-            top = int(np.argmax(corr))
-            if corr[top] > best_score:
-                best, best_score = start + top, float(corr[top])
-        return np.array([[best]], dtype=np.int64)
+            scores[start : start + cand.shape[0]] = np.abs(self.statistics(cand).xty)
+        return np.sort(np.argsort(-scores, kind="stable")[:count])
 
-    def loo_r2(self, support: np.ndarray, fit: RidgeFit, max_masks: int = 500) -> float | None:
+    def loo_r2(
+        self,
+        support: np.ndarray,
+        coefficients: np.ndarray,
+        fitted: np.ndarray,
+        fit: RidgeFit,
+        max_masks: int = 500,
+    ) -> float | None:
         """Leave-one-out R² of the refit on (up to ``max_masks``) uniform masks.
 
         Uniform masks are the distribution a user's held-out check draws from; the ridge hat
-        matrix gives every left-out residual without refitting, ``r_i / (1 - h_ii)``.
+        matrix of the fit of the ``fitted`` terms gives every left-out residual of the final
+        function ``(support, coefficients)`` without refitting, ``r_i / (1 - h_ii)``.
         """
         if self.uniform_values.size < 30 or fit.solve is None:
             return None
         masks = self.uniform_masks[:max_masks]
         y = self.uniform_values[:max_masks]
-        basis = fourier_basis(masks, support)
+        basis = fourier_basis(masks, fitted)
         leverage = np.sum(basis * fit.solve(basis.T).T, axis=1)
-        residual = (y - basis @ fit.coefficients) / np.maximum(1.0 - leverage, 1e-12)
+        prediction = fourier_basis(masks, support) @ coefficients
+        residual = (y - prediction) / np.maximum(1.0 - leverage, 1e-12)
         total = float(np.sum((y - y.mean()) ** 2))
         return 1.0 - float(residual @ residual) / total if total > 0 else None
 
@@ -319,10 +321,7 @@ class _RefitStatistics:
         """Ridge refit of ``support`` on every query, penalty by GCV."""
         stats = self.statistics(support)
         gram = self.cross(stats, stats)
-        fit = ridge_gcv_gram(
-            gram, stats.xty, self.yty, self.n_samples, constraints=self.constraints(support)
-        )
-        return fit, stats, gram
+        return ridge_gcv_gram(gram, stats.xty, self.yty, self.n_samples), stats, gram
 
     def screen_subsets(
         self,
