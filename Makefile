@@ -40,7 +40,7 @@ bench-full: $(STAMP)
 
 bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	$(PY) -m benchmarks.spex_vs_shapiq
+	$(PY) -m benchmarks run --suite spex-vs-shapiq
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
