@@ -28,6 +28,9 @@ def test_a_generator_is_drawn_from_and_advances():
     assert not np.array_equal(first, second)
     # the same stream as one draw of 100 masks from a fresh generator of the same seed
     np.testing.assert_array_equal(np.vstack([first, second]), uniform_masks(20, 100, 11))
+    # the approximators' own hold-out draws the same way from their generator
+    legacy = np.random.default_rng(5).integers(0, 2, size=(30, 7), dtype=np.uint8).astype(bool)
+    np.testing.assert_array_equal(uniform_masks(7, 30, np.random.default_rng(5)), legacy)
 
 
 @pytest.mark.parametrize(
