@@ -30,7 +30,7 @@ def test_a_generator_is_drawn_from_and_advances():
     np.testing.assert_array_equal(np.vstack([first, second]), uniform_masks(20, 100, 11))
     # the approximators' own hold-out draws the same way from their generator
     legacy = np.random.default_rng(5).integers(0, 2, size=(30, 7), dtype=np.uint8).astype(bool)
-    np.testing.assert_array_equal(uniform_masks(7, 30, np.random.default_rng(5)), legacy)
+    np.testing.assert_array_equal(uniform_masks(7, 30, seed=np.random.default_rng(5)), legacy)
 
 
 @pytest.mark.parametrize(
@@ -39,10 +39,10 @@ def test_a_generator_is_drawn_from_and_advances():
         ((0, 10, 0), ValueError, "n must be >= 1"),
         ((2.0, 10, 0), TypeError, "n must be an integer"),
         ((3, -1, 0), ValueError, "m must be >= 0"),
-        ((3, 10, -1), ValueError, "seed_or_rng must be >= 0"),
-        ((3, 10, 1.5), TypeError, "seed_or_rng must be an integer seed or a numpy"),
-        ((3, 10, None), TypeError, "seed_or_rng must be an integer seed or a numpy"),
-        ((3, 10, True), TypeError, "seed_or_rng must be an integer seed or a numpy"),
+        ((3, 10, -1), ValueError, "seed must be >= 0"),
+        ((3, 10, 1.5), TypeError, "seed must be an integer or a numpy.random.Generator"),
+        ((3, 10, None), TypeError, "seed must be an integer or a numpy.random.Generator"),
+        ((3, 10, True), TypeError, "seed must be an integer or a numpy.random.Generator"),
     ],
 )
 def test_bad_arguments_name_the_argument(args, error, match):

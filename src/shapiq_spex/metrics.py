@@ -38,13 +38,13 @@ HOLDOUT_SIZE = 1000
 SetFunction = Callable[[np.ndarray], np.ndarray]
 
 
-def uniform_masks(n: int, m: int, seed_or_rng: int | np.random.Generator) -> np.ndarray:
+def uniform_masks(n: int, m: int, seed: int | np.random.Generator) -> np.ndarray:
     """``m`` masks drawn uniformly from ``{0,1}^n``.
 
     Args:
         n: Number of players (columns).
         m: Number of masks (rows).
-        seed_or_rng: A non-negative integer seed (a fresh generator is made from it), or a
+        seed: A non-negative integer seed (a fresh generator is made from it), or a
             ``numpy.random.Generator`` to draw from (it advances, so an approximator can take
             its hold-out from its own stream).
 
@@ -52,22 +52,22 @@ def uniform_masks(n: int, m: int, seed_or_rng: int | np.random.Generator) -> np.
         Boolean array of shape ``(m, n)``.
 
     Raises:
-        TypeError: If ``n`` or ``m`` is not an integer, or ``seed_or_rng`` is neither an
-            integer nor a Generator.
+        TypeError: If ``n`` or ``m`` is not an integer, or ``seed`` is neither an integer
+            nor a Generator.
         ValueError: If ``n < 1``, ``m < 0`` or the seed is negative.
     """
     n = check_int(n, "n", minimum=1)
     m = check_int(m, "m", minimum=0)
-    if isinstance(seed_or_rng, np.random.Generator):
-        rng = seed_or_rng
+    if isinstance(seed, np.random.Generator):
+        rng = seed
     else:
-        if isinstance(seed_or_rng, bool) or not isinstance(seed_or_rng, numbers.Integral):
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
             msg = (
-                "seed_or_rng must be an integer seed or a numpy.random.Generator, got "
-                f"{type(seed_or_rng).__name__} {seed_or_rng!r}."
+                "seed must be an integer or a numpy.random.Generator, got "
+                f"{type(seed).__name__} {seed!r}."
             )
             raise TypeError(msg)
-        rng = np.random.default_rng(check_int(seed_or_rng, "seed_or_rng", minimum=0))
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
     return rng.integers(0, 2, size=(m, n), dtype=np.uint8).astype(bool)
 
 
