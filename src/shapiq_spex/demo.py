@@ -7,9 +7,11 @@ import time
 import numpy as np
 
 from .approximators import SPEX
-from .metrics import faithfulness, relative_l2_error
+from .metrics import HOLDOUT_SEED, HOLDOUT_SIZE, faithfulness, relative_l2_error
 
 __all__ = ["run_demo"]
+
+_HELD_OUT = f"{HOLDOUT_SIZE} held-out masks (seed {HOLDOUT_SEED} + n, as in the benchmark)"
 
 
 def _top(values, k: int = 8) -> list[tuple[tuple[int, ...], float]]:
@@ -27,8 +29,9 @@ def run_demo(budget_sparse: int = 4000, budget_model: int = 4000, seed: int = 0)
     """Run both demo explanations and print their top interactions and faithfulness.
 
     Returns:
-        The figures printed: R² of each explanation on 1000 held-out uniform masks, and the
-        relative coefficient error on the sparse game.
+        The figures printed: R² of each explanation on the held-out uniform masks of
+        :func:`~shapiq_spex.metrics.holdout_masks` (the benchmark's), and the relative
+        coefficient error on the sparse game.
     """
     from shapiq_games.synthetic import SOUM
 
@@ -51,7 +54,7 @@ def run_demo(budget_sparse: int = 4000, budget_model: int = 4000, seed: int = 0)
     print("   top 2-SII interactions:")
     _print_top(values)
     print(
-        f"   faithfulness R² on 1000 held-out masks: {figures['soum_r2']:.4f}; "
+        f"   faithfulness R² on {_HELD_OUT}: {figures['soum_r2']:.4f}; "
         f"Möbius coefficient error vs truth: {figures['soum_moebius_rel_error']:.2e}"
     )
 
@@ -81,5 +84,5 @@ def run_demo(budget_sparse: int = 4000, budget_model: int = 4000, seed: int = 0)
     )
     print("   top Faith-Shapley (FSII) interactions:")
     _print_top(values, names)
-    print(f"   faithfulness R² on 1000 held-out masks: {figures['model_r2']:.4f}")
+    print(f"   faithfulness R² on {_HELD_OUT}: {figures['model_r2']:.4f}")
     return figures

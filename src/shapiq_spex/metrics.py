@@ -1,17 +1,90 @@
-"""Faithfulness measures of an explanation, following the benchmark protocol."""
+"""Faithfulness measures of an explanation, following the benchmark protocol.
+
+One generator of random masks (:func:`uniform_masks`), one set of held-out masks
+(:func:`holdout_masks`: :data:`HOLDOUT_SIZE` masks drawn with seed ``HOLDOUT_SEED + n``) and one
+faithfulness score (:func:`holdout_r2`, the R² of a predictor on given masks;
+:func:`faithfulness` draws the held-out masks, queries the game and scores). The demo, the
+notebooks and the benchmark all report R² on these masks.
+"""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["faithfulness", "precision_at_k", "r2_score", "relative_l2_error", "uniform_masks"]
+from ._validation import check_int
+
+__all__ = [
+    "HOLDOUT_SEED",
+    "HOLDOUT_SIZE",
+    "faithfulness",
+    "holdout_masks",
+    "holdout_r2",
+    "precision_at_k",
+    "r2_score",
+    "relative_l2_error",
+    "uniform_masks",
+]
+
+HOLDOUT_SEED = 987_654
+"""Base seed of the held-out masks: an ``n``-player game's are drawn with seed
+``HOLDOUT_SEED + n``. No method is ever given this seed, so the masks are never queried."""
+
+HOLDOUT_SIZE = 1000
+"""Number of held-out masks (the protocol's ``m``)."""
+
+SetFunction = Callable[[np.ndarray], np.ndarray]
 
 
-def uniform_masks(n: int, m: int, seed: int) -> np.ndarray:
-    """``m`` masks drawn uniformly from ``{0,1}^n`` with their own seed, shape ``(m, n)``."""
-    return np.random.default_rng(seed).integers(0, 2, size=(m, n), dtype=np.uint8).astype(bool)
+def uniform_masks(n: int, m: int, seed: int | np.random.Generator) -> np.ndarray:
+    """``m`` masks drawn uniformly from ``{0,1}^n``.
+
+    Args:
+        n: Number of players (columns).
+        m: Number of masks (rows).
+        seed: A non-negative integer seed (a fresh generator is made from it), or a
+            ``numpy.random.Generator`` to draw from (it advances, so an approximator can take
+            its hold-out from its own stream).
+
+    Returns:
+        Boolean array of shape ``(m, n)``.
+
+    Raises:
+        TypeError: If ``n`` or ``m`` is not an integer, or ``seed`` is neither an integer
+            nor a Generator.
+        ValueError: If ``n < 1``, ``m < 0`` or the seed is negative.
+    """
+    n = check_int(n, "n", minimum=1)
+    m = check_int(m, "m", minimum=0)
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+    else:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            msg = (
+                "seed must be an integer or a numpy.random.Generator, got "
+                f"{type(seed).__name__} {seed!r}."
+            )
+            raise TypeError(msg)
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    return rng.integers(0, 2, size=(m, n), dtype=np.uint8).astype(bool)
+
+
+def holdout_masks(n: int, m: int = HOLDOUT_SIZE, seed: int | None = None) -> np.ndarray:
+    """The held-out test masks of an ``n``-player game.
+
+    Args:
+        n: Number of players.
+        m: Number of masks.
+        seed: Seed of the masks; ``None`` (default) uses ``HOLDOUT_SEED + n``, the seed every
+            report of this package names.
+
+    Returns:
+        Boolean array of shape ``(m, n)``, the same for the same arguments.
+    """
+    n = check_int(n, "n", minimum=1)
+    return uniform_masks(n, m, HOLDOUT_SEED + n if seed is None else seed)
 
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -35,17 +108,42 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return 1.0 - ss_res / ss_tot
 
 
+def holdout_r2(predictor: SetFunction, masks: np.ndarray, target: np.ndarray) -> float:
+    """R² of ``predictor`` on held-out ``masks`` against the game's values ``target`` there.
+
+    Args:
+        predictor: A set function on boolean masks ``(m, n)`` (e.g. ``spex.fourier_``).
+        masks: The held-out masks, e.g. :func:`holdout_masks`.
+        target: The game's values on ``masks``, shape ``(m,)``.
+
+    Returns:
+        The R² (1 is a perfect fit; 0 is as good as the mean; it can be negative).
+    """
+    return r2_score(np.asarray(target, dtype=float), np.asarray(predictor(masks), dtype=float))
+
+
 def faithfulness(
-    predictor: Callable[[np.ndarray], np.ndarray],
-    game: Callable[[np.ndarray], np.ndarray],
+    predictor: SetFunction,
+    game: SetFunction,
     n: int,
     *,
-    m: int = 1000,
-    seed: int = 12345,
+    m: int = HOLDOUT_SIZE,
+    seed: int | None = None,
 ) -> float:
-    """R² of ``predictor`` against ``game`` on ``m`` held-out uniform masks."""
-    masks = uniform_masks(n, m, seed)
-    return r2_score(np.asarray(game(masks), dtype=float), predictor(masks))
+    """R² of ``predictor`` against ``game`` on ``m`` held-out uniform masks.
+
+    Args:
+        predictor: A set function on boolean masks (e.g. ``spex.fourier_``).
+        game: The explained game; it is queried on the held-out masks.
+        n: Number of players.
+        m: Number of held-out masks.
+        seed: Seed of the masks (``None``: ``HOLDOUT_SEED + n``, see :func:`holdout_masks`).
+
+    Returns:
+        The R² of :func:`holdout_r2`.
+    """
+    masks = holdout_masks(n, m, seed)
+    return holdout_r2(predictor, masks, game(masks))
 
 
 def precision_at_k(true: dict, estimated: dict, k: int) -> float:

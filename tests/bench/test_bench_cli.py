@@ -50,3 +50,33 @@ def test_list_names_suites_games_and_methods(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "quick" in out and "soum-64" in out and "shapiq-spex" in out
+    # quick: 5 games x 2 budgets x 12 methods, 4 of them excluded everywhere
+    assert "120 calls (40 excluded)" in out
+    # hpo=True on seed 0 only at 4000 and 16000: 3 games x 2 budgets x seeds 1 and 2 excluded
+    assert "108 calls (12 excluded)" in out
+
+
+def test_report_merges_a_rerun_of_one_method(tmp_path, capsys):
+    base, patch = tmp_path / "base", tmp_path / "patch"
+    argv = ["run", "--suite", "tiny", "--quiet", "--no-plots", "--games", "soum-12"]
+    assert main([*argv, "--out", str(base), "--methods", "spex,banzhaf"]) == 0
+    assert main([*argv, "--out", str(patch), "--methods", "banzhaf", "--seeds", "1"]) == 0
+    patched = json.loads((patch / "tiny.json").read_text())
+    out = tmp_path / "merged"
+    merge = ["--merge", str(patch / "tiny.json"), "--methods", "banzhaf", "--no-plots"]
+    assert main(["report", str(base / "tiny.json"), "--out", str(out), *merge]) == 0
+    merged = json.loads((out / "tiny.json").read_text())
+    banzhaf = [r for r in merged["records"] if r["method"] == "banzhaf"]
+    assert banzhaf == [r for r in patched["records"] if r["method"] == "banzhaf"]
+    assert [r["method"] for r in merged["records"]] == ["spex", "banzhaf"] * 2
+    assert merged["settings"]["merged"][0]["methods"] == ["banzhaf"]
+    assert "merged in with `python -m benchmarks report --merge`" in (out / "tiny.md").read_text()
+    # --merge needs --methods
+    assert main(["report", str(base / "tiny.json"), "--merge", str(patch / "tiny.json")]) == 2
+    assert "--merge and --methods go together" in capsys.readouterr().err
+
+
+def test_tiny_report_names_the_holdout_seed(tmp_path):
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    assert main([*argv, "--games", "soum-12", "--methods", "spex"]) == 0
+    assert "drawn with seed 987654 + n" in (tmp_path / "tiny.md").read_text()

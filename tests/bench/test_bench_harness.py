@@ -1,12 +1,11 @@
-"""The query-counting wrapper, the measurement of a call, the held-out masks."""
+"""The query-counting wrapper, the measurement of a call, the environment."""
 
 import time
 
 import numpy as np
 import pytest
 
-from shapiq_spex.bench.harness import CountedGame, environment, holdout_masks, measure
-from shapiq_spex.metrics import uniform_masks
+from shapiq_spex.bench.harness import CountedGame, environment, measure
 
 
 class SlowGame:
@@ -51,15 +50,6 @@ def test_measure_splits_game_time_from_overhead(probe):
     assert timing.overhead_s >= 0.04
     assert timing.total_s == pytest.approx(timing.game_s + timing.overhead_s)
     assert (timing.peak_mb is None) == (probe == "off")
-
-
-def test_holdout_masks_are_fixed_uniform_and_not_a_method_seed():
-    masks = holdout_masks(64)
-    assert masks.shape == (1000, 64) and masks.dtype == bool
-    np.testing.assert_array_equal(masks, holdout_masks(64))
-    assert 0.45 < masks.mean() < 0.55
-    for seed in range(5):
-        assert not np.array_equal(masks, uniform_masks(64, 1000, seed))
 
 
 def test_environment_records_versions_date_and_machine():

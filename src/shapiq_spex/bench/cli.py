@@ -3,9 +3,12 @@
 Usage::
 
     python -m benchmarks run --suite quick [--out DIR]
+    python -m benchmarks run --suite spex-vs-shapiq      # head to head with shapiq's SPEX
     python -m benchmarks report benchmarks/results/quick.json   # table and plots again
+    python -m benchmarks report full.json --merge rerun.json --methods proxyspex
+    python -m benchmarks micro cache                     # or: extraction
     python -m benchmarks list
-    shapiq-spex bench --suite quick          # once wired into shapiq_spex.cli
+    shapiq-spex bench --suite quick
 
 This module imports only the standard library at import time, so the main command can build
 its parser cheaply.
@@ -35,7 +38,11 @@ def _keys(text: str) -> list[str]:
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DEFAULT_OUT) -> None:
     """Add the options of ``run`` (also used by ``shapiq-spex bench``) to ``parser``."""
-    parser.add_argument("--suite", default="quick", help="tiny, quick (default) or full")
+    parser.add_argument(
+        "--suite",
+        default="quick",
+        help="tiny, quick (default), full, spex-vs-shapiq or proxyspex-vs-shapiq",
+    )
     parser.add_argument(
         "--out", type=Path, default=default_out, help=f"output directory (default {default_out})"
     )
@@ -84,6 +91,19 @@ def build_parser(*, default_out: Path = DEFAULT_OUT) -> argparse.ArgumentParser:
     report.add_argument("json", type=Path, help="a results JSON written by run")
     report.add_argument("--out", type=Path, help="output directory (default: the JSON's)")
     report.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    report.add_argument(
+        "--merge",
+        type=Path,
+        metavar="PATCH",
+        help="take the records of --methods from this other results JSON (e.g. a re-run of "
+        "one changed method) and rewrite the merged JSON, table and plots",
+    )
+    report.add_argument("--methods", type=_keys, help="method keys taken from --merge")
+    micro = sub.add_parser("micro", help="a micro-benchmark of one component (JSON)")
+    micro.add_argument("name", choices=("cache", "extraction"))
+    micro.add_argument(
+        "--out", type=Path, default=default_out, help=f"output directory (default {default_out})"
+    )
     return parser
 
 
@@ -94,16 +114,16 @@ def _list() -> str:
 
     lines = ["suites:"]
     for suite in SUITES.values():
-        cells = [
-            (e.game, budget, method, e.seeds or suite.seeds)
+        calls = [
+            (method, e.game, budget, seed)
             for e in suite.entries
             for budget in e.budgets
             for method in suite.methods
+            for seed in range(e.seeds or suite.seeds)
         ]
-        calls = sum(seeds for *_, seeds in cells)
-        excluded = sum(seeds for game, b, m, seeds in cells if suite.excluded(m, game, b))
+        excluded = sum(bool(suite.excluded(*call)) for call in calls)
         lines.append(
-            f"  {suite.name:6s} {calls:5d} calls ({excluded} excluded)  {suite.description}"
+            f"  {suite.name:19s} {len(calls):5d} calls ({excluded} excluded)  {suite.description}"
         )
     lines.append("games:")
     lines += [f"  {key:22s} {spec.title}" for key, spec in GAMES.items()]
@@ -125,18 +145,50 @@ def _write_outputs(result: RunResult, out: Path, *, plots: bool) -> list[Path]:
     return paths
 
 
-def _report_command(args: argparse.Namespace) -> int:
+def _read(path: Path) -> RunResult:
     import json
 
     from .runner import RunResult
 
     try:
-        result = RunResult.from_dict(json.loads(args.json.read_text()))
+        return RunResult.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"error: cannot read {args.json}: {exc}", file=sys.stderr)
+        msg = f"cannot read {path}: {exc}"
+        raise ValueError(msg) from None
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from .report import merge_runs
+
+    if (args.merge is None) != (args.methods is None):
+        print("error: --merge and --methods go together", file=sys.stderr)
+        return 2
+    try:
+        result = _read(args.json)
+        if args.merge is not None:
+            result = merge_runs(result, _read(args.merge), args.methods)
+            print(f"merged {', '.join(args.methods)} from {args.merge}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     for path in _write_outputs(result, args.out or args.json.parent, plots=not args.no_plots):
         print(f"wrote {path}")
+    return 0
+
+
+def _micro_command(args: argparse.Namespace) -> int:
+    import json
+
+    from .harness import environment
+    from .micro import MICRO
+
+    figures, lines = MICRO[args.name]()
+    figures["environment"] = environment()
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{'cache_overhead' if args.name == 'cache' else args.name}.json"
+    path.write_text(json.dumps(figures, indent=1) + "\n")
+    print("\n".join(lines))
+    print(f"wrote {path}")
     return 0
 
 
@@ -178,4 +230,6 @@ def main(argv: Sequence[str] | None = None, *, default_out: Path = DEFAULT_OUT) 
         return 0
     if args.command == "report":
         return _report_command(args)
+    if args.command == "micro":
+        return _micro_command(args)
     return run_command(args)

@@ -1,7 +1,8 @@
 """The benchmark's games, all offline: a registry of :class:`GameSpec` by key.
 
 * ``soum-<n>`` / ``fourier-<n>``: synthetic games with known Möbius coefficients (shapiq's sum
-  of unanimity games; random Fourier-sparse functions), optionally ``-noisy`` (independent
+  of unanimity games; random Fourier-sparse functions of degree <= 5, or <= 3 for
+  ``fourier-10000-d3``), optionally ``-noisy`` (independent
   Gaussian noise on every query, standard deviation 0.2 x the signal's; the held-out R² is
   measured against the noiseless function, which is what an explanation should recover).
 * ``lgbm-<data>`` / ``rf-<data>``: local explanations of a LightGBM or random-forest model
@@ -238,6 +239,16 @@ def _registry() -> dict[str, GameSpec]:
                     True,
                 )
             )
+    specs.append(
+        GameSpec(
+            "fourier-10000-d3",
+            "fourier-d3",
+            "Fourier-sparse n=10000, 100 terms of degree <= 3",
+            _fourier(10_000, 100, 3, False),
+            10_000,
+            True,
+        )
+    )
     names = {"lgbm": "LightGBM", "rf": "random forest"}
     for model in ("lgbm", "rf"):
         for dataset, n in _FEATURES.items():

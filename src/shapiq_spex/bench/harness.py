@@ -21,21 +21,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..metrics import uniform_masks
+__all__ = ["CountedGame", "MemoryProbe", "Timing", "environment", "measure"]
 
-__all__ = [
-    "HOLDOUT_SEED",
-    "HOLDOUT_SIZE",
-    "CountedGame",
-    "MemoryProbe",
-    "Timing",
-    "environment",
-    "holdout_masks",
-    "measure",
-]
-
-HOLDOUT_SEED = 987_654  # the held-out masks' seed; no method ever sees it
-HOLDOUT_SIZE = 1000
 MemoryProbe = Literal["rss", "tracemalloc", "off"]
 _MIB = 2.0**20
 _VERSIONED = (
@@ -189,11 +176,6 @@ def measure[T](
         memory_probe=peak["probe"],
     )
     return result, timing
-
-
-def holdout_masks(n: int) -> np.ndarray:
-    """The held-out test masks of an ``n``-player game: 1000 uniform masks, a seed of their own."""
-    return uniform_masks(n, HOLDOUT_SIZE, HOLDOUT_SEED + n)
 
 
 def _version(package: str) -> str | None:

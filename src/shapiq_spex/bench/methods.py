@@ -233,16 +233,19 @@ def _no_warmup() -> None:
     """For methods whose first call costs nothing extra but whose smallest call is slow."""
 
 
-def _shapiq_proxyspex(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
-    from shapiq.approximator.proxy import ProxySPEX
+def _shapiq_proxyspex(*, hpo: bool) -> Callable[[Game, int, int, int], MethodOutput]:
+    def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+        from shapiq.approximator.proxy import ProxySPEX
 
-    from ..spectral import SparseMoebius
+        from ..spectral import SparseMoebius
 
-    approximator = ProxySPEX(n=n, max_order=_ORDER, index=_INDEX, random_state=seed)
-    _silence_lightgbm(approximator.proxy_model)
-    captured = _capture_moebius(approximator)
-    values = _quiet(lambda: approximator.approximate(budget, game))
-    return MethodOutput(values, SparseMoebius.from_dict(captured, n), captured)
+        approximator = ProxySPEX(n=n, max_order=_ORDER, index=_INDEX, hpo=hpo, random_state=seed)
+        _silence_lightgbm(approximator.proxy_model)
+        captured = _capture_moebius(approximator)
+        values = _quiet(lambda: approximator.approximate(budget, game))
+        return MethodOutput(values, SparseMoebius.from_dict(captured, n), captured)
+
+    return run
 
 
 def _proxyshap(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
@@ -265,123 +268,66 @@ def _importable(module: str, name: str) -> Callable[[], None]:
     return check
 
 
+# shapiq's dense regressions: key, label, index, order, class, keyword arguments, tier.
+_REGRESSIONS: tuple[tuple[str, str, str, int, str, dict[str, Any], int], ...] = (
+    ("kernelshap", "KernelSHAP (SV)", "SV", 1, "KernelSHAP", {}, 0),
+    ("banzhaf", "Banzhaf (FBII-1)", "BV", 1, "RegressionFBII", {"max_order": 1}, 0),
+    *(
+        (f"faith-{kind}-{order}", f"Faith-{name} ({index}-{order})", index, order, cls,
+         {"max_order": order}, int(order > 2))
+        for order in (2, 3)
+        for kind, name, index, cls in (
+            ("shap", "Shap", "FSII", "RegressionFSII"),
+            ("banzhaf", "Banzhaf", "FBII", "RegressionFBII"),
+        )
+    ),
+    ("kernelshapiq-2", "KernelSHAP-IQ (k-SII-2)", "k-SII", 2, "KernelSHAPIQ",
+     {"max_order": 2, "index": "k-SII"}, 0),
+)  # fmt: skip
+
+_SHAPIQ_PROXYSPEX = (
+    "shapiq.approximator.proxy.ProxySPEX, defaults (hpo=True: 5-fold grid search); R² of its "
+    "recovered Möbius transform; no warm-up call (its imports are ProxySHAP's; a warm-up on a "
+    "16-player game took 100-130 s)"
+)
+
+
 def _registry() -> dict[str, MethodSpec]:
     approximators = "shapiq_spex.approximators"
+    proxyspex = f"{approximators}.proxyspex"
     specs = [
-        MethodSpec(
-            "spex",
-            "SPEX (ours)",
-            True,
-            _INDEX,
-            _ORDER,
-            _ours(approximators, "SPEX"),
-            config="shapiq_spex.SPEX, defaults (degree 5, soft decoder); R² of fourier_",
-        ),
-        MethodSpec(
-            "proxyspex",
-            "ProxySPEX (ours)",
-            True,
-            _INDEX,
-            _ORDER,
-            _ours(f"{approximators}.proxyspex", "ProxySPEX"),
-            available=_importable(f"{approximators}.proxyspex", "ProxySPEX"),
-            config="shapiq_spex ProxySPEX, defaults; R² of fourier_",
-        ),
-        MethodSpec(
-            "kernelshap",
-            "KernelSHAP (SV)",
-            False,
-            "SV",
-            1,
-            _regression("KernelSHAP"),
-            dense_order=1,
-            config="shapiq KernelSHAP, defaults",
-        ),
-        MethodSpec(
-            "banzhaf",
-            "Banzhaf (FBII-1)",
-            False,
-            "BV",
-            1,
-            _regression("RegressionFBII", max_order=1),
-            dense_order=1,
-            config="shapiq RegressionFBII(max_order=1)",
-        ),
-    ]
-    for order in (2, 3):
-        specs += [
-            MethodSpec(
-                f"faith-shap-{order}",
-                f"Faith-Shap (FSII-{order})",
-                False,
-                "FSII",
-                order,
-                _regression("RegressionFSII", max_order=order),
-                tier=int(order > 2),
-                dense_order=order,
-                config=f"shapiq RegressionFSII(max_order={order})",
-            ),
-            MethodSpec(
-                f"faith-banzhaf-{order}",
-                f"Faith-Banzhaf (FBII-{order})",
-                False,
-                "FBII",
-                order,
-                _regression("RegressionFBII", max_order=order),
-                tier=int(order > 2),
-                dense_order=order,
-                config=f"shapiq RegressionFBII(max_order={order})",
-            ),
-        ]
+        MethodSpec("spex", "SPEX (ours)", True, _INDEX, _ORDER, _ours(approximators, "SPEX"),
+                   config="shapiq_spex.SPEX, defaults (degree 5, soft decoder); R² of fourier_"),
+        MethodSpec("proxyspex", "ProxySPEX (ours)", True, _INDEX, _ORDER,
+                   _ours(proxyspex, "ProxySPEX"), available=_importable(proxyspex, "ProxySPEX"),
+                   config="shapiq_spex ProxySPEX, defaults; R² of fourier_"),
+    ]  # fmt: skip
+    for key, label, index, order, cls, kwargs, tier in _REGRESSIONS:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        config = f"shapiq {cls}({arguments})" if kwargs else f"shapiq {cls}, defaults"
+        regression = _regression(cls, **kwargs)
+        specs.append(
+            MethodSpec(key, label, False, index, order, regression, tier=tier, dense_order=order,
+                       config=config)
+        )  # fmt: skip
     specs += [
-        MethodSpec(
-            "kernelshapiq-2",
-            "KernelSHAP-IQ (k-SII-2)",
-            False,
-            "k-SII",
-            2,
-            _regression("KernelSHAPIQ", max_order=2, index="k-SII"),
-            dense_order=2,
-            config="shapiq KernelSHAPIQ(max_order=2, index='k-SII')",
-        ),
-        MethodSpec(
-            "proxyshap",
-            "ProxySHAP (FBII-2)",
-            False,
-            _INDEX,
-            _ORDER,
-            _proxyshap,
-            tier=1,
-            config="shapiq ProxySHAP(proxy_model='lightgbm'; xgboost is not installed and the "
-            "default falls back to it), no adjustment",
-        ),
-        MethodSpec(
-            "shapiq-spex",
-            "shapiq SPEX",
-            False,
-            _INDEX,
-            _ORDER,
-            _shapiq_spex,
-            tier=1,
-            warmup=_shapiq_spex_warmup,
-            available=_importable("shapiq.approximator.sparse", "SPEX"),
-            config="shapiq.approximator.sparse.SPEX, defaults, numpy's global RNG seeded; R² of "
-            "its recovered Möbius transform; numba compiled by a warm-up call first",
-        ),
-        MethodSpec(
-            "shapiq-proxyspex",
-            "shapiq ProxySPEX",
-            False,
-            _INDEX,
-            _ORDER,
-            _shapiq_proxyspex,
-            tier=1,
-            warmup=_no_warmup,
-            config="shapiq.approximator.proxy.ProxySPEX, defaults (hpo=True: 5-fold grid "
-            "search); R² of its recovered Möbius transform; no warm-up call (its imports are "
-            "ProxySHAP's; a warm-up on a 16-player game took 100-130 s)",
-        ),
-    ]
+        MethodSpec("proxyshap", "ProxySHAP (FBII-2)", False, _INDEX, _ORDER, _proxyshap, tier=1,
+                   config="shapiq ProxySHAP(proxy_model='lightgbm'; xgboost is not installed "
+                   "and the default falls back to it), no adjustment"),
+        MethodSpec("shapiq-spex", "shapiq SPEX", False, _INDEX, _ORDER, _shapiq_spex, tier=1,
+                   warmup=_shapiq_spex_warmup,
+                   available=_importable("shapiq.approximator.sparse", "SPEX"),
+                   config="shapiq.approximator.sparse.SPEX, defaults, numpy's global RNG seeded; "
+                   "R² of its recovered Möbius transform; numba compiled by a warm-up call "
+                   "first"),
+        MethodSpec("shapiq-proxyspex", "shapiq ProxySPEX", False, _INDEX, _ORDER,
+                   _shapiq_proxyspex(hpo=True), tier=1, warmup=_no_warmup,
+                   config=_SHAPIQ_PROXYSPEX),
+        MethodSpec("shapiq-proxyspex-nohpo", "shapiq ProxySPEX (no HPO)", False, _INDEX, _ORDER,
+                   _shapiq_proxyspex(hpo=False), tier=1,
+                   config="shapiq.approximator.proxy.ProxySPEX(hpo=False): one LightGBM fit "
+                   "with shapiq's default parameters; R² of its recovered Möbius transform"),
+    ]  # fmt: skip
     return {spec.key: spec for spec in specs}
 
 

@@ -18,13 +18,13 @@ for the index it computes rather than for how well it computes it. The empty set
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from shapiq import InteractionValues
 
-from ..metrics import precision_at_k, r2_score, relative_l2_error
+from ..metrics import precision_at_k, relative_l2_error
 from ..spectral import SparseMoebius
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "Summary",
     "coefficient_error",
     "exact_index_values",
-    "holdout_r2",
     "index_values",
     "moebius_predictor",
     "summarize",
@@ -89,13 +88,6 @@ def exact_index_values(
         baseline_value=coefficients[()],
     )
     return index_values(MoebiusConverter(game)(index=index, order=order))
-
-
-def holdout_r2(
-    predictor: Callable[[np.ndarray], np.ndarray], masks: np.ndarray, target: np.ndarray
-) -> float:
-    """R² of ``predictor`` on the held-out ``masks`` against the ``target`` values."""
-    return r2_score(np.asarray(target, dtype=float), np.asarray(predictor(masks), dtype=float))
 
 
 def _nonzero(values: Mapping[tuple[int, ...], float]) -> dict[tuple[int, ...], float]:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from ..metrics import HOLDOUT_SEED, HOLDOUT_SIZE
+from ._format import Notes, n_text, r2_text, ratio_text, seconds_text, with_range
+from .compare import head_to_head
 from .metrics import TOP_K, Summary, summarize
 from .runner import Record, RunResult
 
-__all__ = ["Cell", "aggregate", "markdown", "write_json"]
+__all__ = ["Cell", "aggregate", "markdown", "merge_runs", "write_json"]
 
 CellStatus = Literal["ok", "partial", "n/a", "error"]
 
@@ -98,36 +101,7 @@ def write_json(result: RunResult, path: Path) -> Path:
     return path
 
 
-class _Notes:
-    """Numbered footnotes, one per distinct text."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, int] = {}
-
-    def ref(self, text: str) -> str:
-        number = self.texts.setdefault(text, len(self.texts) + 1)
-        return f"[^{number}]"
-
-    def lines(self) -> list[str]:
-        return [f"[^{number}]: {text}" for text, number in self.texts.items()]
-
-
-def _r2(value: float) -> str:
-    return f"{value:.3f}" if value > -10 else f"{value:.3g}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.3f}" if value < 1 else f"{value:.3g}" if value < 100 else f"{value:,.0f}"
-
-
-def _with_range(summary: Summary, fmt: Callable[[float], str] = _r2) -> str:
-    text = fmt(summary.median)
-    if summary.count > 1:
-        text += f" ({fmt(summary.low)}–{fmt(summary.high)})"
-    return text
-
-
-def _missing(cell: Cell, notes: _Notes) -> str | None:
+def _missing(cell: Cell, notes: Notes) -> str | None:
     """The marker of a cell without a (complete) value, or ``None`` for a complete cell."""
     if cell.status == "ok":
         return "".join(notes.ref(note) for note in cell.notes) or None
@@ -137,10 +111,6 @@ def _missing(cell: Cell, notes: _Notes) -> str | None:
     return f"{cell.status}{refs}"
 
 
-def _n_text(values: Sequence[int]) -> str:
-    return str(values[0]) if len(values) == 1 else f"{min(values)}-{max(values)}"
-
-
 def _ordered_games(result: RunResult, cells: Sequence[Cell]) -> list[str]:
     order = result.settings.get("game_order") or []
     present = list(dict.fromkeys(c.game for c in cells))
@@ -148,7 +118,7 @@ def _ordered_games(result: RunResult, cells: Sequence[Cell]) -> list[str]:
 
 
 def _summary_table(
-    games: Sequence[str], by_key: dict, methods: Sequence[str], labels: dict, notes: _Notes
+    games: Sequence[str], by_key: dict, methods: Sequence[str], labels: dict, notes: Notes
 ) -> list[str]:
     lines = [
         "| game | n | budget | " + " | ".join(labels[m] for m in methods) + " |",
@@ -166,50 +136,57 @@ def _summary_table(
                     texts.append("")
                     continue
                 marker = _missing(cell, notes)
-                value = _r2(cell.r2.median) if cell.seeds_ok else ""
+                value = r2_text(cell.r2.median) if cell.seeds_ok else ""
                 texts.append(
                     value if marker is None else (f"{value}{marker}" if value else marker.strip())
                 )
-            lines.append(f"| {game} | {_n_text(n_values)} | {budget} | " + " | ".join(texts) + " |")
+            lines.append(f"| {game} | {n_text(n_values)} | {budget} | " + " | ".join(texts) + " |")
     return lines
 
 
-def _detail_row(cell: Cell, ref: Cell | None, game: str, notes: _Notes) -> str:
+def _detail_row(cell: Cell, ref: Cell | None, game: str, notes: Notes) -> str:
     """One measured row: R² (range), index R², queries, times, ratio, memory, recovery."""
     ratio = (
-        f"{cell.overhead_s.median / ref.overhead_s.median:.3g}×"
+        ratio_text(cell.overhead_s.median / ref.overhead_s.median)
         if ref is not None and ref.seeds_ok and ref.overhead_s.median > 0
         else "—"
     )
     queries = f"{cell.queries.median:.0f}"
     if cell.over_budget:
         queries += notes.ref(f"spent more queries than the budget ({cell.label}, {game})")
-    r2 = _with_range(cell.r2) + (_missing(cell, notes) or "")
+    r2 = with_range(cell.r2) + (_missing(cell, notes) or "")
     peak = f"{cell.peak_mb.median:,.0f}" if cell.peak_mb.count else "—"
     precision = f"{cell.precision.median:.2f}" if cell.precision.count else "—"
     error = f"{cell.rel_error.median:.3g}" if cell.rel_error.count else "—"
     name = f"**{cell.label}**" if cell.ours else cell.label
+    r2_index = r2_text(cell.r2_index.median) if cell.r2_index.count else "—"
+    game_s = seconds_text(cell.game_s.median) if cell.game_s.count else "—"
     return (
-        f"| {cell.budget} | {name} | {r2} | {_r2(cell.r2_index.median)} | {queries} "
-        f"| {_seconds(cell.overhead_s.median)} | {ratio} | {_seconds(cell.game_s.median)} "
+        f"| {cell.budget} | {name} | {r2} | {r2_index} | {queries} "
+        f"| {seconds_text(cell.overhead_s.median)} | {ratio} | {game_s} "
         f"| {peak} | {precision} | {error} |"
     )
 
 
 def _detail_table(
-    game: str, cells: Sequence[Cell], reference: dict[int, Cell], notes: _Notes
+    game: str, cells: Sequence[Cell], reference: tuple[str, dict[int, Cell]], notes: Notes
 ) -> list[str]:
-    """Rows per budget and method; one ``all`` row for a method with no value for one reason."""
+    """Rows per budget and method; one ``all`` row for a method with no value for one reason.
+
+    ``reference`` is the label of the method the overhead ratio divides by and its cells by
+    budget.
+    """
+    label, by_budget = reference
     lines = [
         "| budget | method | R² median (min–max) | R² of index | queries | overhead s "
-        f"| × SPEX (ours) | in game s | peak MiB | P@{TOP_K} | rel. error |",
+        f"| × {label} | in game s | peak MiB | P@{TOP_K} | rel. error |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     several = len({c.budget for c in cells}) > 1
     collapsed: set[str] = set()
     for cell in cells:
         if cell.seeds_ok:
-            lines.append(_detail_row(cell, reference.get(cell.budget), game, notes))
+            lines.append(_detail_row(cell, by_budget.get(cell.budget), game, notes))
             continue
         same = [c for c in cells if c.method == cell.method]
         uniform = all(c.status == cell.status and c.reasons == cell.reasons for c in same)
@@ -236,8 +213,8 @@ def _behind(cells: Sequence[Cell], margin: float = 0.01) -> list[str]:
         for ours in (c for c in group if c.ours):
             if best.r2.median > ours.r2.median + margin:
                 lines.append(
-                    f"| {game} | {budget} | {ours.label} | {_r2(ours.r2.median)} "
-                    f"| {best.label} | {_r2(best.r2.median)} |"
+                    f"| {game} | {budget} | {ours.label} | {r2_text(ours.r2.median)} "
+                    f"| {best.label} | {r2_text(best.r2.median)} |"
                 )
     if not lines:
         return [f"No cell where a baseline's median R² beats ours by more than {margin:g}."]
@@ -253,50 +230,72 @@ def _duration(seconds: float) -> str:
 
 
 def _merged_note(settings: dict) -> list[str]:
-    merged = settings.get("merged")
-    if not merged:
-        return []
-    env = merged["from_run"]
+    merged = settings.get("merged") or []
+    lines = []
+    for merge in [merged] if isinstance(merged, dict) else merged:
+        env = merge["from_run"]
+        methods = merge["methods"]
+        lines.append(
+            f"- Records of {', '.join(f'`{m}`' for m in methods)} come from another run "
+            f"({env['date']}, load average {env.get('load_average')}) of "
+            f"{'that method' if len(methods) == 1 else 'those methods'}, merged in with "
+            "`python -m benchmarks report --merge`; every other record is from the run above."
+        )
+    return lines
+
+
+def _caps_note(settings: dict) -> list[str]:
+    if settings.get("memory_cap_gb") is None:
+        return ["- No caps: every call ran to its end."]
+    cap = settings["time_cap_s"]
+    per_method = "".join(f" ({k}: {v:g} s)" for k, v in (settings.get("time_caps") or {}).items())
     return [
-        f"- Records of {', '.join(f'`{m}`' for m in merged['methods'])} come from a later run "
-        f"({env['date']}, load average {env['load_average']}) that re-ran only "
-        f"{'that method' if len(merged['methods']) == 1 else 'those methods'} after a change "
-        "to it (`python -m benchmarks.merge`); every other record is from the run above."
+        f"- Caps per call: dense regressions predicted to need more than "
+        f"{settings['memory_cap_gb']:g} GB or {cap:g} s are not run; other methods are not run "
+        "where a call of theirs on the same game family at smaller or equal n and budget "
+        f"exceeded the cap or, scaled linearly to the budget, predicts more than twice the cap "
+        f"of {cap:g} s (calls under a tenth of the cap are not extrapolated){per_method}. Run "
+        f"limit {settings['max_minutes']:g} min."
     ]
+
+
+def _holdout_note(settings: dict) -> str:
+    holdout = settings.get("holdout") or {"size": HOLDOUT_SIZE, "seed": f"{HOLDOUT_SEED} + n"}
+    return (
+        f"- R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² on {holdout['size']} held-out uniform masks drawn "
+        f"with seed {holdout['seed']} (`shapiq_spex.metrics.holdout_masks`; never queried by a "
+        "method), against the noiseless function for noisy games; median over seeds (game "
+        "instances, explained rows or reviews), (min–max) when there are several. Ours and "
+        "shapiq's SPEX/ProxySPEX are scored by the function they recover, the others by the "
+        "Möbius-form polynomial of their interaction values; *R² of index* scores every method "
+        "by that polynomial."
+    )
 
 
 def _header(result: RunResult) -> list[str]:
     env = result.environment
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
     settings = result.settings
+    machine = f"{env.get('cpu') or env.get('machine')} ({env['cpus']} CPUs" + (
+        f", load average {env['load_average']})" if env.get("load_average") else ")"
+    )
     lines = [
         f"# Faithfulness benchmark: suite `{result.suite}`",
         "",
         f"{result.description[0].upper()}{result.description[1:]}.",
         "",
-        f"- Run {env['date']} on {env['cpu']} ({env['cpus']} CPUs, load average "
-        f"{env['load_average']}), Python {env['python']}; wall time {_duration(result.wall_s)}.",
+        f"- Run {env['date']} on {machine}, Python {env['python']}; wall time "
+        f"{_duration(result.wall_s) if result.wall_s else 'not recorded'}.",
         f"- Versions: {versions}.",
+        *([f"- {settings['provenance']}"] if settings.get("provenance") else []),
         *_merged_note(settings),
-        f"- Caps per call: dense regressions predicted to need more than "
-        f"{settings['memory_cap_gb']:g} GB or {settings['time_cap_s']:g} s are not run; other "
-        "methods are not run where a call of theirs on the same game family at smaller or "
-        "equal n and budget exceeded the cap or, scaled linearly to the budget, predicts more "
-        f"than twice the cap of {settings['time_cap_s']:g} s (calls under a tenth of the cap are "
-        "not extrapolated)"
-        + "".join(f" ({k}: {v:g} s)" for k, v in (settings.get("time_caps") or {}).items())
-        + f". Run limit {settings['max_minutes']:g} min.",
-        "- R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² on 1000 held-out uniform masks (own seed, never "
-        "queried), against the noiseless function for noisy games; median over seeds (game "
-        "instances, explained rows or reviews), (min–max) when there are several. Ours and "
-        "shapiq's SPEX/ProxySPEX are scored by the function they recover, the others by the "
-        "Möbius-form polynomial of their interaction values; *R² of index* scores every method "
-        "by that polynomial.",
+        *_caps_note(settings),
+        _holdout_note(settings),
         "- Queries are counted by a wrapper around the game. Overhead = wall time outside the "
-        "game (the method's own work); × SPEX (ours) = overhead / overhead of SPEX (ours) in "
-        "the same row group. Peak MiB = growth of the resident set during the call "
-        f"({settings['memory_probe']}). BLAS/OpenMP threads per call: "
-        f"{settings.get('threads') or 'library defaults'}.",
+        "game (the method's own work); the × column divides it by the overhead of "
+        f"`{settings.get('reference') or 'spex'}` in the same row group. Peak MiB = growth of "
+        f"the resident set during the call ({settings.get('memory_probe') or 'not measured'}). "
+        f"BLAS/OpenMP threads per call: {settings.get('threads') or 'library defaults'}.",
         f"- P@{TOP_K} and rel. error compare the method's values with the exact values of the "
         "same index and order (from the known Möbius coefficients, via shapiq's "
         "MoebiusConverter), empty set excluded.",
@@ -318,9 +317,9 @@ def _header(result: RunResult) -> list[str]:
 
 
 def markdown(result: RunResult) -> str:
-    """The report: header, summary of median R², one detail table per game, footnotes."""
+    """The report: header, median R², head-to-head tables, one detail table per game, notes."""
     cells = aggregate(result.records)
-    notes = _Notes()
+    notes = Notes()
     methods = list(dict.fromkeys(result.settings.get("methods") or [c.method for c in cells]))
     labels = {c.method: c.label for c in cells}
     methods = [m for m in methods if m in labels]
@@ -329,8 +328,16 @@ def markdown(result: RunResult) -> str:
     lines = _header(result)
     lines += ["", "## Median R²", ""]
     lines += _summary_table(games, by_key, methods, labels, notes)
+    for ours, baseline in result.settings.get("head_to_head") or []:
+        lines += [
+            "",
+            f"## Head to head: {labels.get(ours, ours)} and {labels.get(baseline, baseline)}",
+            "",
+        ]
+        lines += head_to_head(result.records, ours, baseline, games, notes)
     lines += ["", "## Where a baseline beats ours", ""]
     lines += _behind([by_key[k] for k in by_key if k[0] in games])
+    reference = result.settings.get("reference") or "spex"
     for game in games:
         group = [
             by_key[(game, b, m)]
@@ -338,14 +345,73 @@ def markdown(result: RunResult) -> str:
             for m in methods
             if (game, b, m) in by_key
         ]
-        reference = {c.budget: c for c in group if c.method == "spex"}
+        by_budget = {c.budget: c for c in group if c.method == reference}
         instances = sorted(
             {f"{r.instance}" for r in result.records if r.game == game and r.instance}
         )
         lines += ["", f"## {group[0].title} (`{game}`)", ""]
         if instances:
             lines += [f"Instances: {'; '.join(instances)}.", ""]
-        lines += _detail_table(game, group, reference, notes)
+        lines += _detail_table(game, group, (labels.get(reference, reference), by_budget), notes)
     if notes.texts:
         lines += ["", *notes.lines()]
     return "\n".join(lines) + "\n"
+
+
+def _key(record: Record) -> tuple:
+    return (record.game, record.instance, record.budget, record.seed, record.method)
+
+
+def merge_runs(base: RunResult, patch: RunResult, methods: Iterable[str]) -> RunResult:
+    """``base`` with the records of ``methods`` taken from ``patch``.
+
+    For a change that touches one method only: re-run that method (``run --methods``) and
+    merge its records into the full results instead of re-running every baseline; or merge a
+    slow baseline's records of an earlier run into a new run that left it out. A record of
+    ``base`` is replaced by the ``patch`` record with the same (game, instance, budget, seed,
+    method); ``patch`` records that ``base`` lacks are appended. The merged settings say which
+    methods came from which run, and the report prints it.
+
+    Args:
+        base: The run to update (not modified).
+        patch: The run that provides the records of ``methods``.
+        methods: Method keys.
+
+    Returns:
+        The merged run.
+
+    Raises:
+        ValueError: If ``patch`` has no record of ``methods`` at all, or lacks one that
+            ``base`` has.
+    """
+    wanted = set(methods)
+    replacement = {_key(r): r for r in patch.records if r.method in wanted}
+    if not replacement:
+        msg = f"the patch run has no record of the methods {sorted(wanted)}"
+        raise ValueError(msg)
+    records = []
+    for record in base.records:
+        if record.method in wanted:
+            if _key(record) not in replacement:
+                msg = f"the patch run has no record for {_key(record)}"
+                raise ValueError(msg)
+            record = replacement.pop(_key(record))
+        records.append(record)
+    records += replacement.values()
+    settings = dict(base.settings)
+    previous = settings.get("merged") or []
+    settings["merged"] = [*([previous] if isinstance(previous, dict) else previous), {
+        "methods": sorted(wanted),
+        "from_run": patch.environment,
+        "wall_s_of_patch_run": patch.wall_s,
+    }]  # fmt: skip
+    settings["methods"] = list(settings.get("methods", []))
+    settings["method_configs"] = dict(settings.get("method_configs", {}))
+    for method in sorted(wanted - set(settings["methods"])):
+        settings["methods"].append(method)
+        settings["method_configs"][method] = patch.settings.get("method_configs", {}).get(
+            method, ""
+        )
+    warmups = dict(base.warmups)
+    warmups.update({m: v for m, v in patch.warmups.items() if m in wanted})
+    return replace(base, settings=settings, records=records, warmups=warmups)

@@ -17,8 +17,9 @@ from typing import Literal
 
 import numpy as np
 
+from ..metrics import HOLDOUT_SEED, HOLDOUT_SIZE, holdout_masks, holdout_r2
 from .games import GameInstance, GameSpec, get_game
-from .harness import MemoryProbe, environment, holdout_masks, measure
+from .harness import MemoryProbe, Timing, environment, measure
 from .methods import (
     MethodOutput,
     MethodSpec,
@@ -31,7 +32,6 @@ from .metrics import (
     TOP_K,
     coefficient_error,
     exact_index_values,
-    holdout_r2,
     index_values,
     moebius_predictor,
     top_k_precision,
@@ -51,7 +51,8 @@ class Record:
     :mod:`shapiq_spex.bench.methods`), ``r2_index`` that of its returned index values;
     ``precision`` (at :data:`~shapiq_spex.bench.metrics.TOP_K`) and ``rel_error`` compare its
     index values with the exact ones, ``*_moebius`` its recovered function's Möbius
-    coefficients with the true ones. Times are seconds, ``peak_mb`` MiB.
+    coefficients with the true ones. Times are seconds, ``peak_mb`` MiB. ``note`` is printed
+    as a footnote of the cell; ``extra`` holds diagnostics that are kept but not tabulated.
     """
 
     game: str
@@ -83,6 +84,7 @@ class Record:
     over_budget: bool = False
     over_time_cap: bool = False
     note: str = ""
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -99,9 +101,11 @@ class RunResult:
     wall_s: float = 0.0
 
     def to_dict(self) -> dict:
-        """JSON-ready form (NaN and infinities become ``None``)."""
+        """JSON-ready form (NaN and infinities become ``None``; an empty ``extra`` is left out)."""
         payload = asdict(self)
-        payload["records"] = [_finite(asdict(r)) for r in self.records]
+        payload["records"] = [
+            _finite({k: v for k, v in asdict(r).items() if k != "extra" or v}) for r in self.records
+        ]
         return payload
 
     @classmethod
@@ -112,8 +116,13 @@ class RunResult:
         return cls(**fields)
 
 
-def _finite(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+def _finite(value: object) -> object:
+    """``value`` with every non-finite float, at any depth, replaced by ``None`` (JSON)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return None if isinstance(value, float) and not np.isfinite(value) else value
 
 
 @dataclass(frozen=True)
@@ -310,145 +319,186 @@ def run_suite(
     """
     say = log or (lambda _line: None)
     specs = [get_method(key) for key in (methods or suite.methods)]
-    if games is not None:
-        for key in games:
-            get_game(key)
-    cap_s = suite.time_cap_s if time_cap_s is None else time_cap_s
-    cap_gb = suite.memory_cap_gb if memory_cap_gb is None else memory_cap_gb
-    minutes = suite.max_minutes if max_minutes is None else max_minutes
-    result = RunResult(
-        suite=suite.name,
-        description=suite.description,
-        settings={
-            "methods": [s.key for s in specs],
-            "method_configs": {s.key: s.config for s in specs},
-            "explicit_methods": list(methods or []),
-            "game_order": list(
-                dict.fromkeys(
-                    e.game for e in (*suite.entries, *extra) if games is None or e.game in games
-                )
-            ),
-            "seeds": seeds,
-            "time_cap_s": cap_s,
-            "time_caps": dict(suite.time_caps),
-            "memory_cap_gb": cap_gb,
-            "max_minutes": minutes,
-            "memory_probe": memory,
-            "threads": threads,
-            "top_k": TOP_K,
-            "scale_budget": suite.scale_budget,
-        },
-        environment=environment(),
-        records=[],
+    for key in games or ():
+        get_game(key)
+    entries = (*suite.entries, *extra)
+    limits = _Limits(
+        time_cap_s=suite.time_cap_s if time_cap_s is None else time_cap_s,
+        memory_cap_gb=suite.memory_cap_gb if memory_cap_gb is None else memory_cap_gb,
+        max_minutes=suite.max_minutes if max_minutes is None else max_minutes,
+    )
+    settings = _settings(suite, specs, entries, limits, methods, games, seeds)
+    settings.update(memory_probe=memory, threads=threads)
+    run = _Run(
+        suite=suite,
+        result=RunResult(suite.name, suite.description, settings, environment(), []),
+        caps=_TimeCaps(limits.time_cap_s, dict(suite.time_caps) if time_cap_s is None else None),
+        memory_cap_gb=limits.memory_cap_gb,
+        memory=memory,
     )
     for spec in specs:
         if spec.available is not None:
             try:
                 spec.available()
             except Exception as exc:
-                result.unavailable[spec.key] = f"not available: {_message(exc)}"
-    instances = _Instances()
-    caps = _TimeCaps(cap_s, dict(suite.time_caps) if time_cap_s is None else None)
-    entries = (*suite.entries, *extra)
+                run.result.unavailable[spec.key] = f"not available: {_message(exc)}"
     calls = _plan(entries, suite.seeds, specs, games, seeds)
     start = time.perf_counter()
-    deadline = start + 60.0 * minutes
+    run.deadline = start + 60.0 * limits.max_minutes
     with _thread_limit(threads):
         for number, call in enumerate(calls, 1):
-            record = _run_call(call, suite, result, instances, caps, cap_gb, deadline, memory)
-            result.records.append(record)
+            record = run.call(call)
+            run.result.records.append(record)
             say(_line(number, len(calls), record))
-    result.wall_s = time.perf_counter() - start
-    return result
+    run.result.wall_s = time.perf_counter() - start
+    return run.result
 
 
-def _reason_not_run(
-    call: _Call,
-    game: GameInstance | Exception,
-    n: int,
+@dataclass(frozen=True)
+class _Limits:
+    time_cap_s: float
+    memory_cap_gb: float
+    max_minutes: float
+
+
+def _settings(
     suite: Suite,
-    result: RunResult,
-    caps: _TimeCaps,
-    cap_gb: float,
-    deadline: float,
-) -> str | None:
-    """Why a call is not run, checked in order (``None``: it is run)."""
-    method = call.method
-    if isinstance(game, Exception):
-        return f"game not available: {_message(game)}"
-    if method.key in result.unavailable:
-        return result.unavailable[method.key]
-    if method.key not in result.settings["explicit_methods"]:
-        excluded = suite.excluded(method.key, call.game.key, call.budget)
-        if excluded:
-            return excluded
-    reason = refusal(
-        method, n, call.budget, memory_cap_gb=cap_gb, time_cap_s=caps.cap(method.key)
-    ) or caps.blocked(method.key, call.game.family, n, call.budget)
-    if reason is None and time.perf_counter() > deadline:
-        reason = f"suite time limit ({result.settings['max_minutes']:g} min) reached"
-    return reason
+    specs: Sequence[MethodSpec],
+    entries: Sequence[Entry],
+    limits: _Limits,
+    methods: Sequence[str] | None,
+    games: Sequence[str] | None,
+    seeds: int | None,
+) -> dict:
+    """The settings written with the results: everything the report needs besides records."""
+    return {
+        "methods": [s.key for s in specs],
+        "method_configs": {s.key: s.config for s in specs},
+        "explicit_methods": list(methods or []),
+        "game_order": list(
+            dict.fromkeys(e.game for e in entries if games is None or e.game in games)
+        ),
+        "seeds": seeds,
+        "time_cap_s": limits.time_cap_s,
+        "time_caps": dict(suite.time_caps),
+        "memory_cap_gb": limits.memory_cap_gb,
+        "max_minutes": limits.max_minutes,
+        "memory_probe": None,
+        "threads": None,
+        "top_k": TOP_K,
+        "scale_budget": suite.scale_budget,
+        "holdout": {"size": HOLDOUT_SIZE, "seed": f"{HOLDOUT_SEED} + n"},
+        "reference": suite.reference,
+        "head_to_head": [list(pair) for pair in suite.head_to_head],
+    }
 
 
-def _run_call(
-    call: _Call,
-    suite: Suite,
-    result: RunResult,
-    instances: _Instances,
-    caps: _TimeCaps,
-    cap_gb: float,
-    deadline: float,
-    memory: MemoryProbe,
-) -> Record:
-    spec, method = call.game, call.method
-    game = instances.get(spec, call.seed)
-    record = Record(
-        game=spec.key,
-        family=spec.family,
-        title=spec.title,
-        instance="" if isinstance(game, Exception) else game.label,
-        n=(spec.n or 0) if isinstance(game, Exception) else game.n,
-        budget=call.budget,
-        seed=call.seed,
-        method=method.key,
-        label=method.label,
-        ours=method.ours,
-        index=method.index,
-        order=method.order,
-        status="n/a",
-    )
-    reason = _reason_not_run(call, game, record.n, suite, result, caps, cap_gb, deadline)
-    if reason is not None:
-        record.reason = reason
-        return record
-    assert isinstance(game, GameInstance)
-    if method.key not in result.warmups:
+@dataclass
+class _Run:
+    """The state of one run: what every call reads (suite, caps) and writes (result)."""
+
+    suite: Suite
+    result: RunResult
+    caps: _TimeCaps
+    memory_cap_gb: float
+    memory: MemoryProbe
+    deadline: float = float("inf")
+    instances: _Instances = field(default_factory=_Instances)
+
+    def reason_not_run(self, call: _Call, game: GameInstance | Exception, n: int) -> str | None:
+        """Why a call is not run, checked in order (``None``: it is run)."""
+        method = call.method
+        if isinstance(game, Exception):
+            return f"game not available: {_message(game)}"
+        if method.key in self.result.unavailable:
+            return self.result.unavailable[method.key]
+        if method.key not in self.result.settings["explicit_methods"]:
+            excluded = self.suite.excluded(method.key, call.game.key, call.budget, call.seed)
+            if excluded:
+                return excluded
+        reason = refusal(
+            method,
+            n,
+            call.budget,
+            memory_cap_gb=self.memory_cap_gb,
+            time_cap_s=self.caps.cap(method.key),
+        ) or self.caps.blocked(method.key, call.game.family, n, call.budget)
+        if reason is None and time.perf_counter() > self.deadline:
+            reason = f"suite time limit ({self.result.settings['max_minutes']:g} min) reached"
+        return reason
+
+    def warm_up(self, method: MethodSpec) -> None:
+        """Run ``method`` once, untimed, before its first timed call; record how long it took."""
+        if method.key in self.result.warmups:
+            return
         begin = time.perf_counter()
         try:
             warm_up(method)
-            result.warmups[method.key] = time.perf_counter() - begin
+            self.result.warmups[method.key] = time.perf_counter() - begin
         except Exception as exc:
-            result.warmups[method.key] = f"warm-up failed: {_message(exc)}"
-    try:
-        holdout = instances.holdout(spec, call.seed, game)
-        output, timing = measure(
-            lambda counted: method.run(counted, game.n, call.budget, call.seed),
-            game.make(),
-            memory=memory,
+            self.result.warmups[method.key] = f"warm-up failed: {_message(exc)}"
+
+    def call(self, call: _Call) -> Record:
+        """Run (or refuse) one call and return its record."""
+        spec, method = call.game, call.method
+        game = self.instances.get(spec, call.seed)
+        record = _empty_record(call, game)
+        reason = self.reason_not_run(call, game, record.n)
+        if reason is not None:
+            record.reason = reason
+            return record
+        assert isinstance(game, GameInstance)
+        self.warm_up(method)
+        try:
+            holdout = self.instances.holdout(spec, call.seed, game)
+            output, timing = measure(
+                lambda counted: method.run(counted, game.n, call.budget, call.seed),
+                game.make(),
+                memory=self.memory,
+            )
+            exact = (
+                self.instances.exact(spec, call.seed, game, method.index, method.order)
+                if game.truth is not None
+                else None
+            )
+            _score(record, output, game, holdout, exact)
+        except Exception as exc:
+            record.reason = _message(exc)
+            record.status = "error"
+            if _below_minimum(exc):
+                record.reason = f"budget below the method's minimum: {record.reason}"
+                record.status = "n/a"
+            return record
+        _time(record, timing)
+        record.over_budget = timing.queries > call.budget
+        record.over_time_cap = self.caps.observe(
+            method.key, spec.family, record.n, call.budget, timing.total_s
         )
-        exact = (
-            instances.exact(spec, call.seed, game, method.index, method.order)
-            if game.truth is not None
-            else None
-        )
-        _score(record, output, game, holdout, exact)
-    except Exception as exc:
-        record.reason = _message(exc)
-        record.status = "error"
-        if _below_minimum(exc):
-            record.reason = f"budget below the method's minimum: {record.reason}"
-            record.status = "n/a"
+        record.note = _underdetermined(method, record.n, call.budget)
         return record
+
+
+def _empty_record(call: _Call, game: GameInstance | Exception) -> Record:
+    """The record of a call before it runs (status ``"n/a"``, no measurements)."""
+    missing = isinstance(game, Exception)
+    return Record(
+        game=call.game.key,
+        family=call.game.family,
+        title=call.game.title,
+        instance="" if missing else game.label,
+        n=(call.game.n or 0) if missing else game.n,
+        budget=call.budget,
+        seed=call.seed,
+        method=call.method.key,
+        label=call.method.label,
+        ours=call.method.ours,
+        index=call.method.index,
+        order=call.method.order,
+        status="n/a",
+    )
+
+
+def _time(record: Record, timing: Timing) -> None:
     record.status = "ok"
     record.queries = timing.queries
     record.total_s = timing.total_s
@@ -456,12 +506,6 @@ def _run_call(
     record.overhead_s = timing.overhead_s
     record.peak_mb = timing.peak_mb
     record.memory_probe = timing.memory_probe
-    record.over_budget = timing.queries > call.budget
-    record.over_time_cap = caps.observe(
-        method.key, spec.family, record.n, call.budget, timing.total_s
-    )
-    record.note = _underdetermined(method, record.n, call.budget)
-    return record
 
 
 def _underdetermined(method: MethodSpec, n: int, budget: int) -> str:

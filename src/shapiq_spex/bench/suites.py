@@ -6,6 +6,8 @@
   search, 30-110 s per call) and the order-3 regressions are excluded and shown as n/a.
 * ``full``: the README's figures, under 90 minutes: synthetic games from n=32 to 4096 with and
   without noise, tabular models, VADER on short and long reviews, every method, 3 seeds.
+* ``spex-vs-shapiq`` and ``proxyspex-vs-shapiq``: head-to-head comparisons of ours with
+  shapiq's own SPEX and ProxySPEX (hours; the report adds paired head-to-head tables).
 
 Caps (per call, both documented in the report): a dense regression predicted to need more
 than ``memory_cap_gb`` or ``time_cap_s`` is not run. Any other method is timed: after a call
@@ -45,6 +47,8 @@ class Exclusion:
         games: Game keys it applies to (``None``: every game).
         except_games: Game keys it does not apply to.
         except_budgets: Budgets it does not apply to.
+        from_seed: Seeds below it are not excluded (``0``: every seed is); for a method run
+            on fewer seeds than the others.
     """
 
     method: str
@@ -52,14 +56,16 @@ class Exclusion:
     games: tuple[str, ...] | None = None
     except_games: tuple[str, ...] = ()
     except_budgets: tuple[int, ...] = ()
+    from_seed: int = 0
 
-    def applies(self, method: str, game: str, budget: int) -> bool:
+    def applies(self, method: str, game: str, budget: int, seed: int = 0) -> bool:
         """Whether this exclusion covers the call."""
         return (
             method == self.method
             and (self.games is None or game in self.games)
             and game not in self.except_games
             and budget not in self.except_budgets
+            and seed >= self.from_seed
         )
 
 
@@ -74,11 +80,14 @@ class Suite:
         methods: Method keys, in table order.
         seeds: Seeds (game instances) per entry.
         time_cap_s: Per-call time cap (predicted for dense regressions, observed otherwise).
-        time_caps: Per-method caps replacing ``time_cap_s`` (documented in the report).
         memory_cap_gb: Predicted-memory cap of the dense regressions.
         max_minutes: Wall-clock limit of the whole run.
         exclusions: Methods left out of some cells, with reasons.
         scale_budget: Budget of the overhead-vs-n plot.
+        time_caps: Per-method caps replacing ``time_cap_s`` (documented in the report).
+        reference: The method the report's overhead ratio column divides by.
+        head_to_head: ``(ours, baseline)`` method pairs the report compares on the seeds both
+            ran (R², queries, overhead and its ratio).
     """
 
     name: str
@@ -92,11 +101,13 @@ class Suite:
     exclusions: tuple[Exclusion, ...] = ()
     scale_budget: int | None = None
     time_caps: tuple[tuple[str, float], ...] = ()
+    reference: str = "spex"
+    head_to_head: tuple[tuple[str, str], ...] = ()
 
-    def excluded(self, method: str, game: str, budget: int) -> str | None:
-        """The reason ``method`` is not run on ``game`` at ``budget`` (``None``: it is run)."""
+    def excluded(self, method: str, game: str, budget: int, seed: int = 0) -> str | None:
+        """Why ``method`` is not run on ``game`` at ``budget`` and ``seed`` (``None``: it is)."""
         for exclusion in self.exclusions:
-            if exclusion.applies(method, game, budget):
+            if exclusion.applies(method, game, budget, seed):
                 return exclusion.reason
         return None
 
@@ -133,6 +144,9 @@ _FULL_PROXYSPEX = (
     "not in the full suite outside SOUM n=64 at budget 1000: shapiq's ProxySPEX fits 40 "
     "LightGBM models per call (100-250 s per call on the loaded 2-core machine)"
 )
+
+_SPEX_BUDGETS = (2000, 8000, 32000)
+_PROXY_BUDGETS = (1000, 4000, 16000)
 
 SUITES: dict[str, Suite] = {
     "tiny": Suite(
@@ -198,6 +212,67 @@ SUITES: dict[str, Suite] = {
         ),
         time_caps=(("shapiq-proxyspex", 400.0),),
         scale_budget=8000,
+    ),
+    "spex-vs-shapiq": Suite(
+        name="spex-vs-shapiq",
+        description="SPEX (ours) against shapiq 1.8's SPEX side by side: SOUM at n=64, 256, "
+        "1024 and Fourier-sparse functions at n=256, 1024, budgets 2000-32000, 3 seeds; ours "
+        "alone at n=10,000. Hours: shapiq's SPEX took 3-1000 s per call on the shared machine",
+        entries=(
+            Entry("soum-64", _SPEX_BUDGETS),
+            Entry("soum-256", _SPEX_BUDGETS),
+            Entry("soum-1024", _SPEX_BUDGETS),
+            Entry("fourier-256", _SPEX_BUDGETS),
+            Entry("fourier-1024", _SPEX_BUDGETS),
+            Entry("fourier-10000-d3", (20000,), seeds=1),
+        ),
+        methods=("spex", "shapiq-spex"),
+        seeds=3,
+        time_cap_s=1200.0,
+        memory_cap_gb=3.0,
+        max_minutes=600.0,
+        exclusions=(
+            Exclusion(
+                "shapiq-spex",
+                "not run at n=10,000: shapiq's SPEX needs minutes per call from n=1024 on",
+                games=("fourier-10000-d3",),
+            ),
+        ),
+        scale_budget=8000,
+        head_to_head=(("spex", "shapiq-spex"),),
+    ),
+    "proxyspex-vs-shapiq": Suite(
+        name="proxyspex-vs-shapiq",
+        description="ProxySPEX (ours) against shapiq 1.8's ProxySPEX with its default grid "
+        "search (hpo=True) and without it, and our SPEX: SOUM at n=64 and 256 and LightGBM on "
+        "breast_cancer, budgets 1000-16000, 3 seeds (hpo=True on 3 seeds at 1000, on seed 0 "
+        "above). One to two hours: the grid search takes 7-900 s per call on the shared machine",
+        entries=(
+            Entry("soum-64", _PROXY_BUDGETS),
+            Entry("soum-256", _PROXY_BUDGETS),
+            Entry("lgbm-breast_cancer", _PROXY_BUDGETS),
+        ),
+        methods=("proxyspex", "shapiq-proxyspex", "shapiq-proxyspex-nohpo", "spex"),
+        seeds=3,
+        time_cap_s=600.0,
+        memory_cap_gb=3.0,
+        max_minutes=240.0,
+        exclusions=(
+            Exclusion(
+                "shapiq-proxyspex",
+                "shapiq's ProxySPEX with hpo=True runs on seed 0 only above 1000 queries (its "
+                "40-fit grid search takes minutes per call)",
+                except_budgets=(1000,),
+                from_seed=1,
+            ),
+        ),
+        time_caps=(("shapiq-proxyspex", 1200.0),),
+        scale_budget=4000,
+        reference="proxyspex",
+        head_to_head=(
+            ("proxyspex", "shapiq-proxyspex"),
+            ("proxyspex", "shapiq-proxyspex-nohpo"),
+        ),
     ),
 }
 

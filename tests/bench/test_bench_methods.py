@@ -1,0 +1,33 @@
+"""The capture of shapiq's internal Möbius transform and the method registry."""
+
+import numpy as np
+import pytest
+from shapiq_games.synthetic import SOUM
+
+from shapiq_spex.bench.methods import METHODS, get_method
+from shapiq_spex.bench.metrics import exact_index_values, index_values
+
+
+def test_the_captured_moebius_transform_is_the_one_shapiq_converts():
+    # shapiq's ProxySPEX (hpo=False: one LightGBM fit) turns its Möbius transform into the
+    # FBII values it returns; converting the captured transform must give those values.
+    n = 12
+    game = SOUM(n, 5, min_interaction_size=1, max_interaction_size=3, random_state=0)
+    output = get_method("shapiq-proxyspex-nohpo").run(game, n, 300, 0)
+    expected = exact_index_values(output.representation, n, "FBII", 2)
+    returned = index_values(output.values)
+    for key in set(expected) | set(returned):
+        assert returned.get(key, 0.0) == pytest.approx(expected.get(key, 0.0), abs=1e-9)
+    masks = np.eye(n, dtype=bool)[:3]
+    moebius = output.representation
+    by_hand = [moebius.get((), 0.0) + moebius.get((i,), 0.0) for i in range(3)]
+    np.testing.assert_allclose(output.predictor(masks), by_hand, atol=1e-12)
+
+
+def test_regression_configs_name_their_class_and_arguments():
+    assert METHODS["kernelshap"].config == "shapiq KernelSHAP, defaults"
+    assert METHODS["faith-banzhaf-3"].config == "shapiq RegressionFBII(max_order=3)"
+    assert METHODS["kernelshapiq-2"].config == "shapiq KernelSHAPIQ(max_order=2, index='k-SII')"
+    assert [METHODS[k].tier for k in ("faith-shap-2", "faith-shap-3")] == [0, 1]
+    with pytest.raises(KeyError, match="known methods: spex, proxyspex"):
+        get_method("nope")

@@ -1,0 +1,86 @@
+"""The one mask generator, the held-out masks and the faithfulness score."""
+
+import numpy as np
+import pytest
+
+from shapiq_spex.metrics import (
+    HOLDOUT_SEED,
+    HOLDOUT_SIZE,
+    faithfulness,
+    holdout_masks,
+    holdout_r2,
+    uniform_masks,
+)
+
+
+def test_uniform_masks_from_a_seed_are_reproducible_boolean_and_balanced():
+    masks = uniform_masks(64, 2000, 3)
+    assert masks.shape == (2000, 64) and masks.dtype == bool
+    np.testing.assert_array_equal(masks, uniform_masks(64, 2000, 3))
+    assert not np.array_equal(masks, uniform_masks(64, 2000, 4))
+    assert 0.48 < masks.mean() < 0.52  # 128,000 fair bits: 7 standard deviations of slack
+    assert uniform_masks(5, 0, 0).shape == (0, 5)
+
+
+def test_a_generator_is_drawn_from_and_advances():
+    rng = np.random.default_rng(11)
+    first, second = uniform_masks(20, 50, rng), uniform_masks(20, 50, rng)
+    assert not np.array_equal(first, second)
+    # the same stream as one draw of 100 masks from a fresh generator of the same seed
+    np.testing.assert_array_equal(np.vstack([first, second]), uniform_masks(20, 100, 11))
+    # the approximators' own hold-out draws the same way from their generator
+    legacy = np.random.default_rng(5).integers(0, 2, size=(30, 7), dtype=np.uint8).astype(bool)
+    np.testing.assert_array_equal(uniform_masks(7, 30, seed=np.random.default_rng(5)), legacy)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((0, 10, 0), ValueError, "n must be >= 1"),
+        ((2.0, 10, 0), TypeError, "n must be an integer"),
+        ((3, -1, 0), ValueError, "m must be >= 0"),
+        ((3, 10, -1), ValueError, "seed must be >= 0"),
+        ((3, 10, 1.5), TypeError, "seed must be an integer or a numpy.random.Generator"),
+        ((3, 10, None), TypeError, "seed must be an integer or a numpy.random.Generator"),
+        ((3, 10, True), TypeError, "seed must be an integer or a numpy.random.Generator"),
+    ],
+)
+def test_bad_arguments_name_the_argument(args, error, match):
+    with pytest.raises(error, match=match):
+        uniform_masks(*args)
+
+
+def test_holdout_masks_use_the_documented_seed_per_n():
+    masks = holdout_masks(64)
+    assert masks.shape == (HOLDOUT_SIZE, 64)
+    np.testing.assert_array_equal(masks, uniform_masks(64, HOLDOUT_SIZE, HOLDOUT_SEED + 64))
+    np.testing.assert_array_equal(holdout_masks(64, 10, seed=5), uniform_masks(64, 10, 5))
+    # never the seeds a method is usually given
+    for seed in range(5):
+        assert not np.array_equal(masks, uniform_masks(64, HOLDOUT_SIZE, seed))
+
+
+def test_holdout_r2_by_hand():
+    masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
+    target = np.array([0.0, 1.0, 2.0, 3.0])  # mean 1.5, total sum of squares 5
+    assert holdout_r2(lambda m: m @ np.array([1.0, 2.0]), masks, target) == 1.0
+    assert holdout_r2(lambda m: np.full(len(m), 1.5), masks, target) == 0.0
+    # residuals (0, 0, 0, 1): R² = 1 - 1/5
+    assert holdout_r2(lambda m: m @ np.array([1.0, 2.0]) - m.all(1), masks, target) == 0.8
+
+
+def test_faithfulness_queries_the_game_on_the_holdout_masks():
+    seen = []
+
+    def game(masks):
+        seen.append(masks.copy())
+        return masks.sum(axis=1).astype(float)
+
+    assert faithfulness(lambda m: m.sum(axis=1) * 1.0, game, 12) == 1.0
+    np.testing.assert_array_equal(seen[0], holdout_masks(12))
+    # a predictor missing player 0 loses exactly its share of the variance: 1/12
+    r2 = faithfulness(lambda m: m[:, 1:].sum(axis=1) + 0.5, game, 12, m=200, seed=1)
+    masks = uniform_masks(12, 200, 1)
+    residual = masks[:, 0] - 0.5
+    total = masks.sum(1) - masks.sum(1).mean()
+    assert r2 == pytest.approx(1 - residual @ residual / (total @ total))
