@@ -1,0 +1,219 @@
+"""The highlighted-text view as a matplotlib figure (PNG): words in coloured boxes, pair arcs.
+
+The text is laid out word by word in pixel coordinates (widths measured by the renderer), so
+the figure is as tall as the text needs and no taller. Long texts are cut to excerpts around the
+units that matter (the largest first-order values and the arcs' ends), with ``…`` for the gaps,
+so the picture stays readable at any ``n``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from shapiq import InteractionValues
+
+from .selection import player_labels
+from .text import _effects, _rgba, _scale
+
+__all__ = ["text_figure"]
+
+_FONT = 12.0  # points
+_LINE = 3.6  # line height, in font sizes (room for the arcs between lines)
+
+
+def _excerpt(n: int, keep: Sequence[int], max_units: int, context: int = 3) -> list[int | None]:
+    """Units to show, in order, with ``None`` where units are left out."""
+    if n <= max_units:
+        return list(range(n))
+    for width in (context, 1, 0):
+        shown = sorted({j for k in keep for j in range(k - width, k + width + 1) if 0 <= j < n})
+        if len(shown) <= max_units or width == 0:
+            break
+    shown = shown[:max_units]
+    out: list[int | None] = []
+    for position, unit in enumerate(shown):
+        if (position == 0 and unit > 0) or (position and unit != shown[position - 1] + 1):
+            out.append(None)
+        out.append(unit)
+    if shown and shown[-1] < n - 1:
+        out.append(None)
+    return out
+
+
+def _tokens(
+    units: Sequence[str], shown: list[int | None], max_words: int
+) -> list[tuple[int | None, str]]:
+    """``(unit, word)`` pieces to lay out; a long unit is cut to ``max_words`` words + ``…``."""
+    tokens: list[tuple[int | None, str]] = []
+    for unit in shown:
+        if unit is None:
+            tokens.append((None, "…"))
+            continue
+        words = units[unit].split() or [units[unit]]
+        tokens += [(unit, w) for w in words[:max_words]]
+        if len(words) > max_words:
+            tokens.append((unit, "…"))
+    return tokens
+
+
+def _layout(
+    tokens: list[tuple[int | None, str]], widths: list[float], line_width: float, space: float
+) -> list[tuple[float, int]]:
+    """``(x, line)`` of each token, wrapping at ``line_width`` pixels."""
+    x, line, places = 0.0, 0, []
+    for width in widths:
+        if x > 0 and x + width > line_width:
+            x, line = 0.0, line + 1
+        places.append((x, line))
+        x += width + space
+    return places
+
+
+def _measure(figure: Any, words: list[str]) -> list[float]:
+    from matplotlib.font_manager import FontProperties
+
+    renderer = figure.canvas.get_renderer()
+    font = FontProperties(size=_FONT)
+    cache: dict[str, float] = {}
+    for word in words:
+        if word not in cache:
+            cache[word] = renderer.get_text_width_height_descent(word, font, ismath=False)[0]
+    return [cache[w] for w in words]
+
+
+def _draw_arc(
+    axis: Any, start: tuple[float, float], end: tuple[float, float], room: float, **style: Any
+) -> None:
+    """A cubic arc above the text; wider arcs rise higher (up to ``room`` pixels)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    (x1, y1), (x2, y2) = start, end
+    span = axis.get_xlim()[1]
+    rise = min(room, 0.15 * room + 2.5 * room * abs(x2 - x1) / span)
+    path = Path(
+        [(x1, y1), (x1, y1 - rise), (x2, y2 - rise), (x2, y2)],
+        [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4],
+    )
+    axis.add_patch(PathPatch(path, fill=False, capstyle="round", **style))
+
+
+def _spread_ends(
+    pairs: list[tuple[int, int, float]], anchors: dict[int, tuple[float, float, float]]
+) -> list[list[tuple[float, float]]]:
+    """Arc ends spread over each word's width (sorted by the other end) so arcs do not merge."""
+    touching: dict[int, list[tuple[float, int, int]]] = {}
+    for k, (i, j, _) in enumerate(pairs):
+        touching.setdefault(i, []).append((anchors[j][0], k, 0))
+        touching.setdefault(j, []).append((anchors[i][0], k, 1))
+    ends = [[(0.0, 0.0), (0.0, 0.0)] for _ in pairs]
+    for unit, arcs in touching.items():
+        left, top, width = anchors[unit]
+        arcs.sort()
+        for rank, (_, k, side) in enumerate(arcs):
+            ends[k][side] = (left + width * (rank + 1) / (len(arcs) + 1), top)
+    return ends
+
+
+def text_figure(
+    units: Sequence[str],
+    values: InteractionValues,
+    *,
+    title: str | None = None,
+    n_arcs: int = 8,
+    max_units: int = 150,
+    max_words: int = 25,
+    width: float = 10.0,
+    dpi: int = 100,
+) -> Any:
+    """The highlighted text as a figure: each unit coloured by its first-order value, arcs.
+
+    Args:
+        units: The players' texts, in order (e.g. ``MaskedTextGame.units``).
+        values: The explanation over ``len(units)`` players.
+        title: First title line (e.g. the index, model output and prediction).
+        n_arcs: How many of the largest pair interactions are drawn (and listed below).
+        max_units: Texts with more units are cut to excerpts around the important ones.
+        max_words: Words shown per unit at most (long sentences or paragraphs are cut).
+        width: Figure width in inches; the height follows the text.
+        dpi: Resolution used for the layout (save with the same dpi).
+
+    Returns:
+        The figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    units = list(units)
+    first, pairs = _effects(values, len(units), n_arcs)
+    labels = player_labels(units)
+    strongest = np.argsort(-np.abs(first), kind="stable")[: max(1, max_units // 10)]
+    ends = [i for i, j, _ in pairs] + [j for _, j, _ in pairs]
+    shown = _excerpt(len(units), sorted({*strongest.tolist(), *ends}), max_units)
+    tokens = _tokens(units, shown, max_words)
+
+    figure = plt.figure(figsize=(width, 2.0), dpi=dpi)
+    font_px = _FONT * dpi / 72
+    widths = _measure(figure, [w for _, w in tokens])
+    margin, line_px = 0.4 * dpi, _LINE * font_px
+    places = _layout(tokens, widths, width * dpi - 2 * margin, 0.45 * font_px)
+    n_lines = places[-1][1] + 1 if places else 1
+    head = (1.0 + (title or "").count("\n")) * 1.6 * font_px + 1.2 * line_px
+    legend = (len(pairs) + 2.5) * 1.5 * font_px
+    height = head + n_lines * line_px + legend
+    figure.set_size_inches(width, height / dpi)
+    axis = figure.add_axes((0, 0, 1, 1))
+    axis.set_xlim(0, width * dpi)
+    axis.set_ylim(height, 0)
+    axis.axis("off")
+    if title:
+        axis.text(margin, 0.8 * font_px, title, fontsize=_FONT + 1, va="top", weight="bold")
+
+    scale = _scale(first)
+    anchors: dict[int, tuple[float, float, float]] = {}
+    for (unit, word), w, (x, line) in zip(tokens, widths, places, strict=True):
+        left, middle = margin + x, head + line * line_px
+        if unit is not None:
+            red, green, blue, alpha = _rgba(first[unit], scale)
+            box = FancyBboxPatch(
+                (left, middle - 0.62 * font_px),
+                w,
+                1.24 * font_px,
+                boxstyle=f"round,pad={0.18 * font_px}",
+                facecolor=(red / 255, green / 255, blue / 255, alpha),
+                edgecolor="none",
+            )
+            axis.add_patch(box)
+            anchors.setdefault(unit, (left, middle - 0.85 * font_px, w))
+        axis.text(left, middle, word, fontsize=_FONT, va="center_baseline", ha="left")
+
+    pair_scale = max((abs(v) for _, _, v in pairs), default=0.0)
+    drawn = [(i, j, v) for i, j, v in pairs if i in anchors and j in anchors]
+    ends = _spread_ends(drawn, anchors)
+    for k, (_, _, value) in enumerate(drawn):
+        red, green, blue, _ = _rgba(value, pair_scale)
+        _draw_arc(
+            axis,
+            ends[k][0],
+            ends[k][1],
+            line_px - 1.5 * font_px,
+            edgecolor=(red / 255, green / 255, blue / 255, 0.9),
+            linewidth=1.0 + 3.0 * abs(value) / pair_scale,
+        )
+
+    y = head + n_lines * line_px
+    note = f"colour: first-order value (red raises, blue lowers the score; strongest = {scale:.3g})"
+    axis.text(margin, y, note, fontsize=_FONT - 2, color="#555", va="top")
+    for k, (i, j, value) in enumerate(pairs):
+        axis.text(
+            margin,
+            y + (k + 1.3) * 1.5 * font_px,
+            f"{value:+.4f}   {labels[i]} × {labels[j]}",
+            fontsize=_FONT - 1,
+            color="#b0003a" if value >= 0 else "#145a9e",
+            va="top",
+            family="monospace",
+        )
+    return figure
