@@ -79,6 +79,12 @@ def _chunk_size(args: argparse.Namespace) -> int | None:
     return None
 
 
+def _plural(unit: str, count: int) -> str:
+    """``"word"`` -> ``"words"``; ``"chunk{} of 20 words"`` -> ``"chunks of 20 words"``."""
+    ending = "" if count == 1 else "s"
+    return unit.format(ending) if "{}" in unit else unit + ending
+
+
 def text_game(args: argparse.Namespace) -> Explained:
     """The masked-text game of ``explain text``."""
     from .games.language import MaskedTextGame, VaderScorer
@@ -97,14 +103,14 @@ def text_game(args: argparse.Namespace) -> Explained:
         scorer = LLMSentimentScorer()
         output = "LLM sentiment log-odds (positive vs negative)"
     game = MaskedTextGame(text, scorer, unit=args.unit, chunk_size=chunk_size)
-    unit = args.unit if chunk_size is None else f"chunk of {chunk_size} words"
+    unit = args.unit if chunk_size is None else f"chunk{{}} of {chunk_size} words"
     return Explained(
         game=game,
         names=list(game.units),
         numbered=True,
-        game_id=f"text:{args.scorer}:{unit}:{_digest(text)}",
+        game_id=f"text:{args.scorer}:{args.unit}{chunk_size or ''}:{_digest(text)}",
         output=output,
-        notes=[f"players: {game.n_players} {unit}{'s' if game.n_players != 1 else ''}"],
+        notes=[f"players: {game.n_players} {_plural(unit, game.n_players)}"],
         separators=list(game.separators),
     )
 

@@ -145,7 +145,7 @@ def title(args: argparse.Namespace, explained: Explained, run: Run) -> str:
     """Plot title: the index, the model output and the prediction."""
     return (
         f"{args.index} (order {run.values.max_order}) of the {explained.output}: "
-        f"f(x) = {run.f_x:+.4g}, f(∅) = {run.f_empty:+.4g}"
+        f"f(x) = {_num(run.f_x)}, f(∅) = {_num(run.f_empty)}"
     )
 
 

@@ -58,10 +58,20 @@ def _largest_only(values: InteractionValues, count: int) -> InteractionValues:
     )
 
 
-def _largest(values: InteractionValues, count: int) -> int:
-    """How many non-empty interactions with a non-zero value there are, at most ``count``."""
-    nonzero = sum(1 for s, i in values.interaction_lookup.items() if s and values.values[i] != 0)
-    return max(1, min(count, nonzero))
+def _nonzero(values: InteractionValues) -> int:
+    """How many non-empty interactions have a non-zero value."""
+    return sum(1 for s, i in values.interaction_lookup.items() if s and values.values[i] != 0)
+
+
+def _nothing_to_show(title: str, why: str = "no non-zero interaction to show") -> Any:
+    """A figure saying that there is nothing to draw (shapiq's plots fail on it)."""
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.0, 2.0))
+    axis.axis("off")
+    axis.text(0.5, 0.5, why, ha="center", va="center")
+    figure.suptitle(title)
+    return figure
 
 
 def interaction_graph(
@@ -90,6 +100,11 @@ def interaction_graph(
     import shapiq
 
     shown, labels, note = _capped(values, names, max_players, numbered)
+    if not _nonzero(shown):
+        return _nothing_to_show(_title(title, note))
+    if shown.n_players < 2:  # shapiq draws a lone node as a disc filling the figure
+        why = f"only {labels[0]} has a non-zero value ({shown[(0,)]:+.4g}): no graph to draw"
+        return _nothing_to_show(_title(title, note), why)
     kwargs.setdefault("draw_threshold", 0.0)
     figure, axis = shapiq.si_graph_plot(shown, feature_names=labels, show=False, **kwargs)
     axis.set_title(_title(title, note), pad=28)
@@ -121,7 +136,9 @@ def upset(
     import shapiq
 
     shown, labels, note = _capped(values, names, max_players, numbered)
-    count = _largest(shown, n_interactions)
+    count = min(n_interactions, _nonzero(shown))
+    if not count:
+        return _nothing_to_show(_title(title, note))
     rows = len({p for s, i in shown.interaction_lookup.items() for p in s})
     size = (max(6.0, 0.55 * count + 3.0), 3.5 + 0.45 * max(rows, 1))
     figure = shapiq.upset_plot(
@@ -162,6 +179,8 @@ def bar(
     import shapiq
 
     shown, labels, note = _capped(values, names, max_players, numbered)
+    if not _nonzero(shown):
+        return _nothing_to_show(_title(title, note))
     # shapiq's bar plot keeps the largest *signed* values and sums the rest (made for global
     # |values|), which would hide large negative ones: hand it the largest |values| only.
     shown = _largest_only(shown, max_display)

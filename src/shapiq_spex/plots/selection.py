@@ -55,21 +55,23 @@ def player_importance(values: InteractionValues) -> np.ndarray:
 def top_players(values: InteractionValues, k: int) -> np.ndarray:
     """The ``k`` players with the largest :func:`player_importance`, in player order.
 
-    Ties go to the lower index; players with no non-zero interaction come last.
+    Players without any non-zero value are left out (there is nothing to draw for them), unless
+    no player has one; ties go to the lower index.
 
     Args:
         values: The explanation.
-        k: How many players to keep (all when ``k >= n_players``).
+        k: How many players to keep at most.
 
     Returns:
-        Sorted player indices, at most ``k`` of them.
+        Sorted player indices, at least one and at most ``k``.
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         msg = f"k must be a positive integer, got {k!r}."
         raise ValueError(msg)
     importance = player_importance(values)
     order = np.lexsort((np.arange(values.n_players), -importance))
-    return np.sort(order[:k])
+    useful = max(int(np.count_nonzero(importance)), 1)
+    return np.sort(order[: min(k, useful)])
 
 
 def restrict(values: InteractionValues, players: Sequence[int]) -> InteractionValues:

@@ -66,6 +66,7 @@ h1 { font-size: 1.15em; margin: 0 0 0.4em 0; }
 #text { position: relative; line-height: 3.6; font-size: 1.15em; white-space: pre-wrap; }
 #text .u { padding: 0.12em 0.08em; border-radius: 0.25em; }
 #arcs { position: absolute; left: 0; top: 0; pointer-events: none; overflow: visible; }
+#arcs path { pointer-events: visibleStroke; }
 table { border-collapse: collapse; margin-top: 1.4em; font-size: 0.92em; }
 td, th { padding: 0.2em 0.8em; text-align: left; border-bottom: 1px solid #eee; }
 td.v { text-align: right; font-variant-numeric: tabular-nums; }

@@ -23,15 +23,9 @@ _FONT = 12.0  # points
 _LINE = 3.6  # line height, in font sizes (room for the arcs between lines)
 
 
-def _excerpt(n: int, keep: Sequence[int], max_units: int, context: int = 3) -> list[int | None]:
-    """Units to show, in order, with ``None`` where units are left out."""
-    if n <= max_units:
-        return list(range(n))
-    for width in (context, 1, 0):
-        shown = sorted({j for k in keep for j in range(k - width, k + width + 1) if 0 <= j < n})
-        if len(shown) <= max_units or width == 0:
-            break
-    shown = shown[:max_units]
+def _excerpt(n: int, keep: Sequence[int], width: int) -> list[int | None]:
+    """The units within ``width`` of a kept one, in order, with ``None`` for each gap."""
+    shown = sorted({j for k in keep for j in range(k - width, k + width + 1) if 0 <= j < n})
     out: list[int | None] = []
     for position, unit in enumerate(shown):
         if (position == 0 and unit > 0) or (position and unit != shown[position - 1] + 1):
@@ -40,6 +34,22 @@ def _excerpt(n: int, keep: Sequence[int], max_units: int, context: int = 3) -> l
     if shown and shown[-1] < n - 1:
         out.append(None)
     return out
+
+
+def _shown_tokens(
+    units: Sequence[str], keep: Sequence[int], max_units: int, max_words: int, max_tokens: int
+) -> list[tuple[int | None, str]]:
+    """The whole text if it is short enough, else excerpts around ``keep`` that fit."""
+    n = len(units)
+    tokens = _tokens(units, list(range(n)), max_words) if n <= max_units else []
+    if tokens and len(tokens) <= max_tokens:
+        return tokens
+    for width in (3, 1, 0):
+        shown = _excerpt(n, keep, width)
+        tokens = _tokens(units, shown, max_words)
+        if sum(u is not None for u in shown) <= max_units and len(tokens) <= max_tokens:
+            break
+    return tokens
 
 
 def _tokens(
@@ -125,6 +135,7 @@ def text_figure(
     n_arcs: int = 8,
     max_units: int = 150,
     max_words: int = 25,
+    max_tokens: int = 400,
     width: float = 10.0,
     dpi: int = 100,
 ) -> Any:
@@ -137,6 +148,7 @@ def text_figure(
         n_arcs: How many of the largest pair interactions are drawn (and listed below).
         max_units: Texts with more units are cut to excerpts around the important ones.
         max_words: Words shown per unit at most (long sentences or paragraphs are cut).
+        max_tokens: Texts with more words are cut to excerpts too (the picture stays short).
         width: Figure width in inches; the height follows the text.
         dpi: Resolution used for the layout (save with the same dpi).
 
@@ -151,8 +163,8 @@ def text_figure(
     labels = player_labels(units)
     strongest = np.argsort(-np.abs(first), kind="stable")[: max(1, max_units // 10)]
     ends = [i for i, j, _ in pairs] + [j for _, j, _ in pairs]
-    shown = _excerpt(len(units), sorted({*strongest.tolist(), *ends}), max_units)
-    tokens = _tokens(units, shown, max_words)
+    keep = sorted({*(i for i in strongest.tolist() if first[i] != 0), *ends}) or [0]
+    tokens = _shown_tokens(units, keep, max_units, max_words, max_tokens)
 
     figure = plt.figure(figsize=(width, 2.0), dpi=dpi)
     font_px = _FONT * dpi / 72
