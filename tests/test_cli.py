@@ -248,6 +248,13 @@ def test_output_paths_are_checked_before_any_query(capsys, tmp_path, monkeypatch
     assert not missing.exists()
 
 
+def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
+    foreign = tmp_path / "notes.sqlite"
+    foreign.write_text("not a database " * 100)
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(foreign)])
+    assert f"cannot use {foreign} as a query cache: file is not a database" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

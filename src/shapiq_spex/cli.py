@@ -164,6 +164,8 @@ def _explain(args: argparse.Namespace) -> None:
 
 
 def _interrupted(args: argparse.Namespace) -> str:
+    if args.command != "explain":
+        return "interrupted"
     cache = getattr(args, "cache", None)
     if cache is not None:
         return (

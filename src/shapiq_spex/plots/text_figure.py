@@ -127,6 +127,83 @@ def _spread_ends(
     return ends
 
 
+def _draw_words(
+    axis: Any,
+    placed: list[tuple[int | None, str, float, float, float]],
+    first: np.ndarray,
+    font_px: float,
+) -> dict[int, tuple[float, float, float]]:
+    """Each word in a box coloured by its unit's value; returns ``unit -> (left, top, width)``."""
+    from matplotlib.patches import FancyBboxPatch
+
+    scale = _scale(first)
+    anchors: dict[int, tuple[float, float, float]] = {}
+    for unit, word, left, middle, width in placed:
+        if unit is not None:
+            red, green, blue, alpha = _rgba(first[unit], scale)
+            box = FancyBboxPatch(
+                (left, middle - 0.62 * font_px),
+                width,
+                1.24 * font_px,
+                boxstyle=f"round,pad={0.18 * font_px}",
+                facecolor=(red / 255, green / 255, blue / 255, alpha),
+                edgecolor="none",
+            )
+            axis.add_patch(box)
+            anchors.setdefault(unit, (left, middle - 0.85 * font_px, width))
+        axis.text(left, middle, word, fontsize=_FONT, va="center_baseline", ha="left")
+    return anchors
+
+
+def _draw_arcs(
+    axis: Any,
+    pairs: list[tuple[int, int, float]],
+    anchors: dict[int, tuple[float, float, float]],
+    room: float,
+) -> None:
+    """The pairs whose units are shown, as arcs coloured by sign, thicker when larger."""
+    scale = max((abs(v) for _, _, v in pairs), default=0.0)
+    drawn = [(i, j, v) for i, j, v in pairs if i in anchors and j in anchors]
+    ends = _spread_ends(drawn, anchors)
+    for k, (_, _, value) in enumerate(drawn):
+        red, green, blue, _ = _rgba(value, scale)
+        _draw_arc(
+            axis,
+            ends[k][0],
+            ends[k][1],
+            room,
+            edgecolor=(red / 255, green / 255, blue / 255, 0.9),
+            linewidth=1.0 + 3.0 * abs(value) / scale,
+        )
+
+
+def _draw_legend(
+    axis: Any,
+    corner: tuple[float, float],
+    first: np.ndarray,
+    pairs: list[tuple[int, int, float]],
+    labels: list[str],
+    font_px: float,
+) -> None:
+    """What the colours mean, then the drawn pairs with their values."""
+    x, y = corner
+    note = (
+        "colour: first-order value (red raises, blue lowers the score; "
+        f"strongest = {_scale(first):.3g})"
+    )
+    axis.text(x, y, note, fontsize=_FONT - 2, color="#555", va="top")
+    for k, (i, j, value) in enumerate(pairs):
+        axis.text(
+            x,
+            y + (k + 1.3) * 1.5 * font_px,
+            f"{value:+.4f}   {labels[i]} × {labels[j]}",
+            fontsize=_FONT - 1,
+            color="#b0003a" if value >= 0 else "#145a9e",
+            va="top",
+            family="monospace",
+        )
+
+
 def text_figure(
     units: Sequence[str],
     values: InteractionValues,
@@ -156,7 +233,6 @@ def text_figure(
         The figure.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
 
     units = list(units)
     first, pairs = _effects(values, len(units), n_arcs)
@@ -183,49 +259,11 @@ def text_figure(
     if title:
         axis.text(margin, 0.8 * font_px, title, fontsize=_FONT + 1, va="top", weight="bold")
 
-    scale = _scale(first)
-    anchors: dict[int, tuple[float, float, float]] = {}
-    for (unit, word), w, (x, line) in zip(tokens, widths, places, strict=True):
-        left, middle = margin + x, head + line * line_px
-        if unit is not None:
-            red, green, blue, alpha = _rgba(first[unit], scale)
-            box = FancyBboxPatch(
-                (left, middle - 0.62 * font_px),
-                w,
-                1.24 * font_px,
-                boxstyle=f"round,pad={0.18 * font_px}",
-                facecolor=(red / 255, green / 255, blue / 255, alpha),
-                edgecolor="none",
-            )
-            axis.add_patch(box)
-            anchors.setdefault(unit, (left, middle - 0.85 * font_px, w))
-        axis.text(left, middle, word, fontsize=_FONT, va="center_baseline", ha="left")
-
-    pair_scale = max((abs(v) for _, _, v in pairs), default=0.0)
-    drawn = [(i, j, v) for i, j, v in pairs if i in anchors and j in anchors]
-    ends = _spread_ends(drawn, anchors)
-    for k, (_, _, value) in enumerate(drawn):
-        red, green, blue, _ = _rgba(value, pair_scale)
-        _draw_arc(
-            axis,
-            ends[k][0],
-            ends[k][1],
-            line_px - 1.5 * font_px,
-            edgecolor=(red / 255, green / 255, blue / 255, 0.9),
-            linewidth=1.0 + 3.0 * abs(value) / pair_scale,
-        )
-
-    y = head + n_lines * line_px
-    note = f"colour: first-order value (red raises, blue lowers the score; strongest = {scale:.3g})"
-    axis.text(margin, y, note, fontsize=_FONT - 2, color="#555", va="top")
-    for k, (i, j, value) in enumerate(pairs):
-        axis.text(
-            margin,
-            y + (k + 1.3) * 1.5 * font_px,
-            f"{value:+.4f}   {labels[i]} × {labels[j]}",
-            fontsize=_FONT - 1,
-            color="#b0003a" if value >= 0 else "#145a9e",
-            va="top",
-            family="monospace",
-        )
+    placed = [
+        (unit, word, margin + x, head + line * line_px, w)
+        for (unit, word), w, (x, line) in zip(tokens, widths, places, strict=True)
+    ]
+    anchors = _draw_words(axis, placed, first, font_px)
+    _draw_arcs(axis, pairs, anchors, line_px - 1.5 * font_px)
+    _draw_legend(axis, (margin, head + n_lines * line_px), first, pairs, labels, font_px)
     return figure
