@@ -386,3 +386,20 @@ def test_csv_errors(capsys, tmp_path):
     assert "--row must be in [0, 1]" in err
     err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
     assert "cannot read LightGBM model" in err
+
+
+def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path, monkeypatch):
+    made = []
+
+    def with_holdout(args, n, cache):
+        made.append(SPEX(n, max_order=2, random_state=0, cache=cache, holdout_fraction=0.2))
+        return made[-1]
+
+    monkeypatch.setattr(cli_run, "_approximator", with_holdout)
+    path = tmp_path / "f.json"
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "1000", "--json", str(path))
+    assert code == 0, err
+    faithfulness = made[0].faithfulness_
+    assert faithfulness is not None
+    assert json.loads(path.read_text())["faithfulness"] == faithfulness
+    assert f"faithfulness  R² {faithfulness:.4f} on held-out masks" in out
