@@ -29,6 +29,7 @@ demo: $(STAMP)
 	$(PY) -m benchmarks run --suite quick
 
 test: $(STAMP)
+	tools/ensure-chromium
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

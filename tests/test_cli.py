@@ -1,14 +1,21 @@
 """The console command: outputs agree with the library, bad input exits 2 in one line."""
 
+import inspect
+import io
 import json
+from importlib.metadata import version
 
 import lightgbm as lgb
 import numpy as np
 import pytest
 
-from shapiq_spex import SPEX
-from shapiq_spex.cli import main
+from shapiq_spex import SPEX, ProxySPEX
+from shapiq_spex import _cli_run as cli_run
+from shapiq_spex._cli_inputs import text_game
+from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main
+from shapiq_spex.evaluation import QueryCache
 from shapiq_spex.games import BaselineMaskedModel
+from shapiq_spex.games.language import MaskedTextGame, VaderScorer
 
 TEXT = "The food was not good, but the service was absolutely wonderful."
 
@@ -19,49 +26,233 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_explain_text_json_matches_library(capsys, tmp_path):
-    from shapiq_spex.games.language import MaskedTextGame, VaderScorer
+def one_line_exit(capsys, argv, code=2):
+    """Run argv; check the exit code and that stderr is a single line without a traceback."""
+    try:
+        got = main(list(argv))
+    except SystemExit as exc:  # argparse errors
+        got = exc.code
+    _, err = capsys.readouterr()
+    assert got == code, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err
 
+
+@pytest.fixture
+def vader():
+    return VaderScorer()
+
+
+# ---------------------------------------------------------------- version, defaults
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"shapiq-spex {version('shapiq-spex')}"
+
+
+def test_default_index_is_the_librarys_and_help_says_so(capsys):
+    for cls in (SPEX, ProxySPEX):
+        assert inspect.signature(cls).parameters["index"].default == DEFAULT_INDEX
+    parser = build_parser()
+    assert parser.parse_args(["explain", "text", "x"]).index == DEFAULT_INDEX
+    assert parser.parse_args(["explain", "csv", "d.csv", "--model", "m"]).index == DEFAULT_INDEX
+    with pytest.raises(SystemExit):
+        main(["explain", "text", "--help"])
+    assert "as SPEX and ProxySPEX in Python" in " ".join(capsys.readouterr().out.split())
+
+
+# ---------------------------------------------------------------- explain text
+def test_explain_text_matches_library_and_reports_f_of_x(capsys, tmp_path, vader):
     path = tmp_path / "out.json"
     code, out, err = run(
         capsys, "explain", "text", TEXT, "--budget", "600", "--json", str(path), "--seed", "3"
     )
     assert code == 0 and err == ""
     payload = json.loads(path.read_text())
-    direct = SPEX(11, max_order=2, index="FSII", random_state=3).approximate(
-        600, MaskedTextGame(TEXT, VaderScorer())
-    )
-    assert payload["budget_used"] == 600
+    direct = SPEX(11, max_order=2, random_state=3).approximate(600, MaskedTextGame(TEXT, vader))
+    assert payload["index"] == DEFAULT_INDEX and payload["budget_used"] == 600
     for item in payload["interactions"]:
         assert item["value"] == pytest.approx(direct[tuple(item["players"])], abs=1e-12)
+    assert payload["f_x"] == pytest.approx(vader([TEXT])[0], abs=1e-12)
+    assert payload["f_empty"] == pytest.approx(vader([""])[0], abs=1e-12)
+    assert f"f(x)          {payload['f_x']:+.4f}" in out
+    assert "600 spent" in out
     top = payload["interactions"][0]
-    assert " x ".join(top["names"]) in out
+    assert " x ".join(payload["labels"][i] for i in top["players"]) in out
+    # Repeated words get distinct labels word#position.
+    assert payload["labels"][1] == "food#1" and payload["labels"][2] == "was#2"
+    assert payload["labels"][8] == "was#8"
 
 
-def test_explain_csv_with_saved_lightgbm_model(capsys, tmp_path):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 4))
-    y = x[:, 0] * x[:, 1] + x[:, 2]
-    booster = lgb.train(
-        {"verbose": -1, "num_leaves": 8, "seed": 0}, lgb.Dataset(x, y), num_boost_round=30
-    )
-    model = tmp_path / "model.txt"
-    booster.save_model(str(model))
-    data = tmp_path / "data.csv"
-    np.savetxt(data, x, delimiter=",", header="a,b,c,d", comments="")
-    out_json = tmp_path / "v.json"
-    code, _, err = run(
-        capsys, "explain", "csv", str(data), "--model", str(model), "--row", "5",
-        "--index", "Moebius", "--order", "4", "--budget", "64", "--json", str(out_json),
+def test_one_word_text_needs_no_order(capsys, tmp_path, vader):
+    path = tmp_path / "out.json"
+    code, _, err = run(capsys, "explain", "text", "wonderful", "--json", str(path))
+    assert code == 0, err
+    payload = json.loads(path.read_text())
+    assert payload["max_order"] == 1
+    (item,) = payload["interactions"]
+    # One player: the explanation is exact, v({0}) - v(∅).
+    assert item["value"] == pytest.approx(vader(["wonderful"])[0] - vader([""])[0], abs=1e-12)
+    err = one_line_exit(capsys, ["explain", "text", "wonderful", "--order", "2"])
+    assert "--order must be at most the number of players (1), got 2" in err
+
+
+def test_text_from_a_file_by_paragraph_and_from_stdin(capsys, tmp_path, monkeypatch):
+    paragraphs = ["The food was cold.", "Service was slow,\nbut friendly!", "I loved the cake."]
+    text = "\n\n".join(paragraphs) + "\n"
+    source = tmp_path / "review.txt"
+    source.write_text("\ufeff" + text, encoding="utf-8")  # with a byte order mark
+    out_json = tmp_path / "p.json"
+    code, out, err = run(
+        capsys, "explain", "text", "--file", str(source), "--unit", "paragraph",
+        "--budget", "8", "--json", str(out_json),
     )  # fmt: skip
     assert code == 0, err
-    payload = json.loads(out_json.read_text())
-    # 2^4 <= 64: every coalition is queried, so the Möbius values are exact.
-    game = BaselineMaskedModel(booster.predict, x[5], x.mean(axis=0))
-    full = game(np.ones((1, 4), bool))[0] - game(np.zeros((1, 4), bool))[0]
-    total = sum(item["value"] for item in payload["interactions"])
-    assert total == pytest.approx(full, abs=1e-9)
-    assert payload["players"] == ["a", "b", "c", "d"]
+    assert json.loads(out_json.read_text())["players"] == paragraphs
+    assert "players: 3 paragraphs" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, _, err = run(
+        capsys, "explain", "text", "-", "--unit", "paragraph", "--budget", "8",
+        "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out_json.read_text())["players"] == paragraphs
+
+
+def test_text_in_chunks_of_words(capsys, tmp_path):
+    words = [f"w{i}" for i in range(10)]
+    out_json = tmp_path / "c.json"
+    code, _, err = run(
+        capsys, "explain", "text", " ".join(words), "--unit", "chunk", "--chunk-size", "4",
+        "--budget", "8", "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 0, err
+    expected = [" ".join(words[i : i + 4]) for i in range(0, 10, 4)]
+    assert json.loads(out_json.read_text())["players"] == expected
+
+
+def test_cache_hits_are_counted_and_give_the_same_values(capsys, tmp_path):
+    cache, out1, out2 = tmp_path / "c.sqlite", tmp_path / "1.json", tmp_path / "2.json"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--cache", str(cache)]
+    code, out, err = run(capsys, *argv, "--json", str(out1))
+    assert code == 0, err
+    first = json.loads(out1.read_text())
+    code, out, err = run(capsys, *argv, "--json", str(out2))
+    assert code == 0, err
+    second = json.loads(out2.read_text())
+    assert second["queries_from_cache"] == second["budget_used"] == 600
+    assert "600 spent (600 from the cache, 0 new)" in out
+    assert first["queries_from_cache"] < 600
+    assert second["interactions"] == first["interactions"]
+
+
+def test_progress_bar_on_stderr_unless_quiet(capsys, monkeypatch):
+    monkeypatch.setattr(cli_run, "PROGRESS_DELAY", 0.0)
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
+    assert code == 0 and "new queries" in err and "new queries" not in out
+    code, _, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--quiet")
+    assert code == 0 and err == ""
+
+
+def test_pictures_are_written(capsys, tmp_path):
+    from PIL import Image
+
+    paths = {opt: tmp_path / f"{opt}.{'html' if opt == 'html' else 'png'}" for opt in
+             ("plot", "bar", "graph", "text-plot", "html")}  # fmt: skip
+    argv = ["explain", "text", TEXT, "--budget", "600"]
+    for option, path in paths.items():
+        argv += [f"--{option}", str(path)]
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    for option, path in paths.items():
+        if option == "html":
+            page = path.read_text(encoding="utf-8")
+            assert all(f">{word}</span>" in page for word in TEXT.split())
+            continue
+        with Image.open(path) as image:
+            width, height = image.size
+        assert 300 < width < 2500 and 150 < height < 2500, (option, image.size)
+
+
+# ---------------------------------------------------------------- interruptions and failures
+def _interrupt_on_call(monkeypatch, call):
+    """Make VADER raise KeyboardInterrupt on its ``call``-th call (the first scores "")."""
+    calls = {"n": 0}
+    original = VaderScorer.__call__
+
+    def scorer(self, texts):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return original(self, texts)
+
+    monkeypatch.setattr(VaderScorer, "__call__", scorer)
+
+
+def _text_game_id():
+    args = build_parser().parse_args(["explain", "text", TEXT])
+    return text_game(args).game_id
+
+
+def test_ctrl_c_says_how_to_resume_and_resume_uses_the_cache(capsys, tmp_path, monkeypatch):
+    cache, result = tmp_path / "c.sqlite", tmp_path / "r.json"
+    argv = ["explain", "text", TEXT, "--budget", "1500", "--cache", str(cache), "--quiet"]
+    with monkeypatch.context() as patch:
+        # batches of at most 1024 masks: the first is paid and kept, the second interrupted
+        _interrupt_on_call(patch, 3)
+        err = one_line_exit(capsys, argv, code=130)
+    assert f"saved in {cache}" in err and "run the same command again to resume" in err
+    stored = QueryCache(cache, _text_game_id(), 11)
+    kept = len(stored)
+    stored.close()
+    assert kept > 0
+    code, _, err = run(capsys, *argv, "--json", str(result))
+    assert code == 0, err
+    resumed = json.loads(result.read_text())
+    # The run is deterministic: it asks for every kept mask again, and finds it in the cache.
+    assert resumed["queries_from_cache"] >= kept
+    code, _, err = run(capsys, "explain", "text", TEXT, "--budget", "1500", "--json", str(result))
+    assert json.loads(result.read_text())["interactions"] == resumed["interactions"]
+
+
+def test_ctrl_c_without_cache_suggests_one(capsys, monkeypatch):
+    _interrupt_on_call(monkeypatch, 2)
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--budget", "600"], code=130)
+    assert "add --cache FILE" in err
+
+
+def test_a_failing_model_gives_one_line(capsys, tmp_path, monkeypatch):
+    def nan_scorer(self, texts):
+        return np.full(len(texts), np.nan if len(texts) > 1 else 0.0)
+
+    monkeypatch.setattr(VaderScorer, "__call__", nan_scorer)
+    cache = tmp_path / "c.sqlite"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--cache", str(cache)]
+    err = one_line_exit(capsys, argv)
+    assert "the explained model failed" in err and "finite values" in err and str(cache) in err
+
+
+def test_output_paths_are_checked_before_any_query(capsys, tmp_path, monkeypatch):
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    missing = tmp_path / "missing"
+    for option in ("--json", "--plot", "--bar", "--graph", "--html", "--text-plot", "--cache"):
+        err = one_line_exit(capsys, ["explain", "text", TEXT, option, str(missing / "f")])
+        assert f"the folder {missing} does not exist" in err
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(tmp_path)])
+    assert "is a folder" in err
+    assert not missing.exists()
+
+
+def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
+    foreign = tmp_path / "notes.sqlite"
+    foreign.write_text("not a database " * 100)
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(foreign)])
+    assert f"cannot use {foreign} as a query cache: file is not a database" in err
 
 
 @pytest.mark.parametrize(
@@ -70,21 +261,114 @@ def test_explain_csv_with_saved_lightgbm_model(capsys, tmp_path):
         (["explain", "text", TEXT, "--budget", "0"], "positive integer"),
         (["explain", "text", TEXT, "--index", "XYZ"], "invalid choice"),
         (["explain", "text", "   "], "empty"),
+        (["explain", "text"], "give the text to explain"),
+        (["explain", "text", TEXT, "--file", "f.txt"], "not both"),
+        (["explain", "text", "--file", "no/such/file.txt"], "no such file"),
         (["explain", "text", "good movie", "--order", "5"], "--order must be at most"),
+        (["explain", "text", TEXT, "--index", "SV", "--order", "2"], "first-order"),
+        (["explain", "text", TEXT, "--chunk-size", "3"], "--chunk-size applies to --unit chunk"),
+        (["explain", "text", TEXT, "--unit", "clause"], "invalid choice"),
         (["explain", "text", TEXT, "--budget", "10"], "too small"),
         (["explain", "csv", "missing.csv", "--model", "missing.txt"], "no such file"),
+        (["explain", "csv", "d.csv", "--model", "m.txt", "--class", "-1"], "integer >= 0"),
         (["frobnicate"], "invalid choice"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(capsys, argv, message):
-    with pytest.raises(SystemExit) as info:
-        code = main(argv)
-        raise SystemExit(code)
-    assert info.value.code == 2
-    _, err = capsys.readouterr()
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
-    assert "Traceback" not in err
+    assert message in one_line_exit(capsys, argv)
+
+
+# ---------------------------------------------------------------- explain csv
+@pytest.fixture(scope="module")
+def tabular(tmp_path_factory):
+    """A 4-feature regression model, a 3-class model, and their data."""
+    folder = tmp_path_factory.mktemp("tabular")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    params = {"verbose": -1, "num_leaves": 8, "seed": 0}
+    regression = lgb.train(params, lgb.Dataset(x, x[:, 0] * x[:, 1] + x[:, 2]), 30)
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5)
+    multi = lgb.train({**params, "objective": "multiclass", "num_class": 3},
+                      lgb.Dataset(x, labels), 20)  # fmt: skip
+    paths = {"x": x, "regression": regression, "multi": multi}
+    for name in ("regression", "multi"):
+        paths[f"{name}_file"] = folder / f"{name}.txt"
+        paths[name].save_model(str(paths[f"{name}_file"]))
+    paths["data"] = folder / "data.csv"
+    with paths["data"].open("w", encoding="utf-8-sig") as handle:  # Excel-style BOM
+        np.savetxt(handle, x, delimiter=",", header="a,b,c,d", comments="")
+    paths["folder"] = folder
+    return paths
+
+
+def _csv(capsys, tabular, model, *extra):
+    out_json = tabular["folder"] / "v.json"
+    code, out, err = run(
+        capsys, "explain", "csv", str(tabular["data"]), "--model", str(tabular[model]),
+        "--row", "5", "--index", "Moebius", "--order", "4", "--budget", "64",
+        "--json", str(out_json), *extra,
+    )  # fmt: skip
+    assert code == 0, err
+    return json.loads(out_json.read_text()), out
+
+
+def test_explain_csv_with_saved_lightgbm_model(capsys, tabular):
+    payload, _ = _csv(capsys, tabular, "regression_file")
+    x = tabular["x"]
+    # 2^4 <= 64: every coalition is queried, so the Möbius values are exact.
+    game = BaselineMaskedModel(tabular["regression"].predict, x[5], x.mean(axis=0))
+    full = game(np.ones((1, 4), bool))[0] - game(np.zeros((1, 4), bool))[0]
+    total = sum(item["value"] for item in payload["interactions"])
+    assert total == pytest.approx(full, abs=1e-9)
+    assert payload["players"] == ["a", "b", "c", "d"]  # no BOM in the first name
+    assert payload["f_x"] == pytest.approx(tabular["regression"].predict(x[5:6])[0], abs=1e-12)
+
+
+@pytest.mark.parametrize("chosen", [None, 0])
+def test_explain_csv_multiclass_explains_a_class(capsys, tabular, chosen):
+    extra = [] if chosen is None else ["--class", str(chosen)]
+    payload, out = _csv(capsys, tabular, "multi_file", *extra)
+    x, multi = tabular["x"], tabular["multi"]
+    proba = multi.predict(x[5:6])[0]
+    expected = int(np.argmax(proba)) if chosen is None else chosen
+    assert payload["output"] == f"probability of class {expected}"
+    assert ("the predicted class" if chosen is None else "(--class)") in out
+    baseline_proba = multi.predict(x.mean(axis=0)[None, :])[0]
+    total = sum(item["value"] for item in payload["interactions"])
+    assert total == pytest.approx(proba[expected] - baseline_proba[expected], abs=1e-9)
+    assert payload["f_x"] == pytest.approx(proba[expected], abs=1e-12)
+
+
+def test_csv_class_errors(capsys, tabular):
+    base = ["explain", "csv", str(tabular["data"]), "--budget", "64"]
+    err = one_line_exit(capsys, [*base, "--model", str(tabular["multi_file"]), "--class", "3"])
+    assert "--class must be in [0, 2] for this 3-class model, got 3" in err
+    err = one_line_exit(capsys, [*base, "--model", str(tabular["regression_file"]), "--class", "1"])
+    assert "--class applies to multiclass models" in err
+
+
+def test_csv_without_header_row(capsys, tabular):
+    data = tabular["folder"] / "nohead.csv"
+    np.savetxt(data, tabular["x"], delimiter=",")
+    base = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, base)
+    assert "looks like data, not a header" in err and "--no-header" in err
+    out_json = tabular["folder"] / "nh.json"
+    code, _, err = run(capsys, *base, "--no-header", "--budget", "64", "--json", str(out_json))
+    assert code == 0, err
+    assert json.loads(out_json.read_text())["players"] == ["x0", "x1", "x2", "x3"]
+
+
+@pytest.mark.parametrize("cell", ["inf", "nan", "-inf"])
+def test_csv_non_finite_cells_are_named(capsys, tabular, cell):
+    data = tabular["folder"] / "bad.csv"
+    rows = [",".join(f"{v:.6f}" for v in row) for row in tabular["x"][:20]]
+    rows[7] = rows[7].split(",", 2)[0] + f",{cell}," + rows[7].split(",", 2)[2]
+    data.write_text("a,b,c,d\n" + "\n".join(rows) + "\n")
+    err = one_line_exit(
+        capsys, ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    )
+    assert f"data row 7, column 'b' holds '{cell}'" in err
 
 
 def test_csv_errors(capsys, tmp_path):
@@ -92,10 +376,30 @@ def test_csv_errors(capsys, tmp_path):
     data.write_text("a,b\n1,2\n3,x\n")
     model = tmp_path / "m.txt"
     model.write_text("not a model")
-    code, _, err = run(capsys, "explain", "csv", str(data), "--model", str(model))
-    assert code == 2 and "must hold numbers" in err
+    err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
+    assert "data row 1, column 'b': 'x' is not a number" in err
+    data.write_text("a,b\n1,2\n3\n")
+    err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
+    assert "data row 1 has 1 cells, the header has 2" in err
     data.write_text("a,b\n1,2\n3,4\n")
-    code, _, err = run(capsys, "explain", "csv", str(data), "--model", str(model), "--row", "9")
-    assert code == 2 and "--row must be in [0, 1]" in err
-    code, _, err = run(capsys, "explain", "csv", str(data), "--model", str(model))
-    assert code == 2 and "cannot read LightGBM model" in err
+    err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model), "--row", "9"])
+    assert "--row must be in [0, 1]" in err
+    err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
+    assert "cannot read LightGBM model" in err
+
+
+def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path, monkeypatch):
+    made = []
+
+    def with_holdout(args, n, cache):
+        made.append(SPEX(n, max_order=2, random_state=0, cache=cache, holdout_fraction=0.2))
+        return made[-1]
+
+    monkeypatch.setattr(cli_run, "_approximator", with_holdout)
+    path = tmp_path / "f.json"
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "1000", "--json", str(path))
+    assert code == 0, err
+    faithfulness = made[0].faithfulness_
+    assert faithfulness is not None
+    assert json.loads(path.read_text())["faithfulness"] == faithfulness
+    assert f"faithfulness  R² {faithfulness:.4f} on held-out masks" in out

@@ -1,10 +1,15 @@
-"""``argparse`` argument types shared by the command-line entry points (stdlib only)."""
+"""``argparse`` argument types shared by the command-line entry points (stdlib only).
+
+Each raises ``argparse.ArgumentTypeError``, which argparse reports in one line with exit code
+2 before the command does anything (in particular before any query is paid for).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-__all__ = ["positive_float", "positive_int"]
+__all__ = ["non_negative_int", "output_path", "positive_float", "positive_int"]
 
 
 def positive_int(text: str) -> int:
@@ -18,6 +23,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """An integer >= 0, else an ``argparse`` error (one line, exit code 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """A number > 0, else an ``argparse`` error (one line, exit code 2)."""
     try:
@@ -27,3 +43,18 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
+
+
+def output_path(text: str) -> Path:
+    """A file path that can be written: its folder exists and it is not a folder itself."""
+    path = Path(text)
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file path, got ''")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder; give a file path inside it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"the folder {folder} does not exist; create it first (mkdir -p {folder})"
+        )
+    return path

@@ -31,7 +31,7 @@ def test_split_words_and_sentences() -> None:
         "Then sun",
     ]
     with pytest.raises(ValueError, match="unit"):
-        split_text("a b", "paragraph")  # type: ignore[arg-type]
+        split_text("a b", "clause")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="text"):
         split_text(3)  # type: ignore[arg-type]
 

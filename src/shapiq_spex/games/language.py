@@ -1,4 +1,4 @@
-"""Explaining a text score: players are the text's words, sentences or given units.
+"""Explaining a text score: players are words, sentences, paragraphs, chunks or given units.
 
 ``v(S)`` is a scorer's value on the text in which only the units in ``S`` are kept; the others
 are removed (default) or replaced by a mask token. Scorers map a list of texts to an array of
@@ -19,18 +19,24 @@ kept unit followed by the original trailing whitespace instead. Hence
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TextIO
 
 import numpy as np
 from shapiq import Game
 
+from .._validation import check_int
+
 # LLMSentimentScorer and LLMAnswerScorer are importable too (lazily, see __getattr__), but are
 # not listed: a star import must not require the optional llm extra.
 __all__ = [
+    "UNITS",
     "MaskedTextGame",
     "VaderScorer",
+    "read_text",
     "split_text",
 ]
 
@@ -49,9 +55,50 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-def _spans(text: str, unit: str) -> list[tuple[int, int]]:
-    if unit == "word":
-        return [m.span() for m in _WORD.finditer(text)]
+UNITS = ("word", "sentence", "paragraph", "chunk")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
+def _check_unit(unit: object, chunk_size: object) -> int | None:
+    """Validate ``unit`` and ``chunk_size``; return the chunk size (``None`` unless chunks)."""
+    if unit not in UNITS:
+        msg = f"unit must be one of {UNITS}, got {unit!r}."
+        raise ValueError(msg)
+    if unit != "chunk":
+        if chunk_size is not None:
+            msg = f"chunk_size applies to unit='chunk' only, got unit={unit!r}."
+            raise ValueError(msg)
+        return None
+    if chunk_size is None:
+        msg = "unit='chunk' needs chunk_size, the number of words per player (e.g. 20)."
+        raise ValueError(msg)
+    return check_int(chunk_size, "chunk_size", minimum=1)
+
+
+def _stripped(text: str, start: int, stop: int) -> tuple[int, int]:
+    """The span ``[start, stop)`` without its leading and trailing whitespace."""
+    piece = text[start:stop]
+    lead = len(piece) - len(piece.lstrip())
+    return start + lead, start + len(piece.rstrip())
+
+
+def _spans(text: str, unit: str, chunk_size: int | None = None) -> list[tuple[int, int]]:
+    if unit in ("word", "chunk"):
+        words = [m.span() for m in _WORD.finditer(text)]
+        if unit == "word":
+            return words
+        step = int(chunk_size or 1)
+        return [
+            (words[i][0], words[min(i + step, len(words)) - 1][1])
+            for i in range(0, len(words), step)
+        ]
+    if unit == "paragraph":
+        bounds = [0]
+        for match in _BLANK_LINE.finditer(text):
+            bounds += [match.start(), match.end()]
+        bounds.append(len(text))
+        spans = [_stripped(text, a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+        return [(a, b) for a, b in spans if b > a]
     spans = []
     for match in _SENTENCE.finditer(text):
         piece = match.group()
@@ -61,7 +108,12 @@ def _spans(text: str, unit: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_text(text: str, unit: Literal["word", "sentence"] = "word") -> list[str]:
+def split_text(
+    text: str,
+    unit: Literal["word", "sentence", "paragraph", "chunk"] = "word",
+    *,
+    chunk_size: int | None = None,
+) -> list[str]:
     """Cut a text into units.
 
     * ``"word"``: maximal runs of non-whitespace characters (punctuation stays attached:
@@ -69,25 +121,55 @@ def split_text(text: str, unit: Literal["word", "sentence"] = "word") -> list[st
     * ``"sentence"``: runs ending with ``.``, ``!`` or ``?`` (repeated, optionally followed by
       closing quotes or brackets), or at the end of the text; surrounding whitespace is not
       part of a sentence. Abbreviations such as ``"Dr."`` end a sentence (a simple splitter).
+    * ``"paragraph"``: blocks separated by at least one blank line (a line holding only
+      whitespace); surrounding whitespace is not part of a paragraph.
+    * ``"chunk"``: ``chunk_size`` consecutive words each (the last chunk may be shorter), with
+      the whitespace between them as in the text.
 
     Args:
         text: The text.
-        unit: ``"word"`` or ``"sentence"``.
+        unit: One of :data:`UNITS`.
+        chunk_size: Words per chunk; required for ``unit="chunk"``, not allowed otherwise.
 
     Returns:
         The units, in order.
 
     Raises:
-        TypeError: ``text`` is not a str.
-        ValueError: ``unit`` is unknown.
+        TypeError: ``text`` is not a str, or ``chunk_size`` is not an integer.
+        ValueError: ``unit`` is unknown, or ``chunk_size`` is missing, not allowed or < 1.
     """
     if not isinstance(text, str):
         msg = f"text must be a str, got {type(text).__name__}."
         raise TypeError(msg)
-    if unit not in ("word", "sentence"):
-        msg = f"unit must be 'word' or 'sentence', got {unit!r}."
-        raise ValueError(msg)
-    return [text[a:b] for a, b in _spans(text, unit)]
+    chunk_size = _check_unit(unit, chunk_size)
+    return [text[a:b] for a, b in _spans(text, unit, chunk_size)]
+
+
+def read_text(source: str | os.PathLike[str] | TextIO, *, encoding: str = "utf-8-sig") -> str:
+    """The text of a file path or of an open text stream (e.g. ``sys.stdin``).
+
+    A UTF-8 byte order mark at the start of a file is dropped (``encoding="utf-8-sig"``).
+
+    Raises:
+        TypeError: ``source`` is neither a path nor a readable text stream.
+        OSError: The file cannot be read.
+        ValueError: The file is not valid text in ``encoding``.
+    """
+    if hasattr(source, "read"):
+        text = source.read()
+        if not isinstance(text, str):
+            msg = f"source must be a text stream, its read() returned {type(text).__name__}."
+            raise TypeError(msg)
+        return text.removeprefix("\ufeff")
+    if not isinstance(source, str | os.PathLike):
+        msg = f"source must be a path or a text stream, got {type(source).__name__}."
+        raise TypeError(msg)
+    path = Path(source)
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as error:
+        msg = f"{path} is not {encoding} text: {error.reason} at byte {error.start}."
+        raise ValueError(msg) from None
 
 
 class VaderScorer:
@@ -125,8 +207,9 @@ class MaskedTextGame(Game):
         text: The explained text, or a sequence of units (e.g. documents) that is joined with
             ``separator``.
         scorer: Maps a list of texts to an array of as many finite values.
-        unit: How ``text`` (a str) is cut into players: ``"word"`` or ``"sentence"`` (see
-            :func:`split_text`).
+        unit: How ``text`` (a str) is cut into players: ``"word"``, ``"sentence"``,
+            ``"paragraph"`` or ``"chunk"`` (see :func:`split_text`).
+        chunk_size: Words per player for ``unit="chunk"`` (required there, else not allowed).
         separator: Joins the units when ``text`` is a sequence of units.
         mask_token: ``None`` (default) removes masked units; a str replaces each masked unit by
             it (e.g. ``"[MASK]"`` or ``"..."``).
@@ -135,12 +218,17 @@ class MaskedTextGame(Game):
 
     Attributes:
         units: The players' texts.
+        separators: The whitespace after each unit in the text (the last: the text's trailing
+            whitespace).
         empty_value: ``v(∅)`` before normalization.
 
     Raises:
         TypeError: ``scorer`` is not callable, or ``text`` is neither a str nor a sequence of
             str.
-        ValueError: The text has no unit, ``unit`` is unknown, or a scorer output is invalid.
+        ValueError: The text has no unit, ``unit`` or ``chunk_size`` is invalid, or a scorer
+            output is invalid.
+
+    Long documents come from a file or a stream with :meth:`from_file`.
     """
 
     def __init__(
@@ -148,7 +236,8 @@ class MaskedTextGame(Game):
         text: str | Sequence[str],
         scorer: Callable[[list[str]], np.ndarray],
         *,
-        unit: Literal["word", "sentence"] = "word",
+        unit: Literal["word", "sentence", "paragraph", "chunk"] = "word",
+        chunk_size: int | None = None,
         separator: str = "\n",
         mask_token: str | None = None,
         batch_size: int | None = None,
@@ -164,10 +253,7 @@ class MaskedTextGame(Game):
             msg = f"batch_size must be a positive int or None, got {batch_size!r}."
             raise ValueError(msg)
         if isinstance(text, str):
-            if unit not in ("word", "sentence"):
-                msg = f"unit must be 'word' or 'sentence', got {unit!r}."
-                raise ValueError(msg)
-            spans = _spans(text, unit)
+            spans = _spans(text, unit, _check_unit(unit, chunk_size))
         elif isinstance(text, Sequence) and all(isinstance(u, str) for u in text):
             if not isinstance(separator, str):
                 msg = f"separator must be a str, got {type(separator).__name__}."
@@ -186,8 +272,8 @@ class MaskedTextGame(Game):
         self.units = [text[a:b] for a, b in spans]
         self._leading = text[: spans[0][0]]
         self._trailing = text[spans[-1][1] :]
-        self._separators = [text[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)]
-        self._separators.append(self._trailing)
+        self.separators = [text[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)]
+        self.separators.append(self._trailing)
         self.scorer = scorer
         self.mask_token = mask_token
         self.batch_size = batch_size
@@ -200,6 +286,30 @@ class MaskedTextGame(Game):
             verbose=False,
             player_names=None,
         )
+
+    @classmethod
+    def from_file(
+        cls,
+        source: str | os.PathLike[str] | TextIO,
+        scorer: Callable[[list[str]], np.ndarray],
+        *,
+        encoding: str = "utf-8-sig",
+        **kwargs: Any,
+    ) -> MaskedTextGame:
+        """The game of the text in a file, or in an open text stream such as ``sys.stdin``.
+
+        Args:
+            source: A path, or a stream with a ``read()`` method returning str.
+            scorer: As in the constructor.
+            encoding: Of the file (a UTF-8 byte order mark is dropped by default).
+            **kwargs: The constructor's keyword arguments (``unit``, ``chunk_size``,
+                ``mask_token``, ``batch_size``, ``normalize``).
+
+        Raises:
+            OSError: The file cannot be read.
+            TypeError, ValueError: As :func:`read_text` and the constructor.
+        """
+        return cls(read_text(source, encoding=encoding), scorer, **kwargs)
 
     def masked_text(self, coalition: np.ndarray) -> str:
         """The text of one coalition (a boolean vector over the units).
@@ -220,13 +330,13 @@ class MaskedTextGame(Game):
         if self.mask_token is not None:
             pieces = [
                 (u if k else self.mask_token) + s
-                for u, k, s in zip(self.units, keep, self._separators, strict=True)
+                for u, k, s in zip(self.units, keep, self.separators, strict=True)
             ]
             return self._leading + "".join(pieces)
         kept = np.flatnonzero(keep)
         if kept.size == 0:
             return self._leading + self._trailing
-        pieces = [self.units[i] + self._separators[i] for i in kept[:-1]]
+        pieces = [self.units[i] + self.separators[i] for i in kept[:-1]]
         return self._leading + "".join(pieces) + self.units[kept[-1]] + self._trailing
 
     def _score(self, texts: list[str]) -> np.ndarray:

@@ -7,17 +7,51 @@ from collections.abc import Callable
 import numpy as np
 from shapiq import Game
 
+from .._validation import check_int
+
 __all__ = ["BaselineMaskedModel"]
+
+
+def _check_vector(value: object, name: str) -> np.ndarray:
+    """``value`` as a finite 1-D float array, else a ValueError naming ``name``."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim != 1:
+        msg = f"{name} must be 1-D, got shape {array.shape}."
+        raise ValueError(msg)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        msg = (
+            f"{name} must be finite; feature(s) {bad[:5].tolist()} hold "
+            f"{array[bad[:5]].tolist()}. Impute or drop them first."
+        )
+        raise ValueError(msg)
+    return array
 
 
 class BaselineMaskedModel(Game):
     """``v(S)`` = the model's output on ``x`` with the features outside ``S`` set to a baseline.
 
     Args:
-        predict: Maps a data matrix ``(m, n)`` to outputs ``(m,)`` (e.g. ``model.predict``).
-        x: The explained instance, shape ``(n,)``.
-        baseline: Values of absent features, shape ``(n,)`` (e.g. the training mean).
+        predict: Maps a data matrix ``(m, n)`` to outputs ``(m,)`` (e.g. ``model.predict``), or
+            to ``(m, k)`` outputs such as class probabilities (``model.predict_proba``, a
+            multiclass LightGBM booster's ``predict``); then ``class_index`` picks the column
+            that is explained.
+        x: The explained instance, shape ``(n,)``, finite.
+        baseline: Values of absent features, shape ``(n,)``, finite (e.g. the training mean).
+        class_index: The output column explained when ``predict`` returns ``(m, k)``. Required
+            when ``k > 1`` (which class to explain is the user's choice, e.g. the predicted
+            one: ``int(np.argmax(predict(x[None])[0]))``); must be ``None`` or 0 when
+            ``predict`` returns one value per row.
         normalize: Subtract ``v(∅)`` (shapiq's convention for explanations).
+
+    Attributes:
+        n_outputs: Number of outputs ``k`` of ``predict`` per row (1 for ``(m,)`` outputs).
+        empty_value: The model's output on the baseline, ``v(∅)`` before normalization.
+
+    Raises:
+        TypeError: ``predict`` is not callable, or ``class_index`` is not an integer.
+        ValueError: ``x`` or ``baseline`` is not 1-D of equal length or not finite, or
+            ``predict``'s output has an unexpected shape or ``class_index`` does not fit it.
     """
 
     def __init__(
@@ -26,26 +60,63 @@ class BaselineMaskedModel(Game):
         x: np.ndarray,
         baseline: np.ndarray,
         *,
+        class_index: int | None = None,
         normalize: bool = True,
     ) -> None:
-        x = np.asarray(x, dtype=float)
-        baseline = np.asarray(baseline, dtype=float)
-        if x.ndim != 1 or baseline.shape != x.shape:
-            msg = f"x and baseline must be 1-D of equal length, got {x.shape} and {baseline.shape}."
-            raise ValueError(msg)
         if not callable(predict):
-            msg = "predict must be callable."
+            msg = f"predict must be callable, got {type(predict).__name__}."
             raise TypeError(msg)
+        x = _check_vector(x, "x")
+        baseline = _check_vector(baseline, "baseline")
+        if baseline.shape != x.shape:
+            msg = f"x and baseline must have equal length, got {x.shape} and {baseline.shape}."
+            raise ValueError(msg)
         self.predict = predict
         self.x = x
         self.baseline = baseline
-        empty = float(np.asarray(predict(baseline[None, :]), dtype=float).reshape(-1)[0])
+        self.class_index = None
+        raw = np.asarray(predict(baseline[None, :]), dtype=float)
+        self.n_outputs = self._n_outputs(raw)
+        if class_index is not None:
+            self.class_index = check_int(
+                class_index, "class_index", minimum=0, maximum=self.n_outputs - 1
+            )
+        elif self.n_outputs > 1:
+            msg = (
+                f"predict returns {self.n_outputs} outputs per row (e.g. predict_proba or a "
+                "multiclass model); pass class_index=j to explain output j, e.g. the predicted "
+                "class."
+            )
+            raise ValueError(msg)
+        self.empty_value = float(self._select(raw)[0])
         super().__init__(
-            n_players=x.shape[0], normalize=normalize, normalization_value=empty, verbose=False
+            n_players=x.shape[0],
+            normalize=normalize,
+            normalization_value=self.empty_value,
+            verbose=False,
         )
+
+    @staticmethod
+    def _n_outputs(raw: np.ndarray) -> int:
+        """Outputs per row of ``predict``'s answer to one row: ``(1,)``, ``(1, k)`` or ``()``."""
+        if raw.shape in ((), (1,)):
+            return 1
+        if raw.ndim == 2 and raw.shape[0] == 1:
+            return raw.shape[1]
+        msg = (
+            "predict must return shape (m,) or (m, k) for m rows; for 1 row it returned "
+            f"shape {raw.shape}."
+        )
+        raise ValueError(msg)
+
+    def _select(self, raw: np.ndarray) -> np.ndarray:
+        """The explained output of ``predict``'s answer, shape ``(m,)``."""
+        if raw.ndim == 2 and raw.shape[1] == self.n_outputs:
+            return raw[:, self.class_index or 0]
+        return raw.reshape(-1)
 
     def value_function(self, coalitions: np.ndarray) -> np.ndarray:
         """Model output with absent features replaced by the baseline."""
         coalitions = np.asarray(coalitions, dtype=bool)
         data = np.where(coalitions, self.x[None, :], self.baseline[None, :])
-        return np.asarray(self.predict(data), dtype=float).reshape(-1)
+        return self._select(np.asarray(self.predict(data), dtype=float))

@@ -1,0 +1,251 @@
+"""The games of ``shapiq-spex explain``: a text (argument, file or stdin) or a CSV row.
+
+Every problem with the input is raised as :class:`UsageError` with one line saying what is
+wrong and what to do, before any query is spent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Explained", "UsageError", "csv_game", "text_game"]
+
+
+class UsageError(Exception):
+    """A bad input found after parsing (reported in one line, exit code 2)."""
+
+
+@dataclass
+class Explained:
+    """A game and what the report needs to describe it.
+
+    Attributes:
+        game: The normalized game (``v(∅) = 0``); ``game.normalization_value`` is ``f(∅)``.
+        names: One name per player (the unit's text, or the feature name).
+        numbered: Label every player ``name#position`` (text) or only repeated names (CSV).
+        game_id: Identifies the game in a query cache.
+        output: What the explained number is (e.g. "VADER compound score").
+        notes: Lines printed under the summary (e.g. which class is explained and why).
+        separators: For a text, the whitespace after each unit (highlighted-text view).
+    """
+
+    game: Any
+    names: list[str]
+    numbered: bool
+    game_id: str
+    output: str
+    notes: list[str] = field(default_factory=list)
+    separators: list[str] | None = None
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode())
+    return h.hexdigest()[:16]
+
+
+def _read_text(args: argparse.Namespace) -> str:
+    from .games.language import read_text
+
+    if args.text is not None and args.file is not None:
+        raise UsageError("give the text or --file, not both")
+    source = args.file if args.file is not None else args.text
+    if source is None:
+        raise UsageError("give the text to explain, - to read it from standard input, or --file")
+    if args.file is None and source != "-":
+        return source
+    if source == "-":
+        return read_text(sys.stdin)
+    path = Path(source)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return read_text(path)
+
+
+def _chunk_size(args: argparse.Namespace) -> int | None:
+    if args.unit == "chunk":
+        return 20 if args.chunk_size is None else args.chunk_size
+    if args.chunk_size is not None:
+        raise UsageError(f"--chunk-size applies to --unit chunk only, got --unit {args.unit}")
+    return None
+
+
+def _plural(unit: str, count: int) -> str:
+    """``"word"`` -> ``"words"``; ``"chunk{} of 20 words"`` -> ``"chunks of 20 words"``."""
+    ending = "" if count == 1 else "s"
+    return unit.format(ending) if "{}" in unit else unit + ending
+
+
+def text_game(args: argparse.Namespace) -> Explained:
+    """The masked-text game of ``explain text``."""
+    from .games.language import MaskedTextGame, VaderScorer
+
+    text = _read_text(args)
+    if not text.strip():
+        raise UsageError("the text to explain is empty")
+    chunk_size = _chunk_size(args)
+    if args.scorer == "vader":
+        scorer, output = VaderScorer(), "VADER compound score"
+    else:
+        from .llm import LLMSentimentScorer
+
+        if not args.quiet:
+            print("loading the offline LLM...", file=sys.stderr)
+        scorer = LLMSentimentScorer()
+        output = "LLM sentiment log-odds (positive vs negative)"
+    game = MaskedTextGame(text, scorer, unit=args.unit, chunk_size=chunk_size)
+    unit = args.unit if chunk_size is None else f"chunk{{}} of {chunk_size} words"
+    return Explained(
+        game=game,
+        names=list(game.units),
+        numbered=True,
+        game_id=f"text:{args.scorer}:{args.unit}{chunk_size or ''}:{_digest(text)}",
+        output=output,
+        notes=[f"players: {game.n_players} {_plural(unit, game.n_players)}"],
+        separators=list(game.separators),
+    )
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _table(path: Path, no_header: bool) -> tuple[list[str], list[list[str]]]:
+    """Feature names and data rows of a CSV; a UTF-8 byte order mark is dropped."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path} is not a valid CSV file: {exc}") from None
+    if not rows:
+        raise UsageError(f"{path} is empty")
+    if no_header:
+        return [f"x{j}" for j in range(len(rows[0]))], rows
+    if all(_is_number(cell) for cell in rows[0]):
+        shown = ",".join(cell.strip()[:10] for cell in rows[0][:3])
+        shown += ",..." if len(rows[0]) > 3 else ""
+        raise UsageError(
+            f"the first row of {path} ({shown}) holds only numbers: it looks like data, not a "
+            "header of feature names; add a header row, or pass --no-header"
+        )
+    names = [name.strip() for name in rows[0]]
+    if len(rows) < 2:
+        raise UsageError(f"{path} needs at least one data row below its header")
+    return names, rows[1:]
+
+
+def _numbers(path: Path, names: list[str], body: list[list[str]]) -> np.ndarray:
+    """The data as floats; a bad or non-finite cell is named by its row and column."""
+    for r, row in enumerate(body):
+        if len(row) != len(names):
+            raise UsageError(
+                f"{path}: data row {r} has {len(row)} cells, the header has {len(names)}"
+            )
+    try:
+        data = np.array(body, dtype=float)
+    except ValueError:
+        for r, row in enumerate(body):
+            for name, cell in zip(names, row, strict=True):
+                if not _is_number(cell):
+                    raise UsageError(
+                        f"{path}: data row {r}, column {name!r}: {cell!r} is not a number"
+                    ) from None
+        raise
+    bad = np.argwhere(~np.isfinite(data))
+    if bad.size:
+        r, c = bad[0]
+        raise UsageError(
+            f"{path}: data row {r}, column {names[c]!r} holds {body[r][c].strip()!r} "
+            f"({len(bad)} non-finite cell(s) in all); remove or impute them: the baseline and "
+            "the explained row must be finite"
+        )
+    return data
+
+
+def _class_choice(
+    booster: Any, x: np.ndarray, args: argparse.Namespace
+) -> tuple[int | None, str, list[str]]:
+    """The explained output column, its description, and notes on the choice."""
+    kind = "raw score" if args.raw else "probability"
+    n_outputs = booster.num_model_per_iteration()
+    if n_outputs == 1:
+        if args.class_index is not None:
+            raise UsageError(f"--class applies to multiclass models; {args.model} has one output")
+        return None, "model output" + (" (raw score)" if args.raw else ""), []
+    proba = np.asarray(booster.predict(x[None, :]), dtype=float).reshape(-1)
+    predicted = int(np.argmax(proba))
+    chosen = predicted if args.class_index is None else args.class_index
+    if chosen >= n_outputs:
+        raise UsageError(
+            f"--class must be in [0, {n_outputs - 1}] for this {n_outputs}-class model, "
+            f"got {chosen}"
+        )
+    why = "the predicted class" if args.class_index is None else "--class"
+    note = (
+        f"explaining class {chosen} ({why}) of {n_outputs}; predicted class {predicted} "
+        f"with probability {proba[predicted]:.4f}; --class J explains class J"
+    )
+    return chosen, f"{kind} of class {chosen}", [note]
+
+
+def csv_game(args: argparse.Namespace) -> Explained:
+    """The baseline-masked LightGBM game of ``explain csv``."""
+    import lightgbm as lgb
+
+    from .games import BaselineMaskedModel
+
+    for path in (args.data, args.model):
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
+    names, body = _table(args.data, args.no_header)
+    data = _numbers(args.data, names, body)
+    if not 0 <= args.row < len(data):
+        raise UsageError(f"--row must be in [0, {len(data) - 1}], got {args.row}")
+    try:
+        booster = lgb.Booster(model_file=str(args.model))
+    except lgb.basic.LightGBMError as exc:
+        raise UsageError(f"cannot read LightGBM model {args.model}: {exc}") from None
+    if booster.num_feature() != data.shape[1]:
+        raise UsageError(
+            f"the model expects {booster.num_feature()} features, {args.data} has {data.shape[1]}"
+        )
+    x = data[args.row]
+    class_index, output, notes = _class_choice(booster, x, args)
+    baseline = data.mean(axis=0) if args.baseline == "mean" else np.zeros(data.shape[1])
+    game = BaselineMaskedModel(
+        lambda rows: booster.predict(rows, raw_score=args.raw),
+        x,
+        baseline,
+        class_index=class_index,
+    )
+    key = _digest(
+        args.data.read_bytes(),
+        args.model.read_bytes(),
+        str(args.row),
+        args.baseline,
+        str(class_index),
+        str(args.no_header),
+    )
+    return Explained(
+        game=game,
+        names=names,
+        numbered=False,
+        game_id=f"csv:{key}:{int(args.raw)}",
+        output=output,
+        notes=[f"players: {len(names)} features of data row {args.row}", *notes],
+    )

@@ -1,0 +1,251 @@
+"""Run one ``shapiq-spex explain``: the approximation with a progress bar, then the report.
+
+The report is a summary block (f(x), f(∅), queries spent and from where, faithfulness, time),
+the top interactions labelled ``name#position``, and the files asked for (JSON, plots, the
+highlighted-text view).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._cli_inputs import Explained, UsageError
+
+__all__ = ["Run", "explain", "report", "write_outputs"]
+
+PROGRESS_DELAY = 2.0  # seconds before the progress bar appears (short runs stay quiet)
+_EFFICIENT = ("SV", "k-SII", "STII", "FSII")  # values (with the baseline) sum to v(N)
+
+
+@dataclass
+class Run:
+    """What one explanation produced and cost."""
+
+    values: Any
+    approximator: Any
+    f_x: float
+    f_empty: float
+    queries: int
+    from_cache: int
+    seconds: float
+
+
+class _Counted:
+    """The game, advancing a progress bar by the masks it evaluates."""
+
+    def __init__(self, game: Any, bar: Any) -> None:
+        self.game = game
+        self.bar = bar
+
+    def __call__(self, coalitions: np.ndarray) -> np.ndarray:
+        values = self.game(coalitions)
+        self.bar.update(len(coalitions))
+        return values
+
+
+def order_for(args: argparse.Namespace, n: int) -> int:
+    """``--order``, or its default: 2 (1 for SV/BV and for a single player)."""
+    if args.index in ("SV", "BV"):
+        if args.order not in (None, 1):
+            raise UsageError(f"--index {args.index} is first-order: --order must be 1")
+        return 1
+    if args.order is None:
+        return min(2, n)
+    if args.order > n:
+        raise UsageError(f"--order must be at most the number of players ({n}), got {args.order}")
+    return args.order
+
+
+def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
+    common = {
+        "max_order": order_for(args, n),
+        "index": args.index,
+        "random_state": args.seed,
+        "cache": cache,
+    }
+    if args.method == "spex":
+        from .approximators import SPEX
+
+        return SPEX(n, **common)
+    from .approximators import ProxySPEX
+
+    return ProxySPEX(n, **common)
+
+
+def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
+    """The ``--cache`` QueryCache, or None; a file that SQLite cannot use is a UsageError."""
+    if args.cache is None:
+        return None
+    import sqlite3
+
+    from .evaluation import QueryCache
+
+    try:
+        return QueryCache(args.cache, explained.game_id, explained.game.n_players)
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot use {args.cache} as a query cache: {exc}") from None
+
+
+def _ends(game: Any, n: int, cache: Any) -> tuple[float, float]:
+    """``f(x)`` and ``f(∅)`` of the (normalized) game, through the cache when there is one."""
+    from .evaluation import QueryEvaluator
+
+    masks = np.array([np.ones(n, bool), np.zeros(n, bool)])
+    full, empty = QueryEvaluator(game, n, cache=cache)(masks)
+    offset = float(getattr(game, "normalization_value", 0.0))
+    return float(full) + offset, float(empty) + offset
+
+
+def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
+    """Spend the budget on the game (progress on stderr) and evaluate f(x), f(∅)."""
+    from tqdm.auto import tqdm
+
+    n = explained.game.n_players
+    approximator = _approximator(args, n, cache)
+    hits = cache.hits if cache is not None else 0
+    bar = tqdm(
+        total=args.budget,
+        desc="new queries",
+        unit="q",
+        file=sys.stderr,
+        delay=PROGRESS_DELAY,
+        disable=args.quiet,
+        leave=False,
+    )
+    start = time.perf_counter()
+    try:
+        values = approximator.approximate(args.budget, _Counted(explained.game, bar))
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    from_cache = cache.hits - hits if cache is not None else 0
+    f_x, f_empty = _ends(explained.game, n, cache)
+    return Run(values, approximator, f_x, f_empty, approximator.budget_used_, from_cache, seconds)
+
+
+def _num(value: float) -> str:
+    """A value for the summary: fixed-point unless very large."""
+    return f"{value:+.4f}" if abs(value) < 1e5 else f"{value:+.4e}"
+
+
+def ranked(values: Any) -> list[tuple[tuple[int, ...], float]]:
+    """Non-empty interactions, largest ``|value|`` first (ties in player order)."""
+    items = [(s, float(v)) for s, v in values.interactions.items() if s]
+    return sorted(items, key=lambda kv: (-abs(kv[1]), len(kv[0]), kv[0]))
+
+
+def title(args: argparse.Namespace, explained: Explained, run: Run) -> str:
+    """Plot title: the index, the model output and the prediction."""
+    return (
+        f"{args.index} (order {run.values.max_order}) of the {explained.output}: "
+        f"f(x) = {_num(run.f_x)}, f(∅) = {_num(run.f_empty)}"
+    )
+
+
+def report(args: argparse.Namespace, explained: Explained, run: Run, labels: list[str]) -> None:
+    """Print the summary block and the top interactions to stdout."""
+    values = run.values
+    print(
+        f"{args.method} {args.index} (order {values.max_order}) of the {explained.output}, "
+        f"budget {args.budget}"
+    )
+    for note in explained.notes:
+        print(f"  {note}")
+    print(f"  f(x)          {_num(run.f_x)}   (prediction on the whole input)")
+    print(f"  f(∅)          {_num(run.f_empty)}   (every player absent)")
+    if args.index in _EFFICIENT:
+        total = values.baseline_value + sum(v for s, v in values.interactions.items() if s)
+        print(
+            f"  sum of values {_num(total)}   (baseline + interactions; efficiency: "
+            f"f(x) - f(∅) = {_num(run.f_x - run.f_empty)})"
+        )
+    faithfulness = getattr(run.approximator, "faithfulness_", None)
+    if faithfulness is not None:
+        print(f"  faithfulness  R² {faithfulness:.4f} on held-out masks")
+    where = f"{run.from_cache} from the cache, " if args.cache is not None else ""
+    print(
+        f"  queries       {run.queries} spent ({where}{run.queries - run.from_cache} new); "
+        f"{run.seconds:.1f} s"
+    )
+    top = ranked(values)[: args.top]
+    print(f"top {len(top)} interactions:" if top else "no interaction is non-zero")
+    for players, value in top:
+        print(f"  {value:+10.4f}  " + " x ".join(labels[i] for i in players))
+
+
+def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: list[str]) -> dict:
+    values = run.values
+    return {
+        "method": args.method,
+        "index": args.index,
+        "max_order": values.max_order,
+        "output": explained.output,
+        "f_x": run.f_x,
+        "f_empty": run.f_empty,
+        "budget_used": run.queries,
+        "queries_from_cache": run.from_cache,
+        "faithfulness": getattr(run.approximator, "faithfulness_", None),
+        "seconds": run.seconds,
+        "baseline_value": float(values.baseline_value),
+        "players": explained.names,
+        "labels": labels,
+        "interactions": [
+            {"players": list(s), "names": [explained.names[i] for i in s], "value": v}
+            for s, v in ranked(values)
+        ],
+    }
+
+
+def write_outputs(
+    args: argparse.Namespace, explained: Explained, run: Run, labels: list[str]
+) -> None:
+    """Write the files asked for: --json, --plot, --bar, --graph, --html, --text-plot."""
+    if args.json is not None:
+        args.json.write_text(json.dumps(_payload(args, explained, run, labels), indent=1))
+    html_path = getattr(args, "html", None)
+    if html_path is not None:
+        from .plots import text_html
+
+        page = text_html(
+            explained.names,
+            run.values,
+            separators=explained.separators,
+            title=title(args, explained, run),
+            n_arcs=args.arcs,
+        )
+        html_path.write_text(page, encoding="utf-8")
+    _write_figures(args, explained, run)
+
+
+def _write_figures(args: argparse.Namespace, explained: Explained, run: Run) -> None:
+    from . import plots
+
+    heading = title(args, explained, run)
+    names = explained.names
+    cap = {"max_players": args.max_players, "title": heading, "numbered": explained.numbered}
+    makers = {
+        "plot": lambda: plots.upset(run.values, names, n_interactions=min(args.top, 20), **cap),
+        "bar": lambda: plots.bar(run.values, names, max_display=args.top, **cap),
+        "graph": lambda: plots.interaction_graph(run.values, names, **cap),
+        "text_plot": lambda: plots.text_figure(
+            explained.names, run.values, title=heading, n_arcs=args.arcs
+        ),
+    }
+    for option, make in makers.items():
+        path = getattr(args, option, None)
+        if path is None:
+            continue
+        import matplotlib.pyplot as plt
+
+        figure = make()
+        try:
+            figure.savefig(path, dpi=100, bbox_inches="tight" if option != "text_plot" else None)
+        finally:
+            plt.close(figure)
