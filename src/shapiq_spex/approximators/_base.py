@@ -25,7 +25,7 @@ __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximato
 VALID_INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
 _ORDER_ONE = ("SV", "BV")
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
-_SATURATION = 0.01  # spread of the values, relative to v(N) - v(∅), below which a game saturates
+_SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
 
@@ -64,12 +64,14 @@ def _warn_if_saturated(values: np.ndarray, anchor_values: np.ndarray) -> None:
     almost no variance to explain, and the explanation comes out nearly empty.
     """
     gap = abs(float(anchor_values[1] - anchor_values[0]))
-    # Robust spread: SPEX's structured queries include a few very small coalitions.
-    spread = float(np.median(np.abs(values - np.median(values)))) if values.size > 1 else 0.0
+    # The central 90 % of the values: robust to the few very small coalitions among SPEX's
+    # structured queries, while a sparse game with a tenth of its values apart still varies.
+    low, high = np.quantile(values, [0.05, 0.95]) if values.size > 1 else (0.0, 0.0)
+    spread = float(high - low)
     if gap > 0 and spread < _SATURATION * gap:
         msg = (
-            f"the game's output barely varies: its median absolute deviation over {values.size} "
-            f"queried coalitions is {spread:.3g}, while v(N) - v(∅) = {gap:.3g}. The score is "
+            f"the game's output barely varies: 90 % of its values over {values.size} queried "
+            f"coalitions lie within {spread:.3g}, while v(N) - v(∅) = {gap:.3g}. The score is "
             "probably saturated, so the explanation will be nearly empty. Explain a less "
             "saturated output (log-odds instead of a probability, a raw score instead of a "
             "squashed one), a shorter input, or coarser players (sentences or paragraphs)."
