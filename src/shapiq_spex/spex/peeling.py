@@ -64,14 +64,10 @@ def peel(
     Returns:
         The peeled terms and their summed amplitudes.
     """
-    code = design.code
-    n_groups, n_rows, _ = bins.shape
+    n_rows = bins.shape[1]
     to_check = np.ones(bins.shape[::2], dtype=bool)
-    found: dict[bytes, int] = {}
-    term_rows: list[np.ndarray] = []
-    values: list[float] = []
+    peeled = _Peeled()
     history: list[int] = []
-    rows = np.arange(n_rows)
     n_decoded = 0
     n_rounds = 0
     while n_rounds < max_rounds:
@@ -86,51 +82,95 @@ def peel(
         group_idx, bin_idx, cols, energy = group_idx[live], bin_idx[live], cols[live], energy[live]
         if group_idx.size == 0:
             break
-        ref_sign = np.where(cols[:, 0] < 0, -1.0, 1.0)
-        soft = cols[:, 1:] * ref_sign[:, None]
-        n_decoded += soft.shape[0]
-        result = decode_chase(code, soft) if decoder == "soft" else decode_hard(code, soft < 0)
-        support = result.support
-        sig = design.signatures(support)  # (W, P)
-        rho = np.einsum("wp,wp->w", sig, cols) / n_rows
-        residual = energy - n_rows * rho**2
-        consistent = design.bins(support)[group_idx, np.arange(group_idx.size)] == bin_idx
-        single = (result.n_errors >= 0) & consistent & (residual < accept_ratio * energy)
-        single &= rho != 0.0
+        n_decoded += cols.shape[0]
+        support, rho, single = _singletons(
+            design, cols, energy, group_idx, bin_idx, decoder, accept_ratio
+        )
         to_check[group_idx[~single], bin_idx[~single]] = False
-        if not single.any():
-            history.append(len(term_rows))
-            if _stalled(history, stall_rounds):
-                break
-            continue
-        # Merge detections of the same term in this round by averaging their amplitudes.
-        uniq, inverse = np.unique(support[single], axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        amp = np.bincount(inverse, weights=rho[single]) / np.bincount(inverse)
-        uniq_sig = design.signatures(uniq)
-        uniq_bins = design.bins(uniq)  # (C, U)
-        for g in range(n_groups):
-            np.subtract.at(
-                bins,
-                (g, rows[None, :], uniq_bins[g][:, None]),
-                amp[:, None] * uniq_sig,
-            )
-            to_check[g, uniq_bins[g]] = True
-        for row, value in zip(uniq, amp, strict=True):
-            key = row.tobytes()
-            pos = found.get(key)
-            if pos is None:
-                found[key] = len(term_rows)
-                term_rows.append(row)
-                values.append(float(value))
-            else:
-                values[pos] += float(value)
-        history.append(len(term_rows))
+        if single.any():
+            _subtract(bins, to_check, design, support[single], rho[single], peeled)
+        history.append(len(peeled))
         if _stalled(history, stall_rounds):
             break
-    width = code.t
-    terms = np.array(term_rows, dtype=np.int64).reshape(-1, width)
-    return PeelingResult(terms, np.array(values), n_rounds, n_decoded)
+    terms, values = peeled.arrays(design.code.t)
+    return PeelingResult(terms, values, n_rounds, n_decoded)
+
+
+class _Peeled:
+    """Distinct peeled terms in order of discovery, with their summed amplitudes."""
+
+    def __init__(self) -> None:
+        self._index: dict[bytes, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._values: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, rows: np.ndarray, amplitudes: np.ndarray) -> None:
+        for row, value in zip(rows, amplitudes, strict=True):
+            key = row.tobytes()
+            pos = self._index.get(key)
+            if pos is None:
+                self._index[key] = len(self._rows)
+                self._rows.append(row)
+                self._values.append(float(value))
+            else:
+                self._values[pos] += float(value)
+
+    def arrays(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(self._rows, dtype=np.int64).reshape(-1, width), np.array(self._values)
+
+
+def _singletons(
+    design: SubsamplingDesign,
+    cols: np.ndarray,
+    energy: np.ndarray,
+    group_idx: np.ndarray,
+    bin_idx: np.ndarray,
+    decoder: Literal["soft", "hard"],
+    accept_ratio: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decode every live bin as a singleton and test the hypothesis.
+
+    Returns:
+        The decoded terms ``(W, t)``, their amplitudes ``(W,)`` and which bins are singletons.
+    """
+    n_rows = cols.shape[1]
+    ref_sign = np.where(cols[:, 0] < 0, -1.0, 1.0)
+    soft = cols[:, 1:] * ref_sign[:, None]
+    code = design.code
+    result = decode_chase(code, soft) if decoder == "soft" else decode_hard(code, soft < 0)
+    support = result.support
+    sig = design.signatures(support)  # (W, P)
+    rho = np.einsum("wp,wp->w", sig, cols) / n_rows
+    residual = energy - n_rows * rho**2
+    consistent = design.bins(support)[group_idx, np.arange(group_idx.size)] == bin_idx
+    single = (result.n_errors >= 0) & consistent & (residual < accept_ratio * energy)
+    single &= rho != 0.0
+    return support, rho, single
+
+
+def _subtract(
+    bins: np.ndarray,
+    to_check: np.ndarray,
+    design: SubsamplingDesign,
+    support: np.ndarray,
+    rho: np.ndarray,
+    peeled: _Peeled,
+) -> None:
+    """Remove the peeled terms from every group's bins and mark those bins for a new look."""
+    # Merge detections of the same term in this round by averaging their amplitudes.
+    uniq, inverse = np.unique(support, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    amp = np.bincount(inverse, weights=rho) / np.bincount(inverse)
+    uniq_sig = design.signatures(uniq)
+    uniq_bins = design.bins(uniq)  # (C, U)
+    rows = np.arange(bins.shape[1])
+    for g in range(bins.shape[0]):
+        np.subtract.at(bins, (g, rows[None, :], uniq_bins[g][:, None]), amp[:, None] * uniq_sig)
+        to_check[g, uniq_bins[g]] = True
+    peeled.add(uniq, amp)
 
 
 def _stalled(history: list[int], stall_rounds: int) -> bool:
