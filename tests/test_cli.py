@@ -99,6 +99,19 @@ def test_one_word_text_needs_no_order(capsys, tmp_path, vader):
     assert "--order must be at most the number of players (1), got 2" in err
 
 
+def test_first_order_indices_follow_the_python_rule(capsys, tmp_path):
+    # As SPEX(index="SV", max_order=2) and shapiq: SV and BV report order one.
+    path = tmp_path / "out.json"
+    code, _, err = run(
+        capsys, "explain", "text", TEXT, "--index", "SV", "--order", "2", "--budget", "300",
+        "--json", str(path),
+    )  # fmt: skip
+    assert code == 0, err
+    payload = json.loads(path.read_text())
+    assert payload["max_order"] == 1
+    assert {len(item["players"]) for item in payload["interactions"]} <= {1}
+
+
 def test_text_from_a_file_by_paragraph_and_from_stdin(capsys, tmp_path, monkeypatch):
     paragraphs = ["The food was cold.", "Service was slow,\nbut friendly!", "I loved the cake."]
     text = "\n\n".join(paragraphs) + "\n"
@@ -265,7 +278,6 @@ def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
         (["explain", "text", TEXT, "--file", "f.txt"], "not both"),
         (["explain", "text", "--file", "no/such/file.txt"], "no such file"),
         (["explain", "text", "good movie", "--order", "5"], "--order must be at most"),
-        (["explain", "text", TEXT, "--index", "SV", "--order", "2"], "first-order"),
         (["explain", "text", TEXT, "--chunk-size", "3"], "--chunk-size applies to --unit chunk"),
         (["explain", "text", TEXT, "--unit", "clause"], "invalid choice"),
         (["explain", "text", TEXT, "--budget", "10"], "too small"),

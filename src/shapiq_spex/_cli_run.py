@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from ._cli_inputs import Explained, UsageError
+from ._indices import EFFICIENT_INDICES, check_max_order
 
 __all__ = ["Run", "explain", "report", "write_outputs"]
 
 PROGRESS_DELAY = 2.0  # seconds before the progress bar appears (short runs stay quiet)
-_EFFICIENT = ("SV", "k-SII", "STII", "FSII")  # values (with the baseline) sum to v(N)
 
 
 @dataclass
@@ -51,16 +51,17 @@ class _Counted:
 
 
 def order_for(args: argparse.Namespace, n: int) -> int:
-    """``--order``, or its default: 2 (1 for SV/BV and for a single player)."""
-    if args.index in ("SV", "BV"):
-        if args.order not in (None, 1):
-            raise UsageError(f"--index {args.index} is first-order: --order must be 1")
-        return 1
-    if args.order is None:
-        return min(2, n)
-    if args.order > n:
-        raise UsageError(f"--order must be at most the number of players ({n}), got {args.order}")
-    return args.order
+    """``--order``, or its default: 2 (1 for SV/BV, which are first-order, and one player).
+
+    The rule is the approximators' own (:func:`~shapiq_spex._indices.check_max_order`).
+    """
+    order = min(2, n) if args.order is None else args.order
+    try:
+        return check_max_order(order, n, args.index)
+    except ValueError:
+        raise UsageError(
+            f"--order must be at most the number of players ({n}), got {order}"
+        ) from None
 
 
 def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
@@ -160,7 +161,7 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
         print(f"  {note}")
     print(f"  f(x)          {_num(run.f_x)}   (prediction on the whole input)")
     print(f"  f(∅)          {_num(run.f_empty)}   (every player absent)")
-    if args.index in _EFFICIENT:
+    if args.index in EFFICIENT_INDICES:
         total = values.baseline_value + sum(v for s, v in values.interactions.items() if s)
         print(
             f"  sum of values {_num(total)}   (baseline + interactions; efficiency: "

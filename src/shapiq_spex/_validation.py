@@ -1,20 +1,51 @@
-"""Input validation shared by the public entry points."""
+"""Input validation at the public entry points, in the style of scikit-learn's ``check_scalar``.
+
+One rule everywhere: a value of the wrong type raises a ``TypeError``, a value of the right type
+outside its allowed range or set raises a ``ValueError``; every message names the argument, what
+was expected and what was given.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["check_int", "check_random_state_seed", "check_real"]
+__all__ = [
+    "check_bool",
+    "check_choice",
+    "check_int",
+    "check_number",
+    "check_random_state_seed",
+    "check_real",
+]
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
 def check_int(
-    value: object, name: str, *, minimum: int | None = None, maximum: int | None = None
-) -> int:
-    """Return ``value`` as an ``int`` or raise a ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        msg = f"{name} must be an integer, got {type(value).__name__} {value!r}."
+    value: object,
+    name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    allow_none: bool = False,
+) -> int | None:
+    """``value`` as an ``int`` within ``[minimum, maximum]`` (``None`` if allowed and given).
+
+    Raises:
+        TypeError: If ``value`` is not an integer (bools are not integers here).
+        ValueError: If it lies outside the bounds.
+    """
+    if value is None and allow_none:
+        return None
+    if not _is_integer(value):
+        expected = "an integer or None" if allow_none else "an integer"
+        msg = f"{name} must be {expected}, got {type(value).__name__} {value!r}."
         raise TypeError(msg)
     value = int(value)
     if minimum is not None and value < minimum:
@@ -26,26 +57,76 @@ def check_int(
     return value
 
 
-def check_real(value: object, name: str, low: float, high: float) -> float:
-    """``value`` as a float in ``(low, high)``, else a TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a number, got {type(value).__name__} {value!r}."
+def check_number(
+    value: object,
+    name: str,
+    *,
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+    include_minimum: bool = True,
+    include_maximum: bool = True,
+    allow_none: bool = False,
+) -> float | None:
+    """``value`` as a finite ``float`` within the given bounds (``None`` if allowed and given).
+
+    Raises:
+        TypeError: If ``value`` is not a real number (bools are not numbers here).
+        ValueError: If it is not finite or lies outside the bounds.
+    """
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+        expected = "a number or None" if allow_none else "a number"
+        msg = f"{name} must be {expected}, got {type(value).__name__} {value!r}."
         raise TypeError(msg)
     value = float(value)
-    if not low < value < high:
-        msg = f"{name} must be in ({low}, {high}), got {value}."
+    low_ok = value >= minimum if include_minimum else value > minimum
+    high_ok = value <= maximum if include_maximum else value < maximum
+    if not math.isfinite(value) or not (low_ok and high_ok):
+        left = "[" if include_minimum else "("
+        right = "]" if include_maximum else ")"
+        msg = f"{name} must be a finite number in {left}{minimum}, {maximum}{right}, got {value}."
+        raise ValueError(msg)
+    return value
+
+
+def check_real(value: object, name: str, low: float, high: float) -> float:
+    """``value`` as a float in the open interval ``(low, high)``."""
+    checked = check_number(
+        value, name, minimum=low, maximum=high, include_minimum=False, include_maximum=False
+    )
+    assert checked is not None
+    return checked
+
+
+def check_bool(value: object, name: str, *, allow_none: bool = False) -> bool | None:
+    """``value`` as a ``bool`` (numpy bools included; ``None`` if allowed and given)."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, bool | np.bool_):
+        expected = "a bool or None" if allow_none else "a bool"
+        msg = f"{name} must be {expected}, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    return bool(value)
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """``value`` if it is one of the string ``choices``."""
+    if not isinstance(value, str):
+        msg = f"{name} must be one of {tuple(choices)}, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    if value not in choices:
+        msg = f"{name} must be one of {tuple(choices)}, got {value!r}."
         raise ValueError(msg)
     return value
 
 
 def check_random_state_seed(random_state: object) -> int | None:
     """Validate a ``random_state``: ``None`` or a non-negative integer seed."""
-    if random_state is None:
-        return None
     if isinstance(random_state, np.random.Generator):
         msg = (
             "random_state must be None or an integer seed (a Generator would make repeated calls "
             "differ); got a numpy Generator."
         )
         raise TypeError(msg)
-    return check_int(random_state, "random_state", minimum=0)
+    return check_int(random_state, "random_state", minimum=0, allow_none=True)

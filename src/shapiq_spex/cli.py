@@ -14,10 +14,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ._argtypes import non_negative_int, output_path, positive_int
+from ._indices import VALID_INDICES
 
 __all__ = ["DEFAULT_INDEX", "build_parser", "main"]
 
-INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
 METHODS = ("spex", "proxyspex")
 UNITS = ("word", "sentence", "paragraph", "chunk")  # as shapiq_spex.games.language.UNITS
 # The default of SPEX and ProxySPEX in Python (and of shapiq's explainers), so that the command
@@ -48,7 +48,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=METHODS, default="spex", help="approximator")
     parser.add_argument(
         "--index",
-        choices=INDICES,
+        choices=VALID_INDICES,
         default=DEFAULT_INDEX,
         help=f"interaction index (default {DEFAULT_INDEX}, as SPEX and ProxySPEX in Python)",
     )

@@ -340,7 +340,7 @@ F = SparseMoebius.from_dict({(0, 1): 1.0, (2,): 0.5}, 3)
     ("kwargs", "error", "name"),
     [
         ({"sense": "maximum"}, ValueError, "sense"),
-        ({"sense": None}, ValueError, "sense"),
+        ({"sense": None}, TypeError, "sense"),
         ({"min_size": -1}, ValueError, "min_size"),
         ({"max_size": 4}, ValueError, "max_size"),
         ({"min_size": 2.0}, TypeError, "min_size"),

@@ -12,7 +12,8 @@ import numpy as np
 from shapiq.approximator.base import Approximator
 from shapiq.interaction_values import InteractionValues
 
-from .._validation import check_int, check_random_state_seed
+from .._indices import VALID_INDICES, check_index, check_max_order
+from .._validation import check_bool, check_int, check_number, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
 from ..metrics import r2_score
@@ -22,8 +23,6 @@ from ._conversion import to_interaction_values
 
 __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 
-VALID_INDICES = ("SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius")
-_ORDER_ONE = ("SV", "BV")
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
 _SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
 LOW_FAITHFULNESS = 0.5
@@ -77,16 +76,6 @@ def _warn_if_saturated(values: np.ndarray, anchor_values: np.ndarray) -> None:
             "squashed one), a shorter input, or coarser players (sentences or paragraphs)."
         )
         warnings.warn(msg, UserWarning, stacklevel=4)
-
-
-def check_max_order(max_order: object, n: int, index: str) -> int:
-    """The reported order: ``None`` means ``n``; order-one indices always report order 1."""
-    if index in _ORDER_ONE:
-        # shapiq accepts e.g. index="SV", max_order=2 and reports the values of order one.
-        return 1
-    if max_order is None:
-        return n
-    return check_int(max_order, "max_order", minimum=1, maximum=n)
 
 
 class SpectralApproximator(Approximator):
@@ -149,25 +138,15 @@ class SpectralApproximator(Approximator):
         holdout_fraction: float = 0.0,
     ) -> None:
         n = check_int(n, "n", minimum=1)
-        if isinstance(holdout_fraction, bool) or not isinstance(holdout_fraction, int | float):
-            msg = f"holdout_fraction must be a number, got {holdout_fraction!r}."
-            raise TypeError(msg)
-        if not 0.0 <= holdout_fraction < 0.5:
-            msg = f"holdout_fraction must be in [0, 0.5), got {holdout_fraction!r}."
-            raise ValueError(msg)
-        self.holdout_fraction = float(holdout_fraction)
-        if not isinstance(index, str) or index not in VALID_INDICES:
-            msg = f"index must be one of {VALID_INDICES}, got {index!r}."
-            raise ValueError(msg)
+        self.holdout_fraction = check_number(
+            holdout_fraction, "holdout_fraction", minimum=0.0, maximum=0.5, include_maximum=False
+        )
+        index = check_index(index)
         max_order = check_max_order(max_order, n, index)
-        if not isinstance(top_order, bool):
-            msg = f"top_order must be a bool, got {top_order!r}."
-            raise TypeError(msg)
+        top_order = check_bool(top_order, "top_order")
         random_state = check_random_state_seed(random_state)
-        if batch_size is not None:
-            check_int(batch_size, "batch_size", minimum=1)
-        self.batch_size = batch_size
-        self.verbose = bool(verbose)
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        self.verbose = check_bool(verbose, "verbose")
         check_cache_and_backend(cache, backend, n)
         self.cache = cache
         self.backend = backend

@@ -11,7 +11,8 @@ from shapiq.utils import generate_interaction_lookup
 
 from ..spectral.representation import SparseMoebius
 
-_EFFICIENT = ("SV", "k-SII", "STII", "FSII", "Moebius")
+# Indices whose empty-set entry is v(∅) itself (the efficient ones and the Möbius transform).
+_EMPTY_IS_BASELINE = ("SV", "k-SII", "STII", "FSII", "Moebius")
 
 __all__ = ["MAX_DENSE_INTERACTIONS", "to_interaction_values"]
 
@@ -68,7 +69,7 @@ def to_interaction_values(
         )
         converted = MoebiusConverter(source)(index=index, order=max_order)
         scores = {s: v for s, v in converted.interactions.items() if min_order <= len(s)}
-    if min_order == 0 and index in _EFFICIENT:
+    if min_order == 0 and index in _EMPTY_IS_BASELINE:
         scores[()] = empty_value
     elif min_order == 0:
         scores.setdefault((), _empty_set_value(moebius, index))

@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_int, check_real
+from .._validation import check_bool, check_choice, check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import MIN_BUDGET, proxy_fourier_transform
@@ -125,17 +125,9 @@ class ProxySPEX(SpectralApproximator):
         sampling_weights: np.ndarray | None = None,
         proxy_model: str = "lightgbm",
     ) -> None:
-        if not isinstance(hpo, bool):
-            msg = f"hpo must be a bool, got {hpo!r}."
-            raise TypeError(msg)
-        self.hpo = hpo
-        if not isinstance(pairing_trick, bool):
-            msg = f"pairing_trick must be a bool, got {pairing_trick!r}."
-            raise TypeError(msg)
-        if pairing_trick:
-            if sampling not in ("uniform", "paired"):
-                msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
-                raise ValueError(msg)
+        self.hpo = check_bool(hpo, "hpo")
+        sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
+        if check_bool(pairing_trick, "pairing_trick"):
             sampling = "paired"
         if sampling_weights is not None:
             msg = (
@@ -151,9 +143,6 @@ class ProxySPEX(SpectralApproximator):
             )
             raise ValueError(msg)
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
-        if not isinstance(sampling, str) or sampling not in SAMPLING_DESIGNS:
-            msg = f"sampling must be one of {SAMPLING_DESIGNS}, got {sampling!r}."
-            raise ValueError(msg)
         self.sampling = sampling
         self.learning_rate = (
             None

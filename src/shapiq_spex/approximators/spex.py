@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_choice, check_int
 from ..coding import bch_code
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..spex.design import minimum_budget
@@ -103,16 +103,15 @@ class SPEX(SpectralApproximator):
         degree = _alias(degree, 5, degree_parameter, "degree", "degree_parameter")
         decoder = _alias(decoder, "soft", decoder_type, "decoder", "decoder_type")
         self.degree = check_int(degree, "degree", minimum=1, maximum=16)
-        if not isinstance(decoder, str) or decoder.lower() not in ("soft", "hard"):
-            msg = f"decoder must be 'soft' or 'hard', got {decoder!r}."
-            raise ValueError(msg)
-        self.decoder = decoder.lower()
+        self.decoder = check_choice(
+            decoder.lower() if isinstance(decoder, str) else decoder, "decoder", ("soft", "hard")
+        )
         try:
             bch_code(check_int(n, "n", minimum=1), self.degree)
         except ValueError as exc:
             msg = f"n={n} is too large for SPEX with degree={self.degree}: {exc}."
             raise ValueError(msg) from None
-        self.n_groups = None if n_groups is None else check_int(n_groups, "n_groups", minimum=1)
+        self.n_groups = check_int(n_groups, "n_groups", minimum=1, allow_none=True)
         self.refine_rounds = check_int(refine_rounds, "refine_rounds", minimum=0)
         self.hierarchy = bool(hierarchy)
         super().__init__(

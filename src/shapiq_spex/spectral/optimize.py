@@ -34,6 +34,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
+from .._validation import check_bool, check_choice, check_int, check_number
 from .representation import SparseFourier, SparseMoebius
 from .terms import PAD
 
@@ -109,18 +110,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
-def _check_size(value: object, name: str, n: int) -> int | None:
-    if value is None:
-        return None
-    if not _is_int(value):
-        msg = f"{name} must be an integer or None, got {value!r}."
-        raise TypeError(msg)
-    if not 0 <= int(value) <= n:
-        msg = f"{name} must lie in [0, {n}] (the number of players), got {value}."
-        raise ValueError(msg)
-    return int(value)
-
-
 def _check_fixed(fixed: object, n: int) -> tuple[np.ndarray, np.ndarray]:
     if fixed is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -142,32 +131,31 @@ def _check_fixed(fixed: object, n: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, val
 
 
-def _check_positive(value: object, name: str, *, allow_zero: bool = False) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
-        msg = f"{name} must be a number or None, got {value!r}."
-        raise TypeError(msg)
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = "non-negative" if allow_zero else "positive"
-        msg = f"{name} must be a finite {bound} number, got {value}."
+def _check_solver_options(
+    time_limit: object, mip_rel_gap: object, presolve: object
+) -> tuple[float | None, float, bool | None]:
+    """Validate the options both programs share."""
+    time_limit = check_number(
+        time_limit, "time_limit", minimum=0.0, include_minimum=False, allow_none=True
+    )
+    gap = check_number(mip_rel_gap, "mip_rel_gap", minimum=0.0)
+    return time_limit, float(gap), check_bool(presolve, "presolve", allow_none=True)
+
+
+def _check_start(start: object, n: int) -> np.ndarray:
+    """The reference mask of :func:`fewest_changes` (default: every player kept)."""
+    if start is None:
+        return np.ones(n, dtype=bool)
+    raw = np.asarray(start)
+    if raw.shape != (n,):
+        msg = f"start must have shape ({n},), got {raw.shape}."
         raise ValueError(msg)
-    return value
-
-
-def _check_presolve(value: object) -> bool | None:
-    if value is not None and not isinstance(value, bool | np.bool_):
-        msg = f"presolve must be a bool or None, got {value!r}."
-        raise TypeError(msg)
-    return None if value is None else bool(value)
-
-
-def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        msg = f"{name} must be one of {choices}, got {value!r}."
+    if raw.dtype != bool and not (
+        np.issubdtype(raw.dtype, np.number) and np.isin(raw, (0, 1)).all()
+    ):
+        msg = "start must hold booleans or the values 0 and 1."
         raise ValueError(msg)
-    return value
+    return raw.astype(bool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,16 +362,14 @@ def optimize_mask(
     """
     moebius = _as_moebius(function)
     n = moebius.n
-    sense = _check_choice(sense, "sense", ("max", "min"))
-    min_size = _check_size(min_size, "min_size", n)
-    max_size = _check_size(max_size, "max_size", n)
+    sense = check_choice(sense, "sense", ("max", "min"))
+    min_size = check_int(min_size, "min_size", minimum=0, maximum=n, allow_none=True)
+    max_size = check_int(max_size, "max_size", minimum=0, maximum=n, allow_none=True)
     if min_size is not None and max_size is not None and min_size > max_size:
         msg = f"min_size ({min_size}) must not exceed max_size ({max_size})."
         raise ValueError(msg)
     fixed_arrays = _check_fixed(fixed, n)
-    time_limit = _check_positive(time_limit, "time_limit")
-    gap = float(_check_positive(mip_rel_gap, "mip_rel_gap", allow_zero=True) or 0.0)
-    presolve = _check_presolve(presolve)
+    time_limit, gap, presolve = _check_solver_options(time_limit, mip_rel_gap, presolve)
 
     model = _Model.from_moebius(moebius)
     sign = 1.0 if sense == "min" else -1.0
@@ -406,6 +392,24 @@ def optimize_mask(
         bound=sign * float(bound) + model.constant if bound is not None else math.nan,
         message=str(res.message),
     )
+
+
+def _target_constraints(model: _Model, target: float, direction: str) -> list:
+    """``f(x) <= target`` (or ``>=``) and the linearization of the products it needs."""
+    rhs = target - model.constant
+    row = scipy.sparse.csr_array(model.f_row[None, :])
+    if direction == "below":
+        constraints = [scipy.optimize.LinearConstraint(row, -np.inf, rhs)]
+        # sum a y <= rhs: a > 0 must not let y drop below the product (lower side), a < 0 must
+        # not let it rise above (upper side) -- as when minimizing f.
+        upper, lower = model.coefficients < 0, model.coefficients > 0
+    else:
+        constraints = [scipy.optimize.LinearConstraint(row, rhs, np.inf)]
+        upper, lower = model.coefficients > 0, model.coefficients < 0
+    link = _linearization(model, upper=upper, lower=lower)
+    if link is not None:
+        constraints.append(link)
+    return constraints
 
 
 def fewest_changes(
@@ -456,50 +460,17 @@ def fewest_changes(
     """
     moebius = _as_moebius(function)
     n = moebius.n
-    if not isinstance(target, int | float | np.integer | np.floating) or isinstance(target, bool):
-        msg = f"target must be a real number, got {target!r}."
-        raise TypeError(msg)
-    target = float(target)
-    if not math.isfinite(target):
-        msg = f"target must be finite, got {target}."
-        raise ValueError(msg)
-    direction = _check_choice(direction, "direction", ("below", "above"))
-    if start is None:
-        start_mask = np.ones(n, dtype=bool)
-    else:
-        raw = np.asarray(start)
-        if raw.shape != (n,):
-            msg = f"start must have shape ({n},), got {raw.shape}."
-            raise ValueError(msg)
-        if raw.dtype != bool and not (
-            np.issubdtype(raw.dtype, np.number) and np.isin(raw, (0, 1)).all()
-        ):
-            msg = "start must hold booleans or the values 0 and 1."
-            raise ValueError(msg)
-        start_mask = raw.astype(bool)
+    target = float(check_number(target, "target"))
+    direction = check_choice(direction, "direction", ("below", "above"))
+    start_mask = _check_start(start, n)
     fixed_arrays = _check_fixed(fixed, n)
-    time_limit = _check_positive(time_limit, "time_limit")
-    gap = float(_check_positive(mip_rel_gap, "mip_rel_gap", allow_zero=True) or 0.0)
-    presolve = _check_presolve(presolve)
+    time_limit, gap, presolve = _check_solver_options(time_limit, mip_rel_gap, presolve)
 
     model = _Model.from_moebius(moebius)
     # |x_i - s_i| = x_i if s_i = 0 and 1 - x_i if s_i = 1; the constant sum(s) is added back.
     cost = np.zeros(model.n_vars)
     cost[:n] = np.where(start_mask, -1.0, 1.0)
-    rhs = target - model.constant
-    row = scipy.sparse.csr_array(model.f_row[None, :])
-    if direction == "below":
-        target_constraint = scipy.optimize.LinearConstraint(row, -np.inf, rhs)
-        # sum a y <= rhs: a > 0 must not let y drop below the product (lower side), a < 0 must
-        # not let it rise above (upper side) -- as when minimizing f.
-        upper, lower = model.coefficients < 0, model.coefficients > 0
-    else:
-        target_constraint = scipy.optimize.LinearConstraint(row, rhs, np.inf)
-        upper, lower = model.coefficients > 0, model.coefficients < 0
-    constraints = [target_constraint]
-    link = _linearization(model, upper=upper, lower=lower)
-    if link is not None:
-        constraints.append(link)
+    constraints = _target_constraints(model, target, direction)
     mask, res = _solve(model, cost, constraints, fixed_arrays, time_limit, gap, presolve)
     bound = res.mip_dual_bound
     return OptimizationResult(
