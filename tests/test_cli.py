@@ -414,4 +414,12 @@ def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path
     faithfulness = made[0].faithfulness_
     assert faithfulness is not None
     assert json.loads(path.read_text())["faithfulness"] == faithfulness
-    assert f"faithfulness  R² {faithfulness:.4f} on held-out masks" in out
+    assert made[0].faithfulness_method_ == "holdout"
+    assert json.loads(path.read_text())["faithfulness_method"] == "holdout"
+    assert f"faithfulness  R² {faithfulness:.4f} on random masks (held out" in out
+
+
+def test_faithfulness_is_reported_by_default_with_how_it_was_measured(capsys):
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
+    assert code == 0, err
+    assert "leave-one-out on the method's uniform masks" in out

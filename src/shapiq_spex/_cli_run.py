@@ -50,6 +50,14 @@ class _Counted:
         return values
 
 
+_FAITHFULNESS_METHODS = {
+    "holdout": "held out, never queried by the method",
+    "exact": "every coalition was queried",
+    "validation": "the method's validation split",
+    "cross-validation": "leave-one-out on the method's uniform masks",
+}
+
+
 def order_for(args: argparse.Namespace, n: int) -> int:
     """``--order``, or its default: 2 (1 for SV/BV, which are first-order, and one player).
 
@@ -169,7 +177,8 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
         )
     faithfulness = getattr(run.approximator, "faithfulness_", None)
     if faithfulness is not None:
-        print(f"  faithfulness  R² {faithfulness:.4f} on held-out masks")
+        how = _FAITHFULNESS_METHODS.get(getattr(run.approximator, "faithfulness_method_", None))
+        print(f"  faithfulness  R² {faithfulness:.4f} on random masks ({how or 'estimate'})")
     where = f"{run.from_cache} from the cache, " if args.cache is not None else ""
     print(
         f"  queries       {run.queries} spent ({where}{run.queries - run.from_cache} new); "
@@ -193,6 +202,7 @@ def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: l
         "budget_used": run.queries,
         "queries_from_cache": run.from_cache,
         "faithfulness": getattr(run.approximator, "faithfulness_", None),
+        "faithfulness_method": getattr(run.approximator, "faithfulness_method_", None),
         "seconds": run.seconds,
         "baseline_value": float(values.baseline_value),
         "players": explained.names,
