@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from .._threads import limit_threads
 from ..metrics import HOLDOUT_SEED, HOLDOUT_SIZE, holdout_masks, holdout_r2
 from .games import GameInstance, GameSpec, get_game
 from .harness import MemoryProbe, Timing, environment, measure
@@ -239,11 +240,7 @@ class _TimeCaps:
 
 
 def _thread_limit(threads: int | None) -> AbstractContextManager:
-    if threads is None:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=threads)
+    return limit_threads(threads, user_api=None)
 
 
 def _plan(

@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
+from .._threads import limit_threads
 from ._deps import default_model_path
 from .gguf_loader import read_gguf
 from .model import KVCache, LlamaModel
@@ -48,12 +48,6 @@ class PrefixCache:
     ids: tuple[int, ...]
     cache: KVCache | None
     head_mask: np.ndarray | None = None
-
-
-@lru_cache(maxsize=1)
-def _thread_controller() -> ThreadpoolController:
-    # scanning the loaded libraries is threadpoolctl's slow part: do it once
-    return ThreadpoolController()
 
 
 def split_template(template: str, placeholder: str = "{text}") -> tuple[str, str]:
@@ -180,11 +174,8 @@ class LanguageModel:
     @contextmanager
     def blas_context(self) -> Iterator[None]:
         """Context in which BLAS uses ``blas_threads`` threads (unchanged when None)."""
-        if self.blas_threads is None:
+        with limit_threads(self.blas_threads):
             yield
-        else:
-            with _thread_controller().limit(limits=self.blas_threads, user_api="blas"):
-                yield
 
     def _ids(self, value: str | TokenIds, name: str) -> list[int]:
         if isinstance(value, str):

@@ -104,6 +104,22 @@ class _Layer:
     wdown: np.ndarray  # (hidden, ffn)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What every layer of one forward call shares: shapes, rotary angles, attention bias."""
+
+    batch: int
+    length: int
+    past: int
+    start: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    key_valid: np.ndarray
+    bias: np.ndarray
+    cache: KVCache | None
+    head_mask: np.ndarray | None
+
+
 def _rms_norm(x: np.ndarray, weight: np.ndarray, eps: np.float32) -> np.ndarray:
     """RMSNorm over the last axis: ``x / sqrt(mean(x^2) + eps) * weight``."""
     mean_square = np.einsum("ij,ij->i", x, x)[:, None] / np.float32(x.shape[-1])
@@ -308,11 +324,35 @@ class LlamaModel:
         tokens, mask, head_mask = self._check_inputs(tokens, attention_mask, cache, head_mask)
         cfg = self.config
         batch, length = tokens.shape
-        n_heads, n_kv, hd = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
-        group = n_heads // n_kv
+        step = self._step(mask, cache, head_mask)
         eps = np.float32(cfg.rms_eps)
-        scale = np.float32(1.0 / np.sqrt(hd))
+        x = self.embedding[tokens.reshape(-1)]  # (B*T, hidden)
+        new_keys, new_values = [], []
+        for index, layer in enumerate(self.layers):
+            out, k, v = self._attention(layer, index, _rms_norm(x, layer.attn_norm, eps), step)
+            if return_cache:
+                new_keys.append(k)
+                new_values.append(v)
+            x = x + out @ layer.wo.T
+            h = _rms_norm(x, layer.ffn_norm, eps)
+            gate_up = h @ layer.wgate_up.T
+            gate, up = gate_up[:, : cfg.ffn_size], gate_up[:, cfg.ffn_size :]
+            x = x + (gate * expit(gate) * up) @ layer.wdown.T
 
+        hidden = _rms_norm(x, self.output_norm, eps).reshape(batch, length, cfg.hidden_size)
+        new_cache = None
+        if return_cache:
+            new_cache = KVCache(
+                keys=new_keys,
+                values=new_values,
+                key_mask=step.key_valid,
+                next_position=step.start + mask.sum(axis=1),
+            )
+        return ForwardOutput(hidden=hidden, cache=new_cache)
+
+    def _step(self, mask: np.ndarray, cache: KVCache | None, head_mask: np.ndarray | None) -> _Step:
+        """Rotary angles and the attention bias of one forward call."""
+        batch, length = mask.shape
         past = 0 if cache is None else cache.length
         if cache is None:
             start = np.zeros(batch, dtype=np.int64)
@@ -326,57 +366,39 @@ class LlamaModel:
         causal = np.arange(past + length)[None, :] <= past + np.arange(length)[:, None]  # (T, S)
         bias = np.where(causal[None] & key_valid[:, None, :], np.float32(0.0), _NEG)
         bias = bias.astype(np.float32)[:, None, None, :, :]  # (B, 1, 1, T, S)
+        return _Step(batch, length, past, start, cos, sin, key_valid, bias, cache, head_mask)
 
-        x = self.embedding[tokens.reshape(-1)]  # (B*T, hidden)
-        new_keys, new_values = [], []
-        for index, layer in enumerate(self.layers):
-            h = _rms_norm(x, layer.attn_norm, eps)
-            qkv = h @ layer.wqkv.T
-            q = qkv[:, : n_heads * hd].reshape(batch, length, n_heads, hd)
-            k = qkv[:, n_heads * hd : (n_heads + n_kv) * hd].reshape(batch, length, n_kv, hd)
-            v = qkv[:, (n_heads + n_kv) * hd :].reshape(batch, length, n_kv, hd)
-            q = self._apply_rotary(q, cos, sin) * scale
-            k = self._apply_rotary(k, cos, sin).transpose(0, 2, 1, 3)  # (B, kv, T, d)
-            v = v.transpose(0, 2, 1, 3)
-            if cache is not None:
-                k = np.concatenate(
-                    [np.broadcast_to(cache.keys[index], (batch, n_kv, past, hd)), k], axis=2
-                )
-                v = np.concatenate(
-                    [np.broadcast_to(cache.values[index], (batch, n_kv, past, hd)), v], axis=2
-                )
-            if return_cache:
-                new_keys.append(k)
-                new_values.append(v)
-            # queries of one key/value group stacked: (B, kv, group*T, d)
-            q = q.transpose(0, 2, 1, 3).reshape(batch, n_kv, group * length, hd)
-            scores = (q @ k.transpose(0, 1, 3, 2)).reshape(batch, n_kv, group, length, -1)
-            scores += bias
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            out = scores.reshape(batch, n_kv, group * length, -1) @ v  # (B, kv, group*T, d)
-            out = out.reshape(batch, n_heads, length, hd)
-            if head_mask is not None:
-                out = out * head_mask[:, index, :, None, None]
-            out = out.transpose(0, 2, 1, 3).reshape(batch * length, n_heads * hd)
-            x = x + out @ layer.wo.T
-
-            h = _rms_norm(x, layer.ffn_norm, eps)
-            gate_up = h @ layer.wgate_up.T
-            gate, up = gate_up[:, : cfg.ffn_size], gate_up[:, cfg.ffn_size :]
-            x = x + (gate * expit(gate) * up) @ layer.wdown.T
-
-        hidden = _rms_norm(x, self.output_norm, eps).reshape(batch, length, cfg.hidden_size)
-        new_cache = None
-        if return_cache:
-            new_cache = KVCache(
-                keys=new_keys,
-                values=new_values,
-                key_mask=key_valid,
-                next_position=start + mask.sum(axis=1),
-            )
-        return ForwardOutput(hidden=hidden, cache=new_cache)
+    def _attention(
+        self, layer: _Layer, index: int, h: np.ndarray, step: _Step
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One layer's attention output ``(B*T, heads*d)`` and its keys and values."""
+        cfg = self.config
+        batch, length, past = step.batch, step.length, step.past
+        n_heads, n_kv, hd = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
+        group = n_heads // n_kv
+        qkv = h @ layer.wqkv.T
+        q = qkv[:, : n_heads * hd].reshape(batch, length, n_heads, hd)
+        k = qkv[:, n_heads * hd : (n_heads + n_kv) * hd].reshape(batch, length, n_kv, hd)
+        v = qkv[:, (n_heads + n_kv) * hd :].reshape(batch, length, n_kv, hd)
+        q = self._apply_rotary(q, step.cos, step.sin) * np.float32(1.0 / np.sqrt(hd))
+        k = self._apply_rotary(k, step.cos, step.sin).transpose(0, 2, 1, 3)  # (B, kv, T, d)
+        v = v.transpose(0, 2, 1, 3)
+        if step.cache is not None:
+            shape = (batch, n_kv, past, hd)
+            k = np.concatenate([np.broadcast_to(step.cache.keys[index], shape), k], axis=2)
+            v = np.concatenate([np.broadcast_to(step.cache.values[index], shape), v], axis=2)
+        # queries of one key/value group stacked: (B, kv, group*T, d)
+        q = q.transpose(0, 2, 1, 3).reshape(batch, n_kv, group * length, hd)
+        scores = (q @ k.transpose(0, 1, 3, 2)).reshape(batch, n_kv, group, length, -1)
+        scores += step.bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        out = scores.reshape(batch, n_kv, group * length, -1) @ v  # (B, kv, group*T, d)
+        out = out.reshape(batch, n_heads, length, hd)
+        if step.head_mask is not None:
+            out = out * step.head_mask[:, index, :, None, None]
+        return out.transpose(0, 2, 1, 3).reshape(batch * length, n_heads * hd), k, v
 
     def logits(self, hidden: np.ndarray) -> np.ndarray:
         """Vocabulary logits of final hidden states ``(..., hidden_size)`` -> ``(..., vocab)``."""

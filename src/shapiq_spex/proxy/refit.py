@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from ..spectral._threads import single_blas_thread
+from .._threads import single_blas_thread
 from ..spectral.regression import ridge_solve
 from ..spectral.terms import (
     PAD,

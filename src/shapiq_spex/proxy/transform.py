@@ -224,12 +224,7 @@ def proxy_fourier_transform(
     Raises:
         ValueError: If ``budget < MIN_BUDGET`` or ``min_depth`` exceeds ``max_depth``.
     """
-    if budget < MIN_BUDGET:
-        msg = f"budget must be >= {MIN_BUDGET} for ProxySPEX, got {budget}."
-        raise ValueError(msg)
-    if not 1 <= min_depth <= max_depth:
-        msg = f"need 1 <= min_depth <= max_depth, got {min_depth} and {max_depth}."
-        raise ValueError(msg)
+    _check_budget_and_depths(budget, min_depth, max_depth)
     # Draw every seed up front so results never depend on how far the loop gets.
     masks = sample_masks(n, budget, rng, sampling)
     order = rng.permutation(budget)
@@ -259,6 +254,15 @@ def proxy_fourier_transform(
         query_s=query_s,
     )
     return ProxyResult(fourier, int(masks.shape[0]), info)
+
+
+def _check_budget_and_depths(budget: int, min_depth: int, max_depth: int) -> None:
+    if budget < MIN_BUDGET:
+        msg = f"budget must be >= {MIN_BUDGET} for ProxySPEX, got {budget}."
+        raise ValueError(msg)
+    if not 1 <= min_depth <= max_depth:
+        msg = f"need 1 <= min_depth <= max_depth, got {min_depth} and {max_depth}."
+        raise ValueError(msg)
 
 
 def _settings(

@@ -18,7 +18,7 @@ import scipy.sparse
 
 from shapiq_spex.coding import bch_code
 
-from ..spectral._threads import single_blas_thread
+from .._threads import single_blas_thread
 from ..spectral.anchors import CARRIER_PLAYERS, anchored_coefficients
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.regression import RidgeFit, ridge_gcv_gram, standardization
