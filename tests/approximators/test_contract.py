@@ -269,3 +269,12 @@ def test_a_saturated_game_warns(method):
 
     with pytest.warns(UserWarning, match="barely varies"):
         method(200, random_state=0).approximate(2000, saturated)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("index", ["BV", "SII", "BII", "FBII", "Moebius"])
+def test_every_index_reports_the_queried_baseline(method, index, tabular):
+    game = _tabular_game(tabular, row=11)
+    empty = float(game(np.zeros((1, 30), dtype=bool))[0])
+    values = method(30, index=index, max_order=2, random_state=0).approximate(600, game)
+    assert values.baseline_value == empty
