@@ -66,7 +66,9 @@ def test_holdout_r2_by_hand():
     assert holdout_r2(lambda m: m @ np.array([1.0, 2.0]), masks, target) == 1.0
     assert holdout_r2(lambda m: np.full(len(m), 1.5), masks, target) == 0.0
     # residuals (0, 0, 0, 1): R² = 1 - 1/5
-    assert holdout_r2(lambda m: m @ np.array([1.0, 2.0]) - m.all(1), masks, target) == 0.8
+    assert holdout_r2(
+        lambda m: m @ np.array([1.0, 2.0]) - m.all(1), masks, target
+    ) == pytest.approx(0.8, abs=1e-12)
 
 
 def test_faithfulness_queries_the_game_on_the_holdout_masks():

@@ -9,6 +9,7 @@ import sys
 
 
 def main() -> int:
+    """Print the long functions; return 1 when there are any."""
     limit = int(sys.argv[1]) if len(sys.argv) > 1 else 80
     found = 0
     for path in sorted(pathlib.Path("src").rglob("*.py")):

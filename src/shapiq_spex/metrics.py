@@ -99,12 +99,13 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         msg = f"y_true and y_pred must be 1-D of equal shape, got {y_true.shape}, {y_pred.shape}."
         raise ValueError(msg)
+    scale = float(np.max(np.abs(y_true), initial=0.0))
+    if 0.0 < scale < np.inf:  # in units of the scale: squares of huge values overflow
+        y_true, y_pred = y_true / scale, y_pred / scale
     ss_res = float(np.sum((y_true - y_pred) ** 2))
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
-    scale = float(np.max(np.abs(y_true), initial=0.0))
-    tiny = y_true.size * (1e-12 * scale) ** 2
-    if ss_tot <= tiny:
-        return 1.0 if ss_res <= y_true.size * (1e-8 * scale) ** 2 else 0.0
+    if ss_tot <= y_true.size * 1e-24:
+        return 1.0 if ss_res <= y_true.size * 1e-16 else 0.0
     return 1.0 - ss_res / ss_tot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from abc import abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,10 +16,11 @@ from .._indices import VALID_INDICES, check_index, check_max_order
 from .._validation import check_bool, check_int, check_number, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
-from ..metrics import r2_score
+from ..metrics import r2_score, uniform_masks
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
+from ._links import Link, check_link
 
 __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 
@@ -27,6 +28,27 @@ _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
 _SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
+
+
+class _Modelled:
+    """The game as the transforms see it: the linked values of the evaluator's.
+
+    The raw values are kept for the saturation check; the cache stores raw values too, so a
+    link never changes what is cached.
+    """
+
+    def __init__(self, evaluator: QueryEvaluator, link: Link) -> None:
+        self.evaluator = evaluator
+        self.link = link
+        self._raw: list[np.ndarray] = []
+
+    def __call__(self, masks: np.ndarray) -> np.ndarray:
+        raw = self.evaluator(masks)
+        self._raw.append(raw)
+        return self.link.apply(raw)
+
+    def raw_values(self) -> np.ndarray:
+        return np.concatenate(self._raw) if self._raw else np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,9 @@ class Recovery:
             queries), or ``None``.
         faithfulness_method: How that estimate was measured.
         diagnostics: The transform's detailed result (stored as ``transform_``).
+        check: ``(values, predictions)`` of masks the fit did not use (held out or left out),
+            in the modelled (linked) scale, from which the estimate is measured on the game's
+            own scale; ``None`` keeps ``faithfulness`` as given.
     """
 
     fourier: SparseFourier
@@ -47,6 +72,7 @@ class Recovery:
     faithfulness: float | None
     faithfulness_method: str
     diagnostics: Any = None
+    check: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _ends(n: int) -> np.ndarray:
@@ -105,6 +131,12 @@ class SpectralApproximator(Approximator):
         holdout_fraction: Share of the budget kept for uniformly random held-out masks that
             the method never sees; their R² is then reported as ``faithfulness_`` instead of
             the method's own estimate. 0 (default) disables the check.
+        link: Model ``link(v)`` instead of ``v``: ``None``/``"identity"`` (default),
+            ``"logit"`` for probabilities, ``"atanh"`` for scores in ``[-1, 1]`` (e.g. VADER's
+            compound score), or a ``(forward, inverse)`` pair of increasing callables. Squashed
+            scores are much sparser before the squashing. The returned values then explain
+            ``link(v)``: efficient indices sum to ``link(v(N))`` and ``baseline_value`` is
+            ``link(v(∅))``; :meth:`predict` and ``faithfulness_`` use the original scale.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
@@ -136,8 +168,11 @@ class SpectralApproximator(Approximator):
         cache: QueryCache | None = None,
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
+        link: str | tuple | None = None,
     ) -> None:
         n = check_int(n, "n", minimum=1)
+        self._link = check_link(link)
+        self.link = self._link.name
         self.holdout_fraction = check_number(
             holdout_fraction, "holdout_fraction", minimum=0.0, maximum=0.5, include_maximum=False
         )
@@ -258,37 +293,18 @@ class SpectralApproximator(Approximator):
             cache=self.cache,
             backend=self.backend,
         )
+        modelled = _Modelled(evaluator, self._link)
         try:
             if exhaustive:
-                fourier, moebius = exhaustive_transform(evaluator, self.n)
+                fourier, moebius = exhaustive_transform(modelled, self.n)
                 recovery = Recovery(fourier, moebius, 1.0, "exact")
-                anchor_values = moebius(_ends(self.n))
+                ends = moebius(_ends(self.n))
+                raw_ends = self._link.inverse(ends)
             else:
-                anchors = _ends(self.n)
-                anchor_values = evaluator(anchors)
-                seen: list[np.ndarray] = []
-
-                def evaluate(masks: np.ndarray) -> np.ndarray:
-                    seen.append(evaluator(masks))
-                    return seen[-1]
-
-                recovery = self._transform(
-                    evaluate, budget - n_holdout - 2, rng, (anchors, anchor_values)
-                )
-                _warn_if_saturated(np.concatenate(seen), anchor_values)
-                if n_holdout:
-                    masks = rng.integers(0, 2, size=(n_holdout, self.n), dtype=np.uint8)
-                    masks = masks.astype(bool)
-                    recovery = Recovery(
-                        recovery.fourier,
-                        recovery.moebius,
-                        r2_score(evaluator(masks), recovery.fourier(masks)),
-                        "holdout",
-                        recovery.diagnostics,
-                    )
+                recovery, raw_ends, ends = self._recover(modelled, budget, n_holdout, rng)
         finally:
             evaluator.close()
-        self._record(recovery, evaluator.n_queries, anchor_values)
+        self._record(recovery, evaluator.n_queries, raw_ends)
         self._warn_if_poor()
         return to_interaction_values(
             self.moebius_,
@@ -296,10 +312,45 @@ class SpectralApproximator(Approximator):
             max_order=self.max_order,
             min_order=self.min_order,
             estimation_budget=evaluator.n_queries,
-            empty_value=self.empty_value_,
+            empty_value=float(ends[0]),
         )
 
-    def _record(self, recovery: Recovery, n_queries: int, anchor_values: np.ndarray) -> None:
+    def _recover(
+        self, modelled: _Modelled, budget: int, n_holdout: int, rng: np.random.Generator
+    ) -> tuple[Recovery, np.ndarray, np.ndarray]:
+        """Query the endpoints, run the transform, and measure the result's quality."""
+        link = self._link
+        anchors = _ends(self.n)
+        raw_ends = modelled.evaluator(anchors)
+        ends = link.apply(raw_ends)
+        recovery = self._transform(modelled, budget - n_holdout - 2, rng, (anchors, ends))
+        _warn_if_saturated(modelled.raw_values(), raw_ends)
+        if n_holdout:
+            masks = uniform_masks(self.n, n_holdout, rng)
+            truth = modelled.evaluator(masks)
+            score = r2_score(truth, link.inverse(recovery.fourier(masks)))
+            recovery = replace(recovery, faithfulness=score, faithfulness_method="holdout")
+        elif recovery.check is not None:
+            values, predictions = recovery.check
+            score = r2_score(link.inverse(values), link.inverse(predictions))
+            recovery = replace(recovery, faithfulness=score)
+        return recovery, raw_ends, ends
+
+    def predict(self, masks: np.ndarray) -> np.ndarray:
+        """The recovered game on the original scale: ``link⁻¹(fourier_(masks))``.
+
+        Args:
+            masks: Boolean coalitions ``(m, n)``.
+
+        Returns:
+            The predicted game values ``(m,)``.
+        """
+        if self.fourier_ is None:
+            msg = "call approximate() before predict()."
+            raise RuntimeError(msg)
+        return self._link.inverse(self.fourier_(masks))
+
+    def _record(self, recovery: Recovery, n_queries: int, raw_ends: np.ndarray) -> None:
         """Store a call's results as fitted attributes."""
         self.fourier_ = recovery.fourier
         self.moebius_ = (
@@ -309,7 +360,7 @@ class SpectralApproximator(Approximator):
         self.faithfulness_ = recovery.faithfulness
         self.faithfulness_method_ = recovery.faithfulness_method
         self.transform_ = recovery.diagnostics
-        self.empty_value_, self.full_value_ = (float(v) for v in anchor_values)
+        self.empty_value_, self.full_value_ = (float(v) for v in raw_ends)
 
     def _warn_if_poor(self) -> None:
         if self.faithfulness_ is None or self.faithfulness_ >= LOW_FAITHFULNESS:

@@ -74,6 +74,10 @@ class ProxySPEX(SpectralApproximator):
         holdout_fraction: Share of the budget for held-out uniform masks; their R² is
             reported as ``faithfulness_`` (0: the R² on the validation split is reported
             instead, at no extra query).
+        link: Model ``link(v)``: ``None`` (identity), ``"logit"`` for probabilities,
+            ``"atanh"`` for scores in ``[-1, 1]``, or a ``(forward, inverse)`` pair; the values
+            then explain ``link(v)``, and ``predict`` and ``faithfulness_`` use the original
+            scale.
         hpo: shapiq's switch for the proxy's model selection. ``True`` (default): the depth
             search described above; ``False``: one early-stopped booster at the first depth
             (faster, usually less faithful).
@@ -120,6 +124,7 @@ class ProxySPEX(SpectralApproximator):
         cache: QueryCache | None = None,
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
+        link: str | tuple | None = None,
         hpo: bool = True,
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
@@ -167,6 +172,7 @@ class ProxySPEX(SpectralApproximator):
             cache=cache,
             backend=backend,
             holdout_fraction=holdout_fraction,
+            link=link,
         )
 
     @property
@@ -200,4 +206,6 @@ class ProxySPEX(SpectralApproximator):
             time_limit=self.time_limit,
             anchors=anchors,
         )
-        return Recovery(result.fourier, None, result.info.val_r2, "validation", result)
+        return Recovery(
+            result.fourier, None, result.info.val_r2, "validation", result, result.check
+        )

@@ -61,6 +61,10 @@ class SPEX(SpectralApproximator):
         holdout_fraction: Share of the budget for held-out uniform masks; their R² is
             reported as ``faithfulness_`` (0: the leave-one-out estimate on the uniform refit
             masks is reported instead, at no extra query).
+        link: Model ``link(v)``: ``None`` (identity), ``"logit"`` for probabilities,
+            ``"atanh"`` for scores in ``[-1, 1]``, or a ``(forward, inverse)`` pair; the values
+            then explain ``link(v)``, and ``predict`` and ``faithfulness_`` use the original
+            scale.
         decoder_type: shapiq's name for ``decoder``.
         degree_parameter: shapiq's name for ``degree``.
 
@@ -97,6 +101,7 @@ class SPEX(SpectralApproximator):
         cache: QueryCache | None = None,
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
+        link: str | tuple | None = None,
         decoder_type: str | object = _UNSET,
         degree_parameter: int | object = _UNSET,
     ) -> None:
@@ -125,6 +130,7 @@ class SPEX(SpectralApproximator):
             cache=cache,
             backend=backend,
             holdout_fraction=holdout_fraction,
+            link=link,
         )
 
     @property
@@ -154,7 +160,12 @@ class SPEX(SpectralApproximator):
             anchors=anchors,
         )
         return Recovery(
-            result.fourier, result.moebius, result.info.cv_r2, "cross-validation", result
+            result.fourier,
+            result.moebius,
+            result.info.cv_r2,
+            "cross-validation",
+            result,
+            result.check,
         )
 
 

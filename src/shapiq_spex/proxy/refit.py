@@ -59,6 +59,8 @@ class SupportFit:
         curve: ``(sizes, best validation MSE per size)`` for diagnostics.
         gram / xty / yty / n_samples: Sufficient statistics of all masks (train and validation)
             for the candidates, to refit any prefix without touching the masks again.
+        val_prediction: The selected prefix's predictions of the validation masks (fitted on
+            the training masks only), for an honest quality estimate.
     """
 
     terms: np.ndarray
@@ -70,6 +72,7 @@ class SupportFit:
     xty: np.ndarray
     yty: float
     n_samples: int
+    val_prediction: np.ndarray
 
 
 def _closure(ranked: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
@@ -160,8 +163,8 @@ def _score_prefixes(
     y_val: np.ndarray,
     sizes: np.ndarray,
     penalties: tuple[float, ...],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Validation MSE of every (penalty, prefix size), and the full-size coefficients.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validation MSE of every (penalty, prefix size), the full-size coefficients, predictions.
 
     Args:
         gram: Training Gram matrix ``X^T X`` of the ordered candidates ``(M, M)``.
@@ -173,10 +176,12 @@ def _score_prefixes(
             diagonal).
 
     Returns:
-        ``scores`` of shape ``(len(penalties), len(sizes))`` and the coefficients of all
-        candidates fitted with the penalty that validates best at full size.
+        ``scores`` of shape ``(len(penalties), len(sizes))``, the coefficients of all
+        candidates fitted with the penalty that validates best at full size, and the validation
+        predictions ``(len(penalties), m_val, len(sizes))``.
     """
     scores = np.full((len(penalties), sizes.size), np.inf)
+    predictions = np.zeros((len(penalties), y_val.size, sizes.size))
     full = np.zeros((len(penalties), xty.size))
     coefs = np.zeros((xty.size, sizes.size))
     for p, penalty in enumerate(penalties):
@@ -188,10 +193,10 @@ def _score_prefixes(
             coefs[:k, i] = scipy.linalg.solve_triangular(
                 factor[:k, :k], forward[:k], lower=True, trans="T", check_finite=False
             )
-        residual = y_val[:, None] - design_val @ coefs
-        scores[p] = np.mean(residual**2, axis=0)
+        predictions[p] = design_val @ coefs
+        scores[p] = np.mean((y_val[:, None] - predictions[p]) ** 2, axis=0)
         full[p] = coefs[:, -1]
-    return scores, full[int(np.argmin(scores[:, -1]))]
+    return scores, full[int(np.argmin(scores[:, -1]))], predictions
 
 
 def _pick(scores: np.ndarray, y_val: np.ndarray) -> tuple[int, float]:
@@ -242,13 +247,15 @@ def fit_support(
         design_val = design_val.T.astype(float)  # one upcast for all the prefix predictions
         xty_val = y_val @ design_val
         all_penalties = penalties
-        scores, full = _score_prefixes(gram_tr, xty_tr, design_val, y_val, sizes, penalties)
+        scores, full, predicted = _score_prefixes(
+            gram_tr, xty_tr, design_val, y_val, sizes, penalties
+        )
         perm = np.arange(ordered.shape[0])
         pick, mse = _pick(scores, y_val)
         penalties = (penalties[int(np.argmin(scores[:, pick]))],)
         # Second ranking, scored at the first one's penalty (the final refit re-tunes it).
         second = _reorder_closed(ordered, np.abs(full), n)
-        scores2, _ = _score_prefixes(
+        scores2, _, predicted2 = _score_prefixes(
             gram_tr[np.ix_(second, second)],
             xty_tr[second],
             design_val[:, second],
@@ -258,18 +265,20 @@ def fit_support(
         )
         pick2, mse2 = _pick(scores2, y_val)
         if mse2 < mse * (1.0 - TOLERANCE) or (mse2 <= mse and pick2 < pick):
-            perm, scores, pick, mse = second, scores2, pick2, mse2
+            perm, scores, pick, mse, predicted = second, scores2, pick2, mse2, predicted2
         else:
             penalties = all_penalties
+    best = int(np.argmin(scores[:, pick]))
     return SupportFit(
         terms=ordered[perm],
         size=int(sizes[pick]),
         val_mse=mse,
-        penalty=penalties[int(np.argmin(scores[:, pick]))],
+        penalty=penalties[best],
         curve=(sizes, scores.min(axis=0)),
         gram=(gram_tr + gram_val)[np.ix_(perm, perm)],
         xty=(xty_tr + xty_val)[perm],
         yty=float(y_train @ y_train + y_val @ y_val),
+        val_prediction=predicted[best, :, pick],
         n_samples=m_tr + masks_val.shape[0],
     )
 

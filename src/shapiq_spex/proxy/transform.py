@@ -122,11 +122,14 @@ class ProxyResult:
         fourier: The refitted sparse Fourier representation.
         n_queries: Masks evaluated (through ``evaluate``; cache hits included).
         info: Diagnostics.
+        check: ``(values, predictions)`` of the validation masks, predicted by the selected
+            support fitted on the training masks only (the quality estimate).
     """
 
     fourier: SparseFourier
     n_queries: int
     info: ProxyDiagnostics
+    check: tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -253,7 +256,9 @@ def proxy_fourier_transform(
         val_r2=_r2(selection.val_mse, float(np.mean((y_val - y_val.mean()) ** 2))),
         query_s=query_s,
     )
-    return ProxyResult(fourier, int(masks.shape[0]), info)
+    unscale = lambda y: y * data.spread + data.offset  # noqa: E731
+    check = (unscale(y_val), unscale(selection.val_prediction))
+    return ProxyResult(fourier, int(masks.shape[0]), info, check)
 
 
 def _check_budget_and_depths(budget: int, min_depth: int, max_depth: int) -> None:

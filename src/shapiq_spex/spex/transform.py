@@ -19,6 +19,7 @@ import scipy.sparse
 from shapiq_spex.coding import bch_code
 
 from .._threads import single_blas_thread
+from ..metrics import r2_score
 from ..spectral.anchors import CARRIER_PLAYERS, anchored_coefficients
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.regression import RidgeFit, ridge_gcv_gram, standardization
@@ -80,6 +81,8 @@ class TransformResult:
         plan: How the budget was spent.
         n_queries: Queries evaluated.
         info: Diagnostics (passes, ridge penalty, faithfulness estimate).
+        check: ``(values, predictions)`` of up to 500 uniform refit masks, each predicted
+            without itself (leave-one-out), or ``None`` when there are too few of them.
     """
 
     fourier: SparseFourier
@@ -87,6 +90,7 @@ class TransformResult:
     plan: DesignPlan
     n_queries: int
     info: SpexDiagnostics
+    check: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def sparse_fourier_transform(
@@ -162,12 +166,16 @@ def sparse_fourier_transform(
             stats, design, bins0, zero_tol, decoder, refine_rounds, hierarchy, max_support
         )
         final, anchored = stats.anchored_fit(support, fit)
-        cv_r2 = stats.loo_r2(final, anchored.coefficients, support, fit)
+        check = stats.loo_predictions(final, anchored.coefficients, support, fit)
         support, fit = final, anchored
-    info.cv_r2 = cv_r2 if cv_r2 is not None else 1.0 - fit.gcv / variance
+    if check is not None:
+        info.cv_r2 = r2_score(*check)
+        check = (check[0] * spread + centre, check[1] * spread + centre)
+    else:
+        info.cv_r2 = 1.0 - fit.gcv / variance
     info.alpha, info.support_size = fit.alpha, len(support)
     fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
-    return TransformResult(fourier, None, plan, plan.n_queries, info)
+    return TransformResult(fourier, None, plan, plan.n_queries, info, check)
 
 
 def _peel_and_refit(
@@ -276,15 +284,15 @@ class _RefitStatistics:
             scores[start : start + cand.shape[0]] = np.abs(self.statistics(cand).xty)
         return np.sort(np.argsort(-scores, kind="stable")[:count])
 
-    def loo_r2(
+    def loo_predictions(
         self,
         support: np.ndarray,
         coefficients: np.ndarray,
         fitted: np.ndarray,
         fit: RidgeFit,
         max_masks: int = 500,
-    ) -> float | None:
-        """Leave-one-out R² of the refit on (up to ``max_masks``) uniform masks.
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Values and leave-one-out predictions of (up to ``max_masks``) uniform masks.
 
         Uniform masks are the distribution a user's held-out check draws from; the ridge hat
         matrix of the fit of the ``fitted`` terms gives every left-out residual of the final
@@ -298,8 +306,7 @@ class _RefitStatistics:
         leverage = np.sum(basis * fit.solve(basis.T).T, axis=1)
         prediction = fourier_basis(masks, support) @ coefficients
         residual = (y - prediction) / np.maximum(1.0 - leverage, 1e-12)
-        total = float(np.sum((y - y.mean()) ** 2))
-        return 1.0 - float(residual @ residual) / total if total > 0 else None
+        return y, y - residual
 
     def statistics(self, terms: np.ndarray) -> _TermStatistics:
         """The operator, uniform basis and ``X^T y`` of a set of terms."""

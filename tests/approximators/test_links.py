@@ -1,0 +1,93 @@
+"""Output links: the approximators model link(v) and report on the game's own scale."""
+
+import numpy as np
+import pytest
+from scipy.special import expit
+from shapiq_games.synthetic import SOUM
+
+from shapiq_spex import SPEX, ProxySPEX
+from shapiq_spex.approximators._links import LINKS, check_link
+from shapiq_spex.metrics import r2_score, uniform_masks
+
+METHODS = (SPEX, ProxySPEX)
+N = 24
+
+
+def _sparse():
+    return SOUM(N, n_basis_games=8, min_interaction_size=1, max_interaction_size=3, random_state=7)
+
+
+def _ends():
+    return np.array([[False] * N, [True] * N])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("link", "squash"), [("atanh", np.tanh), ("logit", expit)])
+def test_a_squashed_sparse_game_is_recovered_through_its_link(method, link, squash):
+    inner = _sparse()
+    scale = 1.0 / np.max(np.abs(inner(uniform_masks(N, 2000, seed=0))))
+
+    def game(masks):
+        return squash(3.0 * scale * inner(masks))
+
+    approx = method(N, index="k-SII", random_state=0, link=link)
+    values = approx.approximate(3000, game)
+    masks = uniform_masks(N, 1000, seed=3)
+    # The spectrum under the link is the sparse one, so both scales are recovered exactly.
+    assert r2_score(game(masks), approx.predict(masks)) > 0.9999
+    assert r2_score(3.0 * scale * inner(masks), approx.fourier_(masks)) > 0.9999
+    # The values explain link(v): efficiency and the baseline in the modelled scale.
+    empty, full = LINKS[link].forward(game(_ends()))
+    assert values.baseline_value == pytest.approx(empty, abs=1e-12)
+    assert values.values.sum() == pytest.approx(full, rel=1e-9, abs=1e-12)
+    assert approx.empty_value_ == game(_ends())[0] and approx.link == link
+    assert approx.faithfulness_ > 0.999
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_link_helps_where_the_raw_score_saturates(method):
+    inner = _sparse()
+
+    def game(masks):  # far into the squashing: most coalitions sit near 1
+        return np.tanh(0.8 * inner(masks) + 1.5)
+
+    masks = uniform_masks(N, 1000, seed=4)
+    raw = method(N, random_state=0)
+    raw.approximate(800, game)
+    linked = method(N, random_state=0, link="atanh")
+    linked.approximate(800, game)
+    assert r2_score(game(masks), linked.predict(masks)) > r2_score(game(masks), raw.predict(masks))
+
+
+def test_holdout_faithfulness_is_on_the_original_scale():
+    inner = _sparse()
+
+    def game(masks):
+        return expit(0.5 * inner(masks))
+
+    approx = ProxySPEX(N, random_state=0, link="logit", holdout_fraction=0.2)
+    approx.approximate(1500, game)
+    masks = uniform_masks(N, 1000, seed=9)
+    assert approx.faithfulness_method_ == "holdout"
+    assert abs(approx.faithfulness_ - r2_score(game(masks), approx.predict(masks))) < 0.02
+
+
+def test_a_custom_pair_equals_the_built_in_link():
+    game = lambda masks: np.tanh(0.3 * _sparse()(masks))  # noqa: E731
+    built_in = SPEX(N, random_state=0, link="atanh").approximate(2000, game)
+    custom = SPEX(N, random_state=0, link=(np.arctanh, np.tanh)).approximate(2000, game)
+    np.testing.assert_allclose(custom.values, built_in.values, atol=1e-9)
+
+
+def test_values_outside_the_links_domain_are_refused():
+    with pytest.raises(ValueError, match="link='logit' needs game values in"):
+        ProxySPEX(N, random_state=0, link="logit").approximate(500, lambda m: m.sum(axis=1) * 1.0)
+
+
+def test_bad_links_name_the_argument():
+    with pytest.raises(ValueError, match="link must be one of"):
+        check_link("probit")
+    with pytest.raises(TypeError, match="link must be a name"):
+        check_link(3)
+    with pytest.raises(RuntimeError, match="call approximate"):
+        SPEX(N).predict(np.ones((1, N), dtype=bool))
