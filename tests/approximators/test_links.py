@@ -91,3 +91,25 @@ def test_bad_links_name_the_argument():
         check_link(3)
     with pytest.raises(RuntimeError, match="call approximate"):
         SPEX(N).predict(np.ones((1, N), dtype=bool))
+
+
+def test_the_vader_link_undoes_the_compound_normalization():
+    from shapiq_spex.games import MaskedTextGame, VaderScorer
+
+    review = (
+        "The room was lovely and the staff were kind, but the food was cold and bland and the "
+        "waiter was rude. Still, the dessert was wonderful, the coffee excellent, and I would "
+        "not call the evening a disaster at all."
+    )
+    game = MaskedTextGame(review, VaderScorer(), normalize=False)
+    n = game.n_players
+    masks = uniform_masks(n, 600, seed=2)
+    truth = game(masks)
+    plain = ProxySPEX(n, random_state=0)
+    plain.approximate(1000, game)
+    linked = ProxySPEX(n, random_state=0, link=VaderScorer.link)
+    linked.approximate(1000, game)
+    assert r2_score(truth, linked.predict(masks)) > r2_score(truth, plain.predict(masks)) + 0.02
+    # The link is the exact inverse of VADER's normalization on the scorer's values.
+    s = LINKS["vader"].apply(truth)
+    np.testing.assert_allclose(LINKS["vader"].inverse(s), np.clip(truth, -1 + 1e-12, 1 - 1e-12))

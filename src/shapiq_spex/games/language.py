@@ -176,10 +176,15 @@ class VaderScorer:
     """VADER's compound sentiment score in ``[-1, 1]`` (rule-based, fast, no model).
 
     The empty text scores 0. Needs ``vaderSentiment`` (``pip install "shapiq-spex[text]"``).
+    The compound score squashes a sum of valences, ``s / sqrt(s^2 + 15)``; pass
+    ``link=VaderScorer.link`` (``"vader"``) to an approximator to explain that sum, which is
+    far sparser on long texts.
 
     Raises:
         ImportError: ``vaderSentiment`` is not installed.
     """
+
+    link = "vader"
 
     def __init__(self) -> None:
         try:
