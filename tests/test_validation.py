@@ -37,9 +37,15 @@ EXPECTED = {
     "game with two arguments": (TypeError, "game must accept one argument"),
     "game returns (m, 2)": (GameEvaluationError, "expected shape (2,)"),
     "game returns a scalar": (GameEvaluationError, "shape ()"),
-    "game returns strings": (GameEvaluationError, "not an array of numbers"),
+    "game returns strings": (GameEvaluationError, "dtype <U1 (strings), not real numbers"),
     "game returns NaN": (GameEvaluationError, "non-finite"),
     "game raises": (GameEvaluationError, "ZeroDivisionError"),
+    "game returns complex": (GameEvaluationError, "dtype complex128 (complex numbers"),
+    "game returns datetime64": (GameEvaluationError, "dtype datetime64[D] (dates"),
+    "game returns objects": (GameEvaluationError, "dtype object (Python objects)"),
+    "cache n_players = 2.5": (TypeError, "n_players must be an integer"),
+    "cache in a missing folder": (ValueError, "the folder no-such-folder of the cache file"),
+    "cache path is a folder": (ValueError, "path . is a directory"),
 }
 
 

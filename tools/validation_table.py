@@ -15,6 +15,10 @@ def _ok(masks):
     return masks.sum(axis=1).astype(float)
 
 
+def _dates(masks):
+    return masks.sum(axis=1).astype("datetime64[D]")
+
+
 CASES = [
     ("n = 0", lambda: SPEX(0)),
     ("n = 2.5", lambda: SPEX(2.5)),
@@ -38,6 +42,12 @@ CASES = [
     ("game returns strings", lambda: SPEX(300).approximate(2000, lambda m: ["a"] * len(m))),
     ("game returns NaN", lambda: SPEX(300).approximate(2000, lambda m: np.full(len(m), np.nan))),
     ("game raises", lambda: SPEX(300).approximate(2000, lambda m: 1 / 0)),
+    ("game returns complex", lambda: SPEX(300).approximate(2000, lambda m: 1j * m.sum(axis=1))),
+    ("game returns datetime64", lambda: SPEX(300).approximate(2000, _dates)),
+    ("game returns objects", lambda: SPEX(300).approximate(2000, lambda m: [None] * len(m))),
+    ("cache n_players = 2.5", lambda: QueryCache(":memory:", "g", 2.5)),
+    ("cache in a missing folder", lambda: QueryCache("no-such-folder/runs.sqlite", "g", 10)),
+    ("cache path is a folder", lambda: QueryCache(".", "g", 10)),
 ]
 
 

@@ -1,10 +1,29 @@
-"""Parallel backends give the serial results bit for bit."""
+"""Parallel backends give the serial results bit for bit and keep every batch they evaluated."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shapiq_spex import SPEX, GameEvaluationError
-from shapiq_spex.evaluation import DaskBackend, JoblibBackend, QueryEvaluator, SerialBackend
+from shapiq_spex.evaluation import (
+    DaskBackend,
+    JoblibBackend,
+    QueryCache,
+    QueryEvaluator,
+    SerialBackend,
+)
 from shapiq_spex.games import SparseFourierGame
 
 
@@ -62,3 +81,136 @@ def test_serial_backend_order_and_bad_backends():
         JoblibBackend(n_jobs=0)
     with pytest.raises(TypeError, match=r"distributed\.Client"):
         DaskBackend(object())
+
+
+def value_of(masks):
+    """A value that identifies its mask: the mask read as a binary number, plus a half."""
+    return masks @ (2.0 ** np.arange(masks.shape[1])) + 0.5
+
+
+class Ledger:
+    """Records every batch it answers (one file each) and raises on the batch holding ``poison``.
+
+    The files are the side channel that says what was evaluated (and paid for), whatever
+    process or thread ran the batch.
+    """
+
+    def __init__(self, folder, poison):
+        self.folder = folder
+        self.poison = poison
+
+    def __call__(self, masks):
+        time.sleep(0.002 * (int(value_of(masks[:1])[0]) % 4))  # shuffles completion order
+        if (masks == self.poison).all(axis=1).any():
+            raise RuntimeError("poisoned batch")
+        np.save(self.folder / f"{uuid.uuid4().hex}.npy", masks)
+        return value_of(masks)
+
+    def evaluated(self):
+        return [np.load(f) for f in sorted(self.folder.glob("*.npy"))]
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def make_backend(name, request):
+    if name == "serial":
+        return SerialBackend()
+    if name == "dask":
+        return DaskBackend(request.getfixturevalue("dask_client"))
+    return JoblibBackend(n_jobs=2, prefer=name.removeprefix("joblib-"))
+
+
+@pytest.mark.parametrize("name", ["serial", "joblib-processes", "joblib-threads", "dask"])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_what_was_evaluated_is_what_was_kept(name, request, data):
+    n_batches = data.draw(st.integers(2, 10), label="n_batches")
+    batch_size = data.draw(st.integers(1, 6), label="batch_size")
+    fail_at = data.draw(st.integers(0, n_batches - 1), label="fail_at")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    m = n_batches * batch_size
+    codes = np.random.default_rng(seed).choice(1024, size=m, replace=False)
+    masks = ((codes[:, None] >> np.arange(10)) & 1).astype(bool)  # m distinct masks
+    backend = make_backend(name, request)
+    with tempfile.TemporaryDirectory() as folder:
+        game = Ledger(Path(folder), poison=masks[fail_at * batch_size])
+        cache = QueryCache(Path(folder) / "cache.sqlite", "ledger", 10)
+        evaluate = QueryEvaluator(game, 10, batch_size=batch_size, cache=cache, backend=backend)
+        with pytest.raises(GameEvaluationError, match="poisoned batch") as info:
+            evaluate(masks)
+        evaluated = game.evaluated()
+        values, found = cache.lookup(masks)
+        cache.close()
+    kept = info.value.masks
+    key = {row.tobytes(): i for i, row in enumerate(np.packbits(masks, axis=1))}
+    kept_rows = sorted(key[row.tobytes()] for row in np.packbits(kept, axis=1))
+    paid_rows = sorted(key[row.tobytes()] for b in evaluated for row in np.packbits(b, axis=1))
+    assert kept_rows == paid_rows  # each evaluated mask is kept once, and nothing else is
+    np.testing.assert_array_equal(info.value.values, value_of(kept))
+    assert np.flatnonzero(found).tolist() == sorted(kept_rows)  # the cache holds the same
+    np.testing.assert_array_equal(values[found], value_of(masks[found]))
+    assert fail_at * batch_size not in kept_rows
+    if name == "serial":
+        assert kept_rows == list(range(fail_at * batch_size))
+
+
+KILLED_PARENT = textwrap.dedent(
+    """
+    import os, sys, time, uuid
+    from pathlib import Path
+    import numpy as np
+    from shapiq_spex.evaluation import JoblibBackend, QueryEvaluator
+
+    folder = Path(sys.argv[1])
+
+    def game(masks):
+        slow = bool(masks[:, 0].any())
+        time.sleep(0.05 if slow else 0.0005)
+        (folder / f"{os.getpid()}-{int(slow)}-{uuid.uuid4().hex}").touch()
+        return masks.sum(axis=1).astype(float)
+
+    masks = np.zeros((100_000, 8), dtype=bool)
+    masks[1000:, 0] = True  # many quick batches first, then slow ones
+    print("started", flush=True)
+    QueryEvaluator(game, 8, batch_size=10, backend=JoblibBackend(2))(masks)
+    """
+)
+
+
+def test_joblib_workers_stop_when_the_parent_is_killed(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+
+    def slow_batches():
+        return sum(1 for f in tmp_path.iterdir() if f.name.split("-")[1] == "1")
+
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 120
+        while slow_batches() < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slow_batches() >= 10
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    workers = {int(f.name.split("-")[0]) for f in tmp_path.iterdir()}
+    try:
+        time.sleep(1.0)  # the batches in flight at the kill (50 ms each) may finish
+        settled = slow_batches()
+        time.sleep(1.5)
+        assert slow_batches() == settled  # ... but no worker starts another one
+    finally:
+        for pid in workers:  # the orphaned workers of the killed process, if still alive
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -2,10 +2,12 @@
 
 from .backends import Backend, DaskBackend, JoblibBackend, SerialBackend
 from .cache import QueryCache
-from .evaluator import GameEvaluationError, QueryEvaluator
+from .errors import CacheWriteError, GameEvaluationError
+from .evaluator import QueryEvaluator
 
 __all__ = [
     "Backend",
+    "CacheWriteError",
     "DaskBackend",
     "GameEvaluationError",
     "JoblibBackend",

@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_int
+from ._dispatch import Feed, GameFailed, Guarded
 from .backends import Backend, SerialBackend
 from .cache import QueryCache
+from .errors import CacheWriteError, GameEvaluationError
 
-__all__ = ["GameEvaluationError", "QueryEvaluator"]
+__all__ = ["CacheWriteError", "GameEvaluationError", "QueryEvaluator"]
 
 
 def check_cache_and_backend(cache: object, backend: object, n_players: int) -> None:
@@ -51,35 +54,19 @@ def _describe(coalition: np.ndarray) -> str:
     return f"<{players.size} of {coalition.size} players>"
 
 
-class GameEvaluationError(RuntimeError):
-    """A game call failed or returned invalid values.
-
-    The queries evaluated before the failure are kept, so that no paid-for query is lost.
-
-    Attributes:
-        masks: Boolean array ``(m, n)`` of the masks evaluated successfully so far.
-        values: Their values, shape ``(m,)``.
-    """
-
-    def __init__(self, message: str, masks: np.ndarray, values: np.ndarray) -> None:
-        super().__init__(message)
-        self.masks = masks
-        self.values = values
-
-
 class QueryEvaluator:
     """Evaluate a game on batches of masks, validating every batch.
 
     Args:
-        game: A callable mapping a boolean array ``(m, n)`` to ``m`` finite values, e.g. a
-            :class:`shapiq.Game`.
+        game: A callable mapping a boolean array ``(m, n)`` to ``m`` finite real values, e.g.
+            a :class:`shapiq.Game`. It gets its own copy of each batch.
         n_players: Number of players ``n``.
         batch_size: Largest number of masks passed to the game in one call (``None``: all
             masks of a request in one call).
         verbose: Show a progress bar (tqdm).
         total: Expected number of queries (for the progress bar).
         cache: A :class:`QueryCache`: masks found there are not sent to the game, and every
-            evaluated batch is committed to it before the next one starts.
+            evaluated batch is committed to it as soon as it arrives.
         backend: Where batches run (:class:`SerialBackend` by default, or
             :class:`JoblibBackend` / :class:`DaskBackend`).
 
@@ -103,9 +90,9 @@ class QueryEvaluator:
             msg = f"game must be callable (e.g. a shapiq.Game), got {type(game).__name__}."
             raise TypeError(msg)
         _check_arity(game)
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            msg = f"batch_size must be a positive integer or None, got {batch_size!r}."
-            raise ValueError(msg)
+        if batch_size is not None:
+            batch_size = check_int(batch_size, "batch_size", minimum=1)
+        n_players = check_int(n_players, "n_players", minimum=1)
         check_cache_and_backend(cache, backend, n_players)
         self.game = game
         self.n_players = n_players
@@ -137,74 +124,159 @@ class QueryEvaluator:
         return masks, np.concatenate(self._done_values)
 
     def __call__(self, masks: np.ndarray) -> np.ndarray:
-        """Evaluate the game on ``masks`` (boolean ``(m, n)``), returning ``(m,)`` floats."""
+        """Evaluate the game on ``masks`` (boolean ``(m, n)``), returning ``(m,)`` floats.
+
+        Raises:
+            GameEvaluationError: If the game raises or returns invalid values; its ``masks``
+                and ``values`` hold every query evaluated so far. Once a failure is seen no
+                batch is handed out, and those in flight (at most one per worker) are waited
+                for and included.
+            CacheWriteError: If the cache cannot be written; likewise, with every query.
+        """
         masks = np.asarray(masks, dtype=bool)
-        m = masks.shape[0]
-        out = np.empty(m, dtype=float)
-        todo = np.arange(m)
-        if self.cache is not None and m:
-            cached, found = self.cache.lookup(masks)
+        if masks.ndim != 2 or masks.shape[1] != self.n_players:
+            msg = f"masks must have shape (m, {self.n_players}), got {masks.shape}."
+            raise ValueError(msg)
+        # Packed before any game call: what is kept is what was asked, whatever the game does.
+        packed = np.packbits(masks, axis=1)
+        out = np.empty(len(masks), dtype=float)
+        todo = np.arange(len(masks))
+        if self.cache is not None and len(masks):
+            cached, found = self.cache._lookup_packed(packed)
             out[found] = cached[found]
             todo = np.flatnonzero(~found)
             self._advance(int(found.sum()))
-        step = len(todo) if self.batch_size is None else self.batch_size
-        chunks = [todo[i : i + step] for i in range(0, len(todo), max(step, 1))]
-        batches = [masks[c] for c in chunks]
-        results = self.backend.imap(self.game, batches)
-        while True:
-            try:
-                i, raw = next(results)
-            except StopIteration:
-                break
-            except Exception as exc:
-                raise self._fail(f"the game raised {type(exc).__name__}: {exc}", exc) from exc
-            out[chunks[i]] = self._accept(batches[i], raw)
+        step = max(1, len(todo) if self.batch_size is None else self.batch_size)
+        chunks = [todo[i : i + step] for i in range(0, len(todo), step)]
+        if chunks:
+            self._run(masks, packed, chunks, out)
         return out
+
+    def _run(
+        self, masks: np.ndarray, packed: np.ndarray, chunks: list[np.ndarray], out: np.ndarray
+    ) -> None:
+        """Evaluate ``masks[chunk]`` for every chunk on the backend, writing into ``out``."""
+        feed = Feed(masks, chunks)
+        results = self.backend.imap(Guarded(self.game), feed)
+        first: _Rejected | None = None
+        try:
+            while True:
+                try:
+                    i, output = next(results)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the backend itself failed (e.g. a worker died)
+                    first = first or _Rejected(f"the game raised {type(exc).__name__}: {exc}", exc)
+                    break
+                # After a failed write, the batches in flight are kept in the error only.
+                store = first is None or first.error_type is not CacheWriteError
+                try:
+                    out[chunks[i]] = self._accept(packed[chunks[i]], output, store=store)
+                except _Rejected as rejected:
+                    # Hand out no new batch, but take those in flight: they are paid for.
+                    first = first or rejected
+                    feed.stop()
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+        if first is not None:
+            raise self._fail(first)
 
     def _advance(self, count: int) -> None:
         self.n_queries += count
         if self._progress is not None:
             self._progress.update(count)
 
-    def _fail(self, message: str, cause: BaseException | None = None) -> GameEvaluationError:
+    def _fail(self, rejected: _Rejected) -> GameEvaluationError:
         done_masks, done_values = self.history()
-        err = GameEvaluationError(
-            f"{message} ({len(done_values)} queries evaluated before the failure are kept in "
-            "this exception's `masks` and `values`).",
+        err = rejected.error_type(
+            f"{rejected.message} ({len(done_values)} queries evaluated before the failure are "
+            "kept in this exception's `masks` and `values`).",
             done_masks,
             done_values,
         )
-        if cause is not None:
-            err.__cause__ = cause
+        err.__cause__ = rejected.cause
         return err
 
-    def _accept(self, batch: np.ndarray, raw: Any) -> np.ndarray:
-        """Validate one batch's output, then record it (and commit it to the cache)."""
+    def _accept(self, packed: np.ndarray, output: Any, *, store: bool) -> np.ndarray:
+        """Validate one batch's output, record it, and commit it to the cache if ``store``."""
+        if isinstance(output, GameFailed):
+            error = output.error
+            if output.remote_traceback and error.__traceback__ is None:
+                error.add_note(f"Traceback in the worker:\n{output.remote_traceback}")
+            raise _Rejected(f"the game raised {type(error).__name__}: {error}", error)
+        values = self._validated(output, packed)
+        # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.
+        self._done_masks.append(packed)
+        self._done_values.append(values)
+        self.n_evaluated += len(values)
+        self._advance(len(values))
+        if self.cache is not None and store:
+            try:
+                self.cache._store_packed(packed, values)
+            except CacheWriteError as exc:
+                raise _Rejected(str(exc), exc.__cause__, CacheWriteError) from None
+        return values
+
+    def _validated(self, raw: Any, packed: np.ndarray) -> np.ndarray:
+        """``raw`` as a float64 copy of shape ``(m,)`` with finite values, else _Rejected."""
+        m = len(packed)
         try:
-            values = np.asarray(raw, dtype=float)
-        except (TypeError, ValueError) as exc:
+            values = np.asarray(raw)
+        except (TypeError, ValueError) as exc:  # e.g. ragged nested lists
             msg = f"the game returned {type(raw).__name__}, which is not an array of numbers"
-            raise self._fail(msg, exc) from exc
-        if values.shape != (batch.shape[0],):
+            raise _Rejected(msg, exc) from None
+        if values.dtype.kind not in "biuf":
+            kind = values.dtype.kind
             msg = (
-                f"the game returned values of shape {values.shape} for {batch.shape[0]} masks; "
-                f"expected shape ({batch.shape[0]},)"
+                f"the game returned values of dtype {values.dtype} ({_NOT_REAL.get(kind, kind)}), "
+                "not real numbers: return bool, integer or float values"
             )
-            raise self._fail(msg)
+            if kind == "c":
+                msg += " (the real part or the modulus, whichever is meant)"
+            raise _Rejected(msg)
+        if values.shape != (m,):
+            msg = (
+                f"the game returned values of shape {values.shape} for {m} masks; "
+                f"expected shape ({m},)"
+            )
+            raise _Rejected(msg)
+        values = np.array(values, dtype=np.float64)  # a copy: the game may reuse its buffer
         bad = ~np.isfinite(values)
         if bad.any():
             first = np.flatnonzero(bad)[:3]
-            shown = ", ".join(_describe(batch[i]) for i in first)
+            rows = np.unpackbits(packed[first], axis=1, count=self.n_players).astype(bool)
+            shown = ", ".join(_describe(row) for row in rows)
             msg = (
                 f"the game returned {int(bad.sum())} non-finite value(s) "
                 f"(e.g. {values[first].tolist()} for the coalitions {shown})"
             )
-            raise self._fail(msg)
-        # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.
-        self._done_masks.append(np.packbits(batch, axis=1))
-        self._done_values.append(values)
-        if self.cache is not None:
-            self.cache.store(batch, values)
-        self.n_evaluated += batch.shape[0]
-        self._advance(batch.shape[0])
+            raise _Rejected(msg)
         return values
+
+
+_NOT_REAL = {
+    "c": "complex numbers",
+    "M": "dates",
+    "m": "time spans",
+    "O": "Python objects",
+    "U": "strings",
+    "S": "bytes",
+    "V": "raw records",
+}
+
+
+class _Rejected(Exception):
+    """Why a batch was not kept; turned into the public error once the batches in flight end."""
+
+    def __init__(
+        self,
+        message: str,
+        cause: BaseException | None = None,
+        error_type: type[GameEvaluationError] = GameEvaluationError,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.error_type = error_type
