@@ -265,7 +265,8 @@ def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
     foreign = tmp_path / "notes.sqlite"
     foreign.write_text("not a database " * 100)
     err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(foreign)])
-    assert f"cannot use {foreign} as a query cache: file is not a database" in err
+    assert f"{foreign} is not a shapiq-spex query cache" in err
+    assert foreign.read_text() == "not a database " * 100  # refused before any write
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,13 @@ EXPECTED = {
     "cache n_players = 2.5": (TypeError, "n_players must be an integer"),
     "cache in a missing folder": (ValueError, "the folder no-such-folder of the cache file"),
     "cache path is a folder": (ValueError, "path . is a directory"),
+    "n above the largest BCH code": (ValueError, "n=70000 is too large for SPEX"),
+    "holdout_fraction leaves < 10 masks": (ValueError, "at least 10 are needed"),
+    "ProxySPEX budget below 64": (ValueError, "at least 64 queries"),
+    "unknown link": (ValueError, "link must be one of"),
+    "values outside the link's domain": (ValueError, "link='logit' needs game values in"),
+    "sampling_weights given": (ValueError, "sampling_weights is not supported"),
+    "degree and degree_parameter": (TypeError, "pass either degree or its alias"),
 }
 
 

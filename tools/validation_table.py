@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapiq_spex import SPEX
+from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.evaluation import QueryCache
 
 
@@ -48,6 +48,16 @@ CASES = [
     ("cache n_players = 2.5", lambda: QueryCache(":memory:", "g", 2.5)),
     ("cache in a missing folder", lambda: QueryCache("no-such-folder/runs.sqlite", "g", 10)),
     ("cache path is a folder", lambda: QueryCache(".", "g", 10)),
+    ("n above the largest BCH code", lambda: SPEX(70_000)),
+    (
+        "holdout_fraction leaves < 10 masks",
+        lambda: SPEX(64, holdout_fraction=1e-9).approximate(4000, _ok),
+    ),
+    ("ProxySPEX budget below 64", lambda: ProxySPEX(20).approximate(40, _ok)),
+    ("unknown link", lambda: ProxySPEX(20, link="probit")),
+    ("values outside the link's domain", lambda: ProxySPEX(20, link="logit").approximate(200, _ok)),
+    ("sampling_weights given", lambda: ProxySPEX(20, sampling_weights=np.ones(21) / 21)),
+    ("degree and degree_parameter", lambda: SPEX(20, degree=3, degree_parameter=4)),
 ]
 
 

@@ -111,8 +111,9 @@ class SPEX(SpectralApproximator):
         self.decoder = check_choice(
             decoder.lower() if isinstance(decoder, str) else decoder, "decoder", ("soft", "hard")
         )
+        n = check_int(n, "n", minimum=1)
         try:
-            bch_code(check_int(n, "n", minimum=1), self.degree)
+            bch_code(n, self.degree)
         except ValueError as exc:
             msg = f"n={n} is too large for SPEX with degree={self.degree}: {exc}."
             raise ValueError(msg) from None
