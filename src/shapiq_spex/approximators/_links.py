@@ -43,7 +43,7 @@ class Link:
         values = np.asarray(values, dtype=float)
         low, high = self.domain
         if np.any(values < low) or np.any(values > high):
-            bad = values[(values < low) | (values > high)][0]
+            bad = float(values[(values < low) | (values > high)][0])
             msg = (
                 f"link={self.name!r} needs game values in [{low}, {high}], got {bad!r}; choose "
                 "another link (e.g. 'identity')."
