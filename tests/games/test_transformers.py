@@ -161,6 +161,21 @@ def test_classifier_mask_mode_replaces_units_by_the_mask_token(bert, bert_tokeni
     assert abs(removed(np.array([[True, False, True]]))[0] + removed.empty_value - value) > 1e-3
 
 
+def test_one_logit_classifier_uses_a_sigmoid(bert_tokenizer) -> None:
+    torch.manual_seed(4)
+    config = BertConfig(
+        vocab_size=len(VOCAB), hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
+        intermediate_size=64, max_position_embeddings=32, num_labels=1, initializer_range=0.3,
+    )  # fmt: skip
+    model = BertForSequenceClassification(config)
+    logit = TransformersClassifierScorer(model, bert_tokenizer, target=0, output="logit")(TEXTS)
+    for output, expected in (("log_odds", logit), ("probability", 1 / (1 + np.exp(-logit)))):
+        got = TransformersClassifierScorer(model, bert_tokenizer, target=0, output=output)(TEXTS)
+        np.testing.assert_allclose(got, expected, atol=TOL)
+    direct = [_direct_logits(model, bert_tokenizer, t)[0] for t in TEXTS]
+    np.testing.assert_allclose(logit, direct, atol=TOL)
+
+
 def test_classifier_validation(bert, bert_tokenizer) -> None:
     with pytest.raises(ValueError, match="target"):
         TransformersClassifierScorer(bert, bert_tokenizer, target="HAPPY")
@@ -189,9 +204,10 @@ def test_classifier_validation(bert, bert_tokenizer) -> None:
 TEMPLATE = "documents : {text} question : the capital of france ? answer :"
 
 
-def test_answer_scorer_equals_a_direct_forward_pass(causal, causal_tokenizer) -> None:
+@pytest.mark.parametrize("template", [TEMPLATE, "{text} answer :"])  # cached head, none
+def test_answer_scorer_equals_a_direct_forward_pass(causal, causal_tokenizer, template) -> None:
     scorer = TransformersAnswerScorer(
-        causal, causal_tokenizer, answer=" paris rome", template=TEMPLATE, batch_size=3
+        causal, causal_tokenizer, answer=" paris rome", template=template, batch_size=3
     )
     answer = _ids(causal_tokenizer, " paris rome")
     for value, text in zip(scorer(TEXTS), TEXTS, strict=True):
@@ -232,6 +248,11 @@ def test_answer_scorer_validation(causal, causal_tokenizer) -> None:
         TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", template="no slot")
     with pytest.raises(ValueError, match="reduction"):
         TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", reduction="max")
+    with pytest.raises(ValueError, match="device"):
+        TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", device="gpu-ish")
+    masked = TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", mask_mode="mask")
+    assert masked.mask_token == "[PAD]"  # no mask token: the pad token stands in
+    assert masked.game("a good movie").masked_text(np.array([1, 0, 1], bool)) == "a [PAD] movie"
 
 
 # ---------------------------------------------------------------------- head ablation
