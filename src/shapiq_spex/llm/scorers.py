@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lm import LanguageModel, PrefixCache, load_language_model, split_template
+from .._prompts import ANSWER_USER_TEMPLATE, DEFAULT_ANSWER_SYSTEM, split_template
+from .._validation import check_texts
+from .lm import LanguageModel, PrefixCache, load_language_model
 
 __all__ = [
     "DEFAULT_SENTIMENT_TEMPLATE",
@@ -33,23 +35,6 @@ DEFAULT_SENTIMENT_TEMPLATE = (
     "Sentiment:"
 )
 """Few-shot prompt of :class:`LLMSentimentScorer`; the review goes at ``{text}``."""
-
-DEFAULT_ANSWER_SYSTEM = (
-    "Answer the question using the documents. Reply with the answer only, in a few words."
-)
-"""System message of the default prompt of :class:`LLMAnswerScorer`."""
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, Sequence):
-        msg = "texts must be a list of str."
-        raise TypeError(msg)
-    texts = list(texts)
-    for text in texts:
-        if not isinstance(text, str):
-            msg = f"texts must be a list of str, got an element of type {type(text).__name__}."
-            raise TypeError(msg)
-    return texts
 
 
 class _TemplateScorer:
@@ -125,7 +110,7 @@ class LLMSentimentScorer(_TemplateScorer):
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """Sentiment log-odds of each text, shape ``(len(texts),)``."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return np.zeros(0)
         bodies = self._body_ids(texts)
@@ -187,9 +172,7 @@ class LLMAnswerScorer(_TemplateScorer):
         if lm is None:
             lm = load_language_model()
         if template is None and isinstance(lm, LanguageModel):
-            template = lm.chat_prompt(
-                "Documents:\n{text}\n\nQuestion: {question}", system=DEFAULT_ANSWER_SYSTEM
-            )
+            template = lm.chat_prompt(ANSWER_USER_TEMPLATE, system=DEFAULT_ANSWER_SYSTEM)
         if not isinstance(template, str):
             msg = f"template must be a str, got {type(template).__name__}."
             raise TypeError(msg)
@@ -200,7 +183,7 @@ class LLMAnswerScorer(_TemplateScorer):
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """``log p(answer | prompt(text))`` of each text, shape ``(len(texts),)``."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return np.zeros(0)
         bodies = self._body_ids(texts)

@@ -1,0 +1,43 @@
+"""Prompt pieces shared by the numpy LLM scorers and the ``transformers`` adapters.
+
+Kept outside :mod:`shapiq_spex.llm` and :mod:`shapiq_spex.games` so that both can import them
+without the other's optional dependencies.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ANSWER_USER_TEMPLATE", "DEFAULT_ANSWER_SYSTEM", "split_template"]
+
+DEFAULT_ANSWER_SYSTEM = (
+    "Answer the question using the documents. Reply with the answer only, in a few words."
+)
+"""System message of the default question-answering prompts."""
+
+ANSWER_USER_TEMPLATE = "Documents:\n{text}\n\nQuestion: {question}"
+"""User message of the default question-answering prompts (``{text}``: the documents)."""
+
+
+def split_template(template: str, placeholder: str = "{text}") -> tuple[str, str]:
+    """Split a prompt template at its one placeholder into a cacheable head and a tail.
+
+    Whitespace that ends the head is moved to the tail (``"Review: {text}"`` gives
+    ``("Review:", " ")``), so that a text inserted at the placeholder is tokenized with its
+    leading space the way it would be inside the whole prompt.
+
+    Args:
+        template: A prompt containing ``placeholder`` exactly once.
+        placeholder: The placeholder.
+
+    Returns:
+        ``(head, tail)``: ``head`` has no placeholder and no trailing whitespace, ``tail``
+        still holds the placeholder, and ``head + tail == template``.
+
+    Raises:
+        ValueError: The placeholder does not occur exactly once.
+    """
+    if not isinstance(template, str) or template.count(placeholder) != 1:
+        msg = f"template must contain {placeholder!r} exactly once."
+        raise ValueError(msg)
+    head, tail = template.split(placeholder)
+    stripped = head.rstrip()
+    return stripped, head[len(stripped) :] + placeholder + tail

@@ -1,0 +1,352 @@
+r"""Text scorers for the user's own Hugging Face ``transformers`` models.
+
+Both scorers map a list of texts to an array of values, the protocol of
+:class:`~shapiq_spex.games.MaskedTextGame`; their :meth:`~_TransformersScorer.game` method builds
+that game with the scorer's masking (``mask_mode``):
+
+* ``"remove"``: masked units are left out of the text;
+* ``"mask"``: each masked unit is replaced by the tokenizer's mask token (or, without one, its
+  pad token), which the tokenizer maps to that special token's id.
+
+They need the ``transformers`` extra (``pip install "shapiq-spex[transformers]"``); torch is
+imported when a scorer is built, never when this module is imported. Models are put in eval mode
+and run under ``torch.inference_mode()`` on ``device`` (default: CUDA when present), ``batch_size``
+texts at a time, sorted by length and padded with an attention mask.
+
+Example:
+    >>> from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    >>> name = "distilbert-base-uncased-finetuned-sst-2-english"
+    >>> model = AutoModelForSequenceClassification.from_pretrained(name)  # doctest: +SKIP
+    >>> tokenizer = AutoTokenizer.from_pretrained(name)  # doctest: +SKIP
+    >>> scorer = TransformersClassifierScorer(model, tokenizer, target="POSITIVE")  # doctest: +SKIP
+    >>> game = scorer.game("A gripping, beautifully shot film.")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+from .._prompts import ANSWER_USER_TEMPLATE, DEFAULT_ANSWER_SYSTEM, split_template
+from .._validation import check_int, check_texts
+from ._torch import (
+    PrefixCache,
+    continuation_logprobs,
+    encode,
+    import_torch,
+    leading_special_ids,
+    pad_id_of,
+    prepare_model,
+    require_tokenizer,
+)
+from .language import MaskedTextGame
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["TransformersAnswerScorer", "TransformersClassifierScorer"]
+
+_OUTPUTS = ("log_odds", "probability", "logit")
+
+
+class _TransformersScorer:
+    """Shared set-up: model on its device, tokenizer, masking mode and batch size."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        mask_mode: str,
+        device: str | torch.device | None,
+        batch_size: int,
+    ) -> None:
+        import_torch()
+        require_tokenizer(tokenizer)
+        if mask_mode not in ("remove", "mask"):
+            msg = f"mask_mode must be 'remove' or 'mask', got {mask_mode!r}."
+            raise ValueError(msg)
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        self.device = prepare_model(model, device)
+        self.model = model
+        self.tokenizer = tokenizer
+        self.mask_mode = mask_mode
+        self.mask_token: str | None = None
+        if mask_mode == "mask":
+            self.mask_token = tokenizer.mask_token or tokenizer.pad_token
+            if self.mask_token is None:
+                msg = "mask_mode='mask' needs a tokenizer with a mask or pad token; it has neither."
+                raise ValueError(msg)
+        self.pad_id = pad_id_of(tokenizer, model)
+
+    def game(
+        self,
+        text: str | Sequence[str],
+        *,
+        unit: Literal["word", "sentence"] = "word",
+        **kwargs: Any,
+    ) -> MaskedTextGame:
+        """The :class:`~shapiq_spex.games.MaskedTextGame` of ``text`` with this scorer.
+
+        Args:
+            text: The explained text (or a sequence of units, see ``MaskedTextGame``).
+            unit: How the text is cut into players.
+            **kwargs: Other arguments of ``MaskedTextGame`` (``separator``, ``batch_size``,
+                ``normalize``); the mask token is this scorer's.
+
+        Returns:
+            The game.
+        """
+        return MaskedTextGame(text, self, unit=unit, mask_token=self.mask_token, **kwargs)
+
+    def _max_length(self) -> int | None:
+        config = self.model.config
+        for name in ("max_position_embeddings", "n_positions"):
+            value = getattr(config, name, None)
+            if isinstance(value, int):
+                return value
+        return None
+
+    def _check_lengths(self, lengths: Sequence[int]) -> None:
+        longest, limit = max(lengths, default=0), self._max_length()
+        if limit is not None and longest > limit:
+            msg = (
+                f"a text is {longest} tokens long, more than the model's {limit} positions; "
+                "explain shorter texts (or fewer, larger units)."
+            )
+            raise ValueError(msg)
+
+
+class TransformersClassifierScorer(_TransformersScorer):
+    """One class's score under a sequence classifier (``AutoModelForSequenceClassification``).
+
+    Args:
+        model: A ``transformers`` sequence-classification model (its output has ``.logits`` of
+            shape ``(batch, num_labels)``). It is put in eval mode and moved to ``device``.
+        tokenizer: Its tokenizer (special tokens such as CLS/SEP are added as usual).
+        target: The explained class: an index, or a label name from ``model.config.label2id``.
+        output: ``"log_odds"`` (default): ``log p / (1 - p)`` of the target class;
+            ``"probability"``: ``p``; ``"logit"``: the raw logit. ``p`` is the softmax over
+            the classes (a sigmoid for a one-logit or multi-label model).
+        mask_mode: ``"remove"`` (default) or ``"mask"`` (see the module docstring).
+        device: Torch device (default: CUDA when present, else the CPU).
+        batch_size: Texts per forward pass.
+
+    Raises:
+        ImportError: torch or transformers is missing.
+        TypeError: ``model`` is not a torch module, ``tokenizer`` not a transformers tokenizer,
+            or ``target`` neither an int nor a str.
+        ValueError: ``target``, ``output``, ``mask_mode`` or ``batch_size`` is invalid.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        target: int | str,
+        output: Literal["log_odds", "probability", "logit"] = "log_odds",
+        mask_mode: Literal["remove", "mask"] = "remove",
+        device: str | torch.device | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        super().__init__(model, tokenizer, mask_mode, device, batch_size)
+        if output not in _OUTPUTS:
+            msg = f"output must be one of {_OUTPUTS}, got {output!r}."
+            raise ValueError(msg)
+        self.output = output
+        self.target = self._target_index(target)
+        config = model.config
+        self._sigmoid = (
+            config.num_labels == 1 or config.problem_type == "multi_label_classification"
+        )
+
+    def _target_index(self, target: int | str) -> int:
+        config = self.model.config
+        if isinstance(target, str):
+            if target not in (config.label2id or {}):
+                msg = f"target {target!r} is not a label of the model; its labels: "
+                msg += f"{sorted(config.label2id or {})}."
+                raise ValueError(msg)
+            return int(config.label2id[target])
+        if isinstance(target, bool) or not isinstance(target, int | np.integer):
+            msg = f"target must be a class index or a label name, got {type(target).__name__}."
+            raise TypeError(msg)
+        if not 0 <= int(target) < config.num_labels:
+            msg = f"target must lie in [0, {config.num_labels}), got {target}."
+            raise ValueError(msg)
+        return int(target)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The target class's score for each text, shape ``(len(texts),)``."""
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros(0)
+        torch = import_torch()
+        encoded = self.tokenizer(texts)["input_ids"]
+        if any(len(ids) == 0 for ids in encoded):
+            msg = (
+                "the tokenizer gives no token for an (empty) text; use mask_mode='mask' or a "
+                "tokenizer that adds special tokens."
+            )
+            raise ValueError(msg)
+        lengths = np.array([len(ids) for ids in encoded])
+        self._check_lengths(lengths)
+        order = np.argsort(lengths, kind="stable")
+        logits = np.empty((len(texts), self.model.config.num_labels))
+        with torch.inference_mode():
+            for lo in range(0, len(order), self.batch_size):
+                rows = order[lo : lo + self.batch_size]
+                width = int(lengths[rows].max())
+                ids = np.full((rows.size, width), self.pad_id, dtype=np.int64)
+                mask = np.zeros((rows.size, width), dtype=np.int64)
+                for i, r in enumerate(rows):  # right padding: positions start at 0 everywhere
+                    ids[i, : lengths[r]] = encoded[r]
+                    mask[i, : lengths[r]] = 1
+                out = self.model(
+                    input_ids=torch.from_numpy(ids).to(self.device),
+                    attention_mask=torch.from_numpy(mask).to(self.device),
+                )
+                logits[rows] = out.logits.double().cpu().numpy()
+        return self._transform(logits)
+
+    def _transform(self, logits: np.ndarray) -> np.ndarray:
+        z = logits[:, self.target]
+        if self.output == "logit":
+            return z
+        if self._sigmoid:  # the log-odds of a sigmoid output is its logit
+            return z if self.output == "log_odds" else expit(z)
+        if self.output == "probability":
+            return np.exp(z - logsumexp(logits, axis=1))
+        return z - logsumexp(np.delete(logits, self.target, axis=1), axis=1)
+
+
+class TransformersAnswerScorer(_TransformersScorer):
+    r"""Mean log-probability of a given answer under a causal LM, after a prompt with the text.
+
+    The RAG value of the SPEX/ProxySPEX papers with the user's own model: the text holds
+    documents, and ``score(text)`` is the mean (or sum) over the answer's tokens of
+    ``log p(token | prompt(text, question), earlier answer tokens)``. As in
+    :class:`~shapiq_spex.llm.LLMAnswerScorer`, the prompt's head (before ``{text}``), the rest of
+    the prompt and the answer are tokenized separately and their ids concatenated; the head's
+    keys/values are computed once and reused for every text.
+
+    Args:
+        model: A ``transformers`` causal LM (``AutoModelForCausalLM``). It is put in eval mode
+            and moved to ``device``.
+        tokenizer: Its tokenizer. Leading special tokens it adds (e.g. BOS) start the prompt.
+        answer: The answer whose log-probability is the score.
+        question: Fills ``{question}`` in the template.
+        template: Prompt with ``{text}`` and optionally ``{question}``, ending where the answer
+            starts. Default: the tokenizer's chat template with system message
+            ``DEFAULT_ANSWER_SYSTEM`` and user message ``"Documents:\n{text}\n\nQuestion:
+            {question}"`` (without a chat template: those lines followed by ``"\nAnswer:"``).
+        reduction: ``"mean"`` (default) or ``"sum"`` over the answer's tokens.
+        mask_mode: ``"remove"`` (default) or ``"mask"`` (see the module docstring).
+        device: Torch device (default: CUDA when present, else the CPU).
+        batch_size: Texts per forward pass.
+
+    Raises:
+        ImportError: torch or transformers is missing.
+        TypeError: A model/tokenizer/str argument has the wrong type.
+        ValueError: ``answer`` is empty, the template lacks ``{text}`` (once), or another
+            argument is out of range.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        answer: str,
+        question: str = "",
+        template: str | None = None,
+        reduction: Literal["mean", "sum"] = "mean",
+        mask_mode: Literal["remove", "mask"] = "remove",
+        device: str | torch.device | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        for name, value in (("answer", answer), ("question", question)):
+            if not isinstance(value, str):
+                msg = f"{name} must be a str, got {type(value).__name__}."
+                raise TypeError(msg)
+        if not answer:
+            msg = "answer must not be empty."
+            raise ValueError(msg)
+        if reduction not in ("mean", "sum"):
+            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
+            raise ValueError(msg)
+        super().__init__(model, tokenizer, mask_mode, device, batch_size)
+        if template is None:
+            template = _default_answer_template(tokenizer)
+        if not isinstance(template, str):
+            msg = f"template must be a str, got {type(template).__name__}."
+            raise TypeError(msg)
+        self.question = question
+        self.answer = answer
+        self.reduction = reduction
+        self.template = template.replace("{question}", question)
+        self.head, self._tail = split_template(self.template)
+        self._answer_ids = encode(self.tokenizer, answer)
+        if not self._answer_ids:
+            msg = f"answer {answer!r} has no token."
+            raise ValueError(msg)
+        head_ids = encode(self.tokenizer, self.head)
+        special = leading_special_ids(tokenizer)
+        if special and head_ids[: len(special)] != special:
+            head_ids = special + head_ids
+        self._head_ids = head_ids
+        # the head minus its last token is cached; that token starts every row so that its
+        # position predicts the first token of the text
+        self._prefix = PrefixCache(model, head_ids[:-1], self.device) if len(head_ids) > 1 else None
+
+    def prompt(self, text: str) -> str:
+        """The full prompt for one text (the answer follows it)."""
+        return self.head + self._tail.replace("{text}", text)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The answer's mean (or summed) log-probability for each text, ``(len(texts),)``."""
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros(0)
+        start = self._head_ids[-1:]
+        answer = self._answer_ids
+        bodies = [encode(self.tokenizer, self._tail.replace("{text}", t)) for t in texts]
+        inputs = [start + body + answer[:-1] for body in bodies]
+        if any(not row for row in inputs):
+            msg = "the prompt has no token; give a template with some text."
+            raise ValueError(msg)
+        past = 0 if self._prefix is None else self._prefix.length
+        self._check_lengths([past + len(row) for row in inputs])
+        log_probs = continuation_logprobs(
+            self.model,
+            inputs,
+            [answer] * len(inputs),
+            pad_id=self.pad_id,
+            device=self.device,
+            batch_size=self.batch_size,
+            prefix=self._prefix,
+        )
+        reduce = np.mean if self.reduction == "mean" else np.sum
+        return np.array([reduce(row) for row in log_probs])
+
+
+def _default_answer_template(tokenizer: Any) -> str:
+    """The tokenizer's chat prompt for the default question, or a plain prompt without one."""
+    if getattr(tokenizer, "chat_template", None):
+        messages = [
+            {"role": "system", "content": DEFAULT_ANSWER_SYSTEM},
+            {"role": "user", "content": ANSWER_USER_TEMPLATE},
+        ]
+        try:
+            return tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
+        except Exception:  # some chat templates reject a system message (a jinja2 error)
+            merged = f"{DEFAULT_ANSWER_SYSTEM}\n\n{ANSWER_USER_TEMPLATE}"
+            return tokenizer.apply_chat_template(
+                [{"role": "user", "content": merged}], tokenize=False, add_generation_prompt=True
+            )
+    return f"{DEFAULT_ANSWER_SYSTEM}\n\n{ANSWER_USER_TEMPLATE}\nAnswer:"
