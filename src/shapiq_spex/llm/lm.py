@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._threads import limit_threads
 from .._prompts import split_template
+from .._threads import limit_threads
 from ._deps import default_model_path
 from .gguf_loader import read_gguf
 from .model import KVCache, LlamaModel
@@ -49,8 +49,6 @@ class PrefixCache:
     ids: tuple[int, ...]
     cache: KVCache | None
     head_mask: np.ndarray | None = None
-
-
 
 
 class LanguageModel:
