@@ -137,22 +137,23 @@ def test_cache_and_immutability():
 
 
 @pytest.mark.parametrize(
-    ("n", "t", "name"),
+    ("n", "t", "error", "name"),
     [
-        (0, 5, "n"),
-        (-3, 5, "n"),
-        (2.5, 5, "n"),
-        (True, 5, "n"),
-        ("8", 5, "n"),
-        (10, 0, "t"),
-        (10, 1.0, "t"),
-        (10, -1, "t"),
+        (0, 5, ValueError, "n"),
+        (-3, 5, ValueError, "n"),
+        (2.5, 5, TypeError, "n"),
+        (True, 5, TypeError, "n"),
+        ("8", 5, TypeError, "n"),
+        (10, 0, ValueError, "t"),
+        (10, 1.0, TypeError, "t"),
+        (10, -1, ValueError, "t"),
     ],
 )
-def test_bad_arguments(n, t, name):
-    with pytest.raises(ValueError, match=rf"^{name} must"):
+def test_bad_arguments(n, t, error, name):
+    # A wrong type is a TypeError and a wrong value a ValueError, as everywhere in the package.
+    with pytest.raises(error, match=rf"^{name} must"):
         bch_code(n, t)
-    with pytest.raises(ValueError, match=rf"^{name} must"):
+    with pytest.raises(error, match=rf"^{name} must"):
         BCHCode(n, t)
 
 

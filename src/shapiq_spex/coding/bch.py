@@ -22,6 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from shapiq_spex.coding.galois_field import MAX_DEGREE, MIN_DEGREE, GaloisField, gf
 
+from .._validation import check_int
+
 __all__ = ["BCHCode", "bch_code"]
 
 # Bound on the elements of the temporary float matrix used by ``BCHCode.parity``.
@@ -29,12 +31,10 @@ _PARITY_CHUNK_ELEMENTS = 1 << 22
 
 
 def _check_positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an ``int`` or raise ``ValueError`` naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
+    """``value`` as an ``int`` >= 1 (TypeError for a wrong type, ValueError for a wrong value)."""
+    checked = check_int(value, name, minimum=1)
+    assert checked is not None
+    return checked
 
 
 def _cyclotomic_cosets(t: int, n_c: int) -> list[tuple[int, ...]]:

@@ -573,7 +573,7 @@ def decode_chase(code: BCHCode, soft: ArrayLike, depth: int | None = None) -> De
     depth = code.t if depth is None else depth
     max_depth = min(code.p, _MAX_CHASE_DEPTH)
     if isinstance(depth, bool) or not isinstance(depth, int | np.integer):
-        raise ValueError(f"depth must be an integer, got {depth!r}")
+        raise TypeError(f"depth must be an integer, got {depth!r}")
     if not 1 <= depth <= max_depth:
         raise ValueError(f"depth must lie in [1, {max_depth}], got {depth}")
     depth = int(depth)

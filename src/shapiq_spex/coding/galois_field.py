@@ -100,7 +100,7 @@ class GaloisField:
     def __post_init__(self) -> None:
         m = self.m
         if isinstance(m, bool) or not isinstance(m, int | np.integer):
-            raise ValueError(f"m must be an integer, got {m!r}")
+            raise TypeError(f"m must be an integer, got {m!r}")
         if not MIN_DEGREE <= m <= MAX_DEGREE:
             raise ValueError(f"m must lie in [{MIN_DEGREE}, {MAX_DEGREE}], got {m}")
         m = int(m)

@@ -13,6 +13,7 @@ from typing import Self
 
 import numpy as np
 
+from .._validation import check_int
 from .terms import (
     PAD,
     canonical_terms,
@@ -40,9 +41,7 @@ class _SparseSetFunction:
     basis: str = ""
 
     def __init__(self, n: int, terms: np.ndarray, coefficients: np.ndarray) -> None:
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
-            msg = f"n must be a non-negative integer, got {n!r}."
-            raise ValueError(msg)
+        n = check_int(n, "n", minimum=0)
         terms = np.asarray(terms, dtype=np.int64)
         coefficients = np.asarray(coefficients, dtype=float)
         if terms.ndim != 2 or coefficients.shape != (terms.shape[0],):
