@@ -31,3 +31,23 @@ def test_regression_configs_name_their_class_and_arguments():
     assert [METHODS[k].tier for k in ("faith-shap-2", "faith-shap-3")] == [0, 1]
     with pytest.raises(KeyError, match="known methods: spex, proxyspex"):
         get_method("nope")
+
+
+def test_linked_methods_score_on_the_games_scale():
+    import numpy as np
+
+    from shapiq_spex.bench.methods import get_method
+    from shapiq_spex.games import MaskedTextGame, VaderScorer
+
+    game = MaskedTextGame(
+        "The food was not good, but the service was wonderful and the staff were kind.",
+        VaderScorer(),
+        normalize=False,
+    )
+    output = get_method("proxyspex-vader").run(game, game.n_players, 300, 0)
+    masks = np.random.default_rng(0).integers(0, 2, size=(50, game.n_players)).astype(bool)
+    predicted = output.predictor(masks)
+    # predict() maps the modelled valence sum back to compound scores in [-1, 1] ...
+    assert np.all(np.abs(predicted) <= 1.0)
+    # ... and the index values, which explain the sum, get the same inverse link.
+    assert output.inverse_link(np.array([1e6]))[0] == pytest.approx(1.0, abs=1e-6)

@@ -59,11 +59,14 @@ class MethodOutput:
         predictor: The set function whose held-out R² is reported.
         representation: The Möbius coefficients of the recovered function, for methods that
             recover a whole function (ours, shapiq's SPEX and ProxySPEX), else ``None``.
+        inverse_link: For a method that models ``link(v)``: maps its values' scale back to the
+            game's, so that the index values are scored on the game's scale too.
     """
 
     values: InteractionValues
     predictor: Callable[[np.ndarray], np.ndarray]
     representation: dict[tuple[int, ...], float] | None = None
+    inverse_link: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,14 +180,18 @@ def _capture_moebius(approximator: Any) -> dict[tuple[int, ...], float]:
     return captured
 
 
-def _ours(module: str, name: str) -> Callable[[Game, int, int, int], MethodOutput]:
+def _ours(
+    module: str, name: str, link: str | None = None
+) -> Callable[[Game, int, int, int], MethodOutput]:
     def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
         import importlib
 
         cls = getattr(importlib.import_module(module), name)
-        approximator = cls(n, max_order=_ORDER, index=_INDEX, random_state=seed)
+        approximator = cls(n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link)
         values = approximator.approximate(budget, game)
-        return MethodOutput(values, approximator.fourier_, approximator.moebius_.to_dict())
+        links = importlib.import_module("shapiq_spex.approximators").LINKS
+        inverse = None if link is None else links[link].inverse
+        return MethodOutput(values, approximator.predict, approximator.moebius_.to_dict(), inverse)
 
     return run
 
@@ -301,6 +308,14 @@ def _registry() -> dict[str, MethodSpec]:
         MethodSpec("proxyspex", "ProxySPEX (ours)", True, _INDEX, _ORDER,
                    _ours(proxyspex, "ProxySPEX"), available=_importable(proxyspex, "ProxySPEX"),
                    config="shapiq_spex ProxySPEX, defaults; R² of fourier_"),
+        MethodSpec("spex-vader", "SPEX (ours, link=vader)", True, _INDEX, _ORDER,
+                   _ours(approximators, "SPEX", "vader"),
+                   config="shapiq_spex.SPEX(link='vader'): models VADER's valence sum; R² of "
+                   "predict() on the compound score (VADER games only)"),
+        MethodSpec("proxyspex-vader", "ProxySPEX (ours, link=vader)", True, _INDEX, _ORDER,
+                   _ours(proxyspex, "ProxySPEX", "vader"),
+                   config="shapiq_spex ProxySPEX(link='vader'): models VADER's valence sum; R² "
+                   "of predict() on the compound score (VADER games only)"),
     ]  # fmt: skip
     for key, label, index, order, cls, kwargs, tier in _REGRESSIONS:
         arguments = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())

@@ -267,7 +267,11 @@ def _score(
 ) -> None:
     masks, target = holdout
     record.r2 = holdout_r2(output.predictor, masks, target)
-    record.r2_index = holdout_r2(moebius_predictor(output.values), masks, target)
+    index_predictor = moebius_predictor(output.values)
+    if output.inverse_link is not None:  # the values explain link(v): score them on v's scale
+        link_free = index_predictor
+        index_predictor = lambda m: output.inverse_link(link_free(m))  # noqa: E731
+    record.r2_index = holdout_r2(index_predictor, masks, target)
     if exact is not None:
         estimated = index_values(output.values)
         record.precision = top_k_precision(exact, estimated, TOP_K)
