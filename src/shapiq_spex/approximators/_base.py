@@ -272,7 +272,11 @@ class SpectralApproximator(Approximator):
             **kwargs: Not used; accepted for compatibility with shapiq's explainers.
 
         Returns:
-            The interaction values of the requested index.
+            The interaction values of the requested index. When the interactions of the
+            reported orders number at most 100,000, every one of them is listed (zeros
+            included, in shapiq's order) so that explanations stack; above that, only the
+            non-zero ones. ``baseline_value`` is ``v(∅)`` as queried, and the values of SV,
+            k-SII, STII and FSII sum to ``v(N)`` (with a ``link``: to ``link(v(N))``).
 
         Raises:
             ValueError: If the budget is below the method's minimum for this ``n``.
