@@ -51,7 +51,40 @@ def _common_prefix_length(rows: list[list[int]]) -> int:
     return shortest
 
 
-class HeadAblationGame(Game):
+class _HeadPlayers(Game):
+    """Attention heads of chosen layers as players: ``layer`` major, ``head`` minor.
+
+    Subclasses set ``layers`` and ``n_heads`` and implement ``_values`` (a float per
+    coalition); :meth:`_start` then records ``v(∅)`` and initialises the shapiq game.
+    """
+
+    layers: list[int]
+    n_heads: int
+
+    def _values(self, coalitions: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _start(self, normalize: bool) -> None:
+        n_players = len(self.layers) * self.n_heads
+        self.empty_value = float(self._values(np.zeros((1, n_players), dtype=bool))[0])
+        super().__init__(
+            n_players=n_players,
+            normalize=normalize,
+            normalization_value=self.empty_value,
+            verbose=False,
+        )
+
+    def player_head(self, player: int) -> tuple[int, int]:
+        """``(layer, head)`` of a player index."""
+        total = len(self.layers) * self.n_heads
+        if not 0 <= int(player) < total:
+            msg = f"player must lie in [0, {total}), got {player}."
+            raise ValueError(msg)
+        position, head = divmod(int(player), self.n_heads)
+        return self.layers[position], head
+
+
+class HeadAblationGame(_HeadPlayers):
     """``v(S)`` = answer log-probability with the attention heads outside ``S`` zeroed.
 
     Args:
@@ -134,23 +167,8 @@ class HeadAblationGame(Game):
             p[self._cached :] + a[:-1]
             for p, a in zip(self.prompt_ids, self.answer_ids, strict=True)
         ]
-        n_players = len(self.layers) * lm.n_heads
-        self.empty_value = float(self._values(np.zeros((1, n_players), dtype=bool))[0])
-        super().__init__(
-            n_players=n_players,
-            normalize=normalize,
-            normalization_value=self.empty_value,
-            verbose=False,
-        )
-
-    def player_head(self, player: int) -> tuple[int, int]:
-        """``(layer, head)`` of a player index."""
-        total = len(self.layers) * self.lm.n_heads
-        if not 0 <= int(player) < total:
-            msg = f"player must lie in [0, {total}), got {player}."
-            raise ValueError(msg)
-        position, head = divmod(int(player), self.lm.n_heads)
-        return self.layers[position], head
+        self.n_heads = lm.n_heads
+        self._start(normalize)
 
     def _values(self, coalitions: np.ndarray) -> np.ndarray:
         lm = self.lm

@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from shapiq import Game
 
 from .._validation import check_int
 from ._torch import (
@@ -33,6 +32,7 @@ from ._torch import (
     prepare_model,
     require_tokenizer,
 )
+from .heads import _HeadPlayers
 
 if TYPE_CHECKING:
     import torch
@@ -72,7 +72,7 @@ def _projections(model: Any) -> tuple[list[Any], int, int]:
     return modules, n_heads, head_dim
 
 
-class TransformersHeadAblationGame(Game):
+class TransformersHeadAblationGame(_HeadPlayers):
     """``v(S)`` = answer log-probability with the attention heads outside ``S`` ablated.
 
     Semantics of :class:`~shapiq_spex.games.HeadAblationGame`: each answer is tokenized on its
@@ -142,23 +142,7 @@ class TransformersHeadAblationGame(Game):
         self._inputs = [p + a[:-1] for p, a in zip(self.prompt_ids, self.answer_ids, strict=True)]
         self._pad_id = pad_id_of(tokenizer, model)
         self._scales: Any = None  # (rows in the batch, n_layers of players, n_heads)
-        n_players = len(self.layers) * self.n_heads
-        self.empty_value = float(self._values(np.zeros((1, n_players), dtype=bool))[0])
-        super().__init__(
-            n_players=n_players,
-            normalize=normalize,
-            normalization_value=self.empty_value,
-            verbose=False,
-        )
-
-    def player_head(self, player: int) -> tuple[int, int]:
-        """``(layer, head)`` of a player index."""
-        total = len(self.layers) * self.n_heads
-        if not 0 <= int(player) < total:
-            msg = f"player must lie in [0, {total}), got {player}."
-            raise ValueError(msg)
-        position, head = divmod(int(player), self.n_heads)
-        return self.layers[position], head
+        self._start(normalize)
 
     @contextmanager
     def _hooks(self) -> Iterator[None]:
