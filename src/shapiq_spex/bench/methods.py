@@ -308,14 +308,20 @@ def _registry() -> dict[str, MethodSpec]:
         MethodSpec("proxyspex", "ProxySPEX (ours)", True, _INDEX, _ORDER,
                    _ours(proxyspex, "ProxySPEX"), available=_importable(proxyspex, "ProxySPEX"),
                    config="shapiq_spex ProxySPEX, defaults; R² of fourier_"),
-        MethodSpec("spex-vader", "SPEX (ours, link=vader)", True, _INDEX, _ORDER,
-                   _ours(approximators, "SPEX", "vader"),
-                   config="shapiq_spex.SPEX(link='vader'): models VADER's valence sum; R² of "
-                   "predict() on the compound score (VADER games only)"),
-        MethodSpec("proxyspex-vader", "ProxySPEX (ours, link=vader)", True, _INDEX, _ORDER,
-                   _ours(proxyspex, "ProxySPEX", "vader"),
-                   config="shapiq_spex ProxySPEX(link='vader'): models VADER's valence sum; R² "
-                   "of predict() on the compound score (VADER games only)"),
+        *(
+            MethodSpec(f"{key}-{link}", f"{label} (ours, link={link})", True, _INDEX, _ORDER,
+                       _ours(module, cls, link),
+                       config=f"shapiq_spex.{cls}(link={link!r}): models {what}; R² of "
+                       f"predict() on the game's own scale ({games} only)")
+            for key, label, module, cls in (
+                ("spex", "SPEX", approximators, "SPEX"),
+                ("proxyspex", "ProxySPEX", proxyspex, "ProxySPEX"),
+            )
+            for link, what, games in (
+                ("vader", "VADER's valence sum", "VADER games"),
+                ("logit", "the log-odds of a probability", "probability outputs"),
+            )
+        ),
     ]  # fmt: skip
     for key, label, index, order, cls, kwargs, tier in _REGRESSIONS:
         arguments = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
