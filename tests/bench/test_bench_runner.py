@@ -218,3 +218,11 @@ def test_a_game_with_a_smaller_holdout_is_scored_on_it(monkeypatch):
     result = run_suite(suite(["banzhaf"]))
     assert seen == [(12, 7)]
     assert result.settings["holdout_sizes"] == {"soum-12": 7}
+
+
+def test_shapiq_s_insufficient_budget_counts_as_below_the_minimum():
+    from shapiq_spex.bench.runner import _below_minimum
+
+    assert _below_minimum(ValueError("Insufficient budget to compute the transform."))
+    assert not _below_minimum(ValueError("decoder diverged"))
+    assert not _below_minimum(RuntimeError("Insufficient budget"))

@@ -178,11 +178,8 @@ class _Instances:
 def _below_minimum(exc: BaseException) -> bool:
     """Whether the method refused the budget as too small (ours and shapiq's SPEX do)."""
     text = str(exc).lower()
-    return (
-        isinstance(exc, ValueError)
-        and "budget" in text
-        and ("too small" in text or "at least" in text or ">=" in text or "minimum" in text)
-    )
+    markers = ("too small", "at least", ">=", "minimum", "insufficient")
+    return isinstance(exc, ValueError) and "budget" in text and any(m in text for m in markers)
 
 
 def _message(exc: BaseException) -> str:
