@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-full bench-spex setup clean
+.PHONY: demo test lint bench bench-full bench-spex bench-real setup clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,10 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m benchmarks run --suite full
+
+bench-real: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite real
 
 bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

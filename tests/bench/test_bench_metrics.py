@@ -11,6 +11,8 @@ from shapiq_spex.bench.metrics import (
     exact_index_values,
     index_values,
     moebius_predictor,
+    removal_changes,
+    shapley_like_importance,
     summarize,
     top_k_precision,
 )
@@ -104,3 +106,42 @@ def test_summarize_ignores_missing_values():
     summary = summarize([0.5, None, float("nan"), 0.1, 0.9])
     assert (summary.median, summary.low, summary.high, summary.count) == (0.5, 0.1, 0.9, 3)
     assert summarize([None]).count == 0 and math.isnan(summarize([]).median)
+
+
+def additive(weights, constant=0.0):
+    weights = np.asarray(weights, dtype=float)
+    return lambda masks: constant + np.asarray(masks, dtype=float) @ weights
+
+
+def best_removal(weights, sign, k):
+    """The largest change over every set of k players, by brute force."""
+    from itertools import combinations
+
+    return max(
+        sign * sum(weights[i] for i in group) for group in combinations(range(len(weights)), k)
+    )
+
+
+def test_shapley_like_importance_shares_each_interaction_equally():
+    values = interaction_values({(): 5.0, (0,): 1.0, (0, 1): 2.0, (0, 1, 2): 3.0}, max_order=3)
+    # player 0: 1 + 2/2 + 3/3; player 1: 2/2 + 3/3; player 2: 3/3; the empty set is no player's
+    np.testing.assert_allclose(shapley_like_importance(values), [3.0, 2.0, 1.0])
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_removal_of_the_exact_top_k_of_an_additive_game_is_the_best_possible(sign):
+    weights = sign * np.array([3.0, -1.0, 0.5, 2.0, -4.0, 1.0, 2.5])  # sum has the sign `sign`
+    game = additive(weights, constant=7.0)
+    changes = removal_changes(game, weights, (1, 2, 3, 99))
+    assert set(changes) == {"1", "2", "3"}  # k above n is left out
+    for k in (1, 2, 3):
+        assert changes[str(k)] == pytest.approx(best_removal(weights, sign, k))
+    assert changes["1"] == pytest.approx(3.0)  # the largest weight in the output's direction
+
+
+def test_removal_of_a_wrong_ranking_changes_the_output_less_or_the_other_way():
+    weights = np.array([3.0, -1.0, 0.5, 2.0, -4.0, 1.0, 2.5])
+    wrong = removal_changes(additive(weights), -weights, (1, 3))
+    assert wrong["1"] == pytest.approx(-4.0)  # removed the player that pulled down
+    assert wrong["3"] == pytest.approx(-4.0 - 1.0 + 0.5)
+    assert wrong["3"] < best_removal(weights, 1.0, 3)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from shapiq_spex.bench import methods as registry
@@ -169,3 +170,59 @@ def test_every_suite_names_registered_games_and_methods(name):
     assert {e.method for e in spec.exclusions} <= set(spec.methods)
     assert {m for pair in spec.head_to_head for m in pair} <= set(spec.methods)
     assert spec.reference in spec.methods
+
+
+def test_removal_of_exact_values_reaches_the_best_change_of_an_additive_game(monkeypatch):
+    from itertools import combinations
+
+    import numpy as np
+
+    from shapiq_spex.bench import games
+
+    weights = np.array([0.5, -2.0, 1.5, 3.0, -0.5, 1.0, -1.0, 2.0])
+
+    def build(seed):
+        function = lambda masks: np.asarray(masks, dtype=float) @ weights  # noqa: E731
+        truth = {(i,): float(w) for i, w in enumerate(weights)}
+        return games.GameInstance(8, "additive", lambda: function, function, truth)
+
+    monkeypatch.setitem(games.GAMES, "additive-8", games.GameSpec("additive-8", "add", "A", build))
+    # KernelSHAP with every one of the 2^8 coalitions returns the exact Shapley values = weights
+    entries = (Entry("additive-8", (256,)),)
+    (record,) = run_suite(suite(["kernelshap"], entries=entries, removal_k=(1, 3, 5))).records
+    assert record.status == "ok" and record.r2 == pytest.approx(1.0)
+    for k in (1, 3, 5):
+        best = max(sum(weights[list(group)]) for group in combinations(range(8), k))
+        assert record.removal[str(k)] == pytest.approx(best)
+
+
+def test_underdetermined_regressions_are_skipped_where_the_suite_says_so():
+    entries = (Entry("soum-12", (64,)),)  # 79 unknowns up to order 2 at n=12
+    skipped = run_suite(suite(["faith-banzhaf-2"], entries=entries, skip_underdetermined=True))
+    (record,) = skipped.records
+    assert record.status == "n/a" and "underdetermined" in record.reason
+    (ran,) = run_suite(suite(["faith-banzhaf-2"], entries=entries)).records
+    assert ran.status == "ok" and "underdetermined" in ran.note
+
+
+def test_a_game_with_a_smaller_holdout_is_scored_on_it(monkeypatch):
+    from shapiq_spex.bench import games
+
+    spec = games.get_game("soum-12")
+    monkeypatch.setitem(games.GAMES, "soum-12", games.GameSpec(**{**vars(spec), "holdout_size": 7}))
+    seen = []
+    monkeypatch.setattr(
+        "shapiq_spex.bench.runner.holdout_masks",
+        lambda n, m: seen.append((n, m)) or np.ones((m, n), bool),
+    )
+    result = run_suite(suite(["banzhaf"]))
+    assert seen == [(12, 7)]
+    assert result.settings["holdout_sizes"] == {"soum-12": 7}
+
+
+def test_shapiq_s_insufficient_budget_counts_as_below_the_minimum():
+    from shapiq_spex.bench.runner import _below_minimum
+
+    assert _below_minimum(ValueError("Insufficient budget to compute the transform."))
+    assert not _below_minimum(ValueError("decoder diverged"))
+    assert not _below_minimum(RuntimeError("Insufficient budget"))

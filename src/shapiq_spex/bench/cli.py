@@ -4,6 +4,7 @@ Usage::
 
     python -m benchmarks run --suite quick [--out DIR]
     python -m benchmarks run --suite spex-vs-shapiq      # head to head with shapiq's SPEX
+    python -m benchmarks run --suite real                # real models, under 60 minutes
     python -m benchmarks report benchmarks/results/quick.json   # table and plots again
     python -m benchmarks report full.json --merge rerun.json --methods proxyspex
     python -m benchmarks micro cache                     # or: extraction
@@ -41,7 +42,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DE
     parser.add_argument(
         "--suite",
         default="quick",
-        help="tiny, quick (default), full, spex-vs-shapiq or proxyspex-vs-shapiq",
+        help="tiny, quick (default), full, real, spex-vs-shapiq or proxyspex-vs-shapiq",
     )
     parser.add_argument(
         "--out", type=Path, default=default_out, help=f"output directory (default {default_out})"

@@ -11,6 +11,9 @@
 * ``vader-short`` / ``vader-long``: masked-word sentiment (VADER) of the reviews in
   ``data/reviews.json``; the seed picks the review.
 * ``llm-short``: the same short reviews scored by the offline SmolLM2 model (slow, opt-in).
+* ``mlp-<data>``: as ``lgbm-<data>``, with a scikit-learn MLP (standardized inputs).
+* The games of the ``real`` suite (texts of about 40, 120 and 400 words, the offline LLM's
+  sentiment and retrieval answer, data attribution, attention heads): :mod:`.real_games`.
 
 A seed always selects the game instance (random game, explained row or review); the methods
 get the same seed as their ``random_state``.
@@ -19,6 +22,7 @@ get the same seed as their ``random_state``.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,7 +30,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from ..metrics import uniform_masks
+from ..metrics import HOLDOUT_SIZE, uniform_masks
 
 __all__ = ["GAMES", "GameInstance", "GameSpec", "get_game"]
 
@@ -67,6 +71,8 @@ class GameSpec:
         build: Seed -> :class:`GameInstance`.
         n: Number of players, or ``None`` when it depends on the seed (texts).
         known_truth: Whether instances carry their Möbius coefficients.
+        holdout_size: Held-out masks of the R² (the protocol's 1000; fewer only for a game
+            whose queries cost seconds, and then the title says so).
     """
 
     key: str
@@ -75,6 +81,7 @@ class GameSpec:
     build: Callable[[int], GameInstance] = field(repr=False)
     n: int | None = None
     known_truth: bool = False
+    holdout_size: int = HOLDOUT_SIZE
 
 
 class _Noisy:
@@ -152,12 +159,22 @@ def _tabular_model(dataset: str, model: str) -> tuple[object, np.ndarray, np.nda
             n_jobs=1,
             verbose=-1,
         )
+    elif model == "mlp":
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        kind = MLPClassifier if classify else MLPRegressor
+        network = kind(hidden_layer_sizes=(64, 32), max_iter=1000, random_state=0)
+        fitted = make_pipeline(StandardScaler(), network)
     else:
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
         kind = RandomForestClassifier if classify else RandomForestRegressor
         fitted = kind(n_estimators=100, max_depth=8, random_state=0, n_jobs=1)
-    fitted.fit(x_train, y_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of the MLP's last epochs
+        fitted.fit(x_train, y_train)
     return fitted, x_train.mean(axis=0), x_test, classify
 
 
@@ -249,8 +266,8 @@ def _registry() -> dict[str, GameSpec]:
             True,
         )
     )
-    names = {"lgbm": "LightGBM", "rf": "random forest"}
-    for model in ("lgbm", "rf"):
+    names = {"lgbm": "LightGBM", "rf": "random forest", "mlp": "MLP (64-32)"}
+    for model in ("lgbm", "rf", "mlp"):
         for dataset, n in _FEATURES.items():
             specs.append(
                 GameSpec(
@@ -278,6 +295,9 @@ def _registry() -> dict[str, GameSpec]:
             _text("short", "llm"),
         )
     )
+    from .real_games import real_specs  # builds on the classes above
+
+    specs += real_specs()
     return {spec.key: spec for spec in specs}
 
 

@@ -14,11 +14,22 @@ same index and order*, computed from the known Möbius coefficients by shapiq's
 terms, so comparing it with the raw Möbius coefficients would penalise every low-order method
 for the index it computes rather than for how well it computes it. The empty set is left out
 (it is a baseline, not an attribution).
+
+Feature identification (the SPEX/ProxySPEX papers' removal check): remove the ``k`` players a
+method ranks highest and measure how much the game's output moves. The ranking is the
+Shapley-like first-order importance of the returned values, ``φ_i = Σ_{T ∋ i} I(T) / |T|``
+(each interaction shared equally among its players: for Möbius values this is the Shapley
+value, for an order-1 index it is ``I({i})``). With ``s = sign(v(N) - v(∅))`` the direction of
+the explained output, the ``k`` players of largest ``s φ_i`` are removed from the grand
+coalition and the change is ``s (v(N) - v(N minus K))``: how far the output falls back toward
+``v(∅)``; higher is better, and a negative value means the removed players pushed the other
+way. For an additive game ``v(S) = Σ_{i in S} w_i`` the exact values give the largest possible
+change, the sum of the ``k`` largest ``s w_i``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,17 +39,21 @@ from ..metrics import precision_at_k, relative_l2_error
 from ..spectral import SparseMoebius
 
 __all__ = [
+    "REMOVAL_K",
     "TOP_K",
     "Summary",
     "coefficient_error",
     "exact_index_values",
     "index_values",
     "moebius_predictor",
+    "removal_changes",
+    "shapley_like_importance",
     "summarize",
     "top_k_precision",
 ]
 
 TOP_K = 10
+REMOVAL_K = (1, 5, 10)
 
 
 def moebius_predictor(values: InteractionValues) -> SparseMoebius:
@@ -88,6 +103,45 @@ def exact_index_values(
         baseline_value=coefficients[()],
     )
     return index_values(MoebiusConverter(game)(index=index, order=order))
+
+
+def shapley_like_importance(values: InteractionValues) -> np.ndarray:
+    """``φ_i = Σ_{T ∋ i} I(T) / |T|`` over the non-empty interactions, shape ``(n,)``."""
+    importance = np.zeros(values.n_players)
+    for key, value in values.interactions.items():
+        if key:
+            importance[list(key)] += float(value) / len(key)
+    return importance
+
+
+def removal_changes(
+    game: Callable[[np.ndarray], np.ndarray], importance: np.ndarray, ks: Iterable[int]
+) -> dict[str, float]:
+    """The change of the output when the ``k`` most important players are removed.
+
+    See the module docstring for the definition. Queries the game once, on ``2 + len(ks)``
+    coalitions (grand, empty and one per ``k``) in two calls.
+
+    Args:
+        game: The set function, on boolean masks ``(m, n)``.
+        importance: One value per player (e.g. :func:`shapley_like_importance`).
+        ks: Numbers of removed players; those above ``n`` are left out.
+
+    Returns:
+        ``{str(k): s (v(N) - v(N minus K))}``.
+    """
+    importance = np.asarray(importance, dtype=float)
+    n = importance.size
+    ks = [int(k) for k in ks if 0 < int(k) <= n]
+    masks = np.ones((2 + len(ks), n), dtype=bool)
+    masks[1] = False
+    values = np.asarray(game(masks[:2]), dtype=float)
+    sign = 1.0 if values[0] >= values[1] else -1.0
+    order = np.argsort(-sign * importance, kind="stable")
+    for row, k in enumerate(ks, start=2):
+        masks[row, order[:k]] = False
+    removed = np.asarray(game(masks[2:]), dtype=float) if ks else np.zeros(0)
+    return {str(k): float(sign * (values[0] - v)) for k, v in zip(ks, removed, strict=True)}
 
 
 def _nonzero(values: Mapping[tuple[int, ...], float]) -> dict[tuple[int, ...], float]:

@@ -35,6 +35,8 @@ from .metrics import (
     exact_index_values,
     index_values,
     moebius_predictor,
+    removal_changes,
+    shapley_like_importance,
     top_k_precision,
 )
 from .suites import Entry, Suite
@@ -52,7 +54,10 @@ class Record:
     :mod:`shapiq_spex.bench.methods`), ``r2_index`` that of its returned index values;
     ``precision`` (at :data:`~shapiq_spex.bench.metrics.TOP_K`) and ``rel_error`` compare its
     index values with the exact ones, ``*_moebius`` its recovered function's Möbius
-    coefficients with the true ones. Times are seconds, ``peak_mb`` MiB. ``note`` is printed
+    coefficients with the true ones. ``removal`` maps ``k`` (as text) to the change of the
+    noiseless game's output when the method's ``k`` most important players are removed (see
+    :func:`~shapiq_spex.bench.metrics.removal_changes`; its queries are not counted in the
+    method's). Times are seconds, ``peak_mb`` MiB. ``note`` is printed
     as a footnote of the cell; ``extra`` holds diagnostics that are kept but not tabulated.
     """
 
@@ -77,6 +82,7 @@ class Record:
     rel_error: float | None = None
     precision_moebius: float | None = None
     rel_error_moebius: float | None = None
+    removal: dict[str, float] | None = None
     total_s: float | None = None
     game_s: float | None = None
     overhead_s: float | None = None
@@ -159,7 +165,7 @@ class _Instances:
     ) -> tuple[np.ndarray, np.ndarray]:
         key = (spec.key, seed)
         if key not in self._holdout:
-            masks = holdout_masks(game.n)
+            masks = holdout_masks(game.n, spec.holdout_size)
             self._holdout[key] = (masks, np.asarray(game.target(masks), dtype=float))
         return self._holdout[key]
 
@@ -173,11 +179,8 @@ class _Instances:
 def _below_minimum(exc: BaseException) -> bool:
     """Whether the method refused the budget as too small (ours and shapiq's SPEX do)."""
     text = str(exc).lower()
-    return (
-        isinstance(exc, ValueError)
-        and "budget" in text
-        and ("too small" in text or "at least" in text or ">=" in text or "minimum" in text)
-    )
+    markers = ("too small", "at least", ">=", "minimum", "insufficient")
+    return isinstance(exc, ValueError) and "budget" in text and any(m in text for m in markers)
 
 
 def _message(exc: BaseException) -> str:
@@ -263,7 +266,12 @@ def _plan(
 
 
 def _score(
-    record: Record, output: MethodOutput, game: GameInstance, holdout: tuple, exact: dict | None
+    record: Record,
+    output: MethodOutput,
+    game: GameInstance,
+    holdout: tuple,
+    exact: dict | None,
+    removal_k: Sequence[int] = (),
 ) -> None:
     masks, target = holdout
     record.r2 = holdout_r2(output.predictor, masks, target)
@@ -272,6 +280,9 @@ def _score(
         link_free = index_predictor
         index_predictor = lambda m: output.inverse_link(link_free(m))  # noqa: E731
     record.r2_index = holdout_r2(index_predictor, masks, target)
+    if removal_k:
+        importance = shapley_like_importance(output.values)
+        record.removal = removal_changes(game.target, importance, removal_k)
     if exact is not None:
         estimated = index_values(output.values)
         record.precision = top_k_precision(exact, estimated, TOP_K)
@@ -389,6 +400,13 @@ def _settings(
         "top_k": TOP_K,
         "scale_budget": suite.scale_budget,
         "holdout": {"size": HOLDOUT_SIZE, "seed": f"{HOLDOUT_SEED} + n"},
+        "holdout_sizes": {
+            e.game: get_game(e.game).holdout_size
+            for e in entries
+            if get_game(e.game).holdout_size != HOLDOUT_SIZE
+        },
+        "removal_k": list(suite.removal_k),
+        "lead_budget": suite.lead_budget,
         "reference": suite.reference,
         "head_to_head": [list(pair) for pair in suite.head_to_head],
     }
@@ -424,6 +442,8 @@ class _Run:
             memory_cap_gb=self.memory_cap_gb,
             time_cap_s=self.caps.cap(method.key),
         ) or self.caps.blocked(method.key, call.game.family, n, call.budget)
+        if reason is None and self.suite.skip_underdetermined:
+            reason = _underdetermined(method, n, call.budget) or None
         if reason is None and time.perf_counter() > self.deadline:
             reason = f"suite time limit ({self.result.settings['max_minutes']:g} min) reached"
         return reason
@@ -462,7 +482,7 @@ class _Run:
                 if game.truth is not None
                 else None
             )
-            _score(record, output, game, holdout, exact)
+            _score(record, output, game, holdout, exact, self.suite.removal_k)
         except Exception as exc:
             record.reason = _message(exc)
             record.status = "error"

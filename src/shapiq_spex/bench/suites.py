@@ -8,6 +8,12 @@
   without noise, tabular models, VADER on short and long reviews, every method, 3 seeds.
 * ``spex-vs-shapiq`` and ``proxyspex-vs-shapiq``: head-to-head comparisons of ours with
   shapiq's own SPEX and ProxySPEX (hours; the report adds paired head-to-head tables).
+* ``real``: real models at 30-1000 players (:mod:`.real_games`: VADER on reviews of about 40,
+  120 and 400 words, the offline LLM's sentiment and retrieval answer, MLP / LightGBM / random
+  forest on scikit-learn data, data attribution with 200 and 1000 training points, all 270
+  attention heads of SmolLM2), ours against every anchor that fits, under 60 minutes; the
+  report adds the lead table (ours against the best anchor at 4000 queries) and the
+  feature-identification (removal) check.
 
 Caps (per call, both documented in the report): a dense regression predicted to need more
 than ``memory_cap_gb`` or ``time_cap_s`` is not run. Any other method is timed: after a call
@@ -24,6 +30,8 @@ slow methods of tier 1 run last, so they are the ones cut).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .metrics import REMOVAL_K
 
 __all__ = ["LLM_ENTRY", "SUITES", "Entry", "Exclusion", "Suite", "get_suite"]
 
@@ -88,6 +96,12 @@ class Suite:
         reference: The method the report's overhead ratio column divides by.
         head_to_head: ``(ours, baseline)`` method pairs the report compares on the seeds both
             ran (R², queries, overhead and its ratio).
+        removal_k: Numbers of players removed by the feature-identification check (a few
+            extra queries of the noiseless game per call, not counted in the method's).
+        skip_underdetermined: Dense regressions with fewer queries than unknowns are not run
+            (instead of run and footnoted: their R² is meaningless, far below zero).
+        lead_budget: Budget of the report's lead table (ours against the best anchor per
+            game), ``None`` for no such table.
     """
 
     name: str
@@ -103,6 +117,9 @@ class Suite:
     time_caps: tuple[tuple[str, float], ...] = ()
     reference: str = "spex"
     head_to_head: tuple[tuple[str, str], ...] = ()
+    removal_k: tuple[int, ...] = REMOVAL_K
+    lead_budget: int | None = None
+    skip_underdetermined: bool = False
 
     def excluded(self, method: str, game: str, budget: int, seed: int = 0) -> str | None:
         """Why ``method`` is not run on ``game`` at ``budget`` and ``seed`` (``None``: it is)."""
@@ -275,6 +292,130 @@ SUITES: dict[str, Suite] = {
         ),
     ),
 }
+
+
+_ANCHORS = (
+    "shapiq-proxyspex-nohpo",
+    "shapiq-spex",
+    "proxyshap",
+    "faith-banzhaf-2",
+    "faith-shap-2",
+    "kernelshap",
+    "banzhaf",
+    "shapiq-proxyspex",
+)
+_CHEAP = (
+    "vader-40",
+    "vader-120",
+    "vader-400",
+    "mlp-digits",
+    "lgbm-digits",
+    "rf-breast_cancer",
+    "data-lr-200",
+    "data-knn-1000",
+)
+_HPO_UP_TO_4000 = ("vader-40", "vader-120", "rf-breast_cancer")
+_HPO_UP_TO_1000 = ("mlp-digits", "lgbm-digits")
+_HALF = (
+    "ours only at this budget: the lead table's check whether ours reaches the best anchor's "
+    "R² with half of its queries"
+)
+_HPO = (
+    "shapiq's ProxySPEX with hpo=True (a 5-fold grid search of 40 LightGBM fits per call) "
+    "only where its calls took under 60 s in trials (4-45 s): the 40- and 120-word reviews "
+    "and the random forest up to 4000 queries, the MLP and LightGBM on digits up to 1000; "
+    "its time cap of 60 s stops it at the larger budgets of a game after a longer call"
+)
+_HEADS = (
+    "ours only below the lead budget on the heads game (13-20 ms a query: every method at "
+    "4000 and ours at 1000 and 2000 fit in the 60-minute suite)"
+)
+
+
+def _only(methods: tuple[str, ...], games: tuple[str, ...], reason: str) -> tuple:
+    """Exclusions of every suite method but ``methods`` on ``games``."""
+    return tuple(
+        Exclusion(m, reason, games=games)
+        for m in ("proxyspex", "spex", *_ANCHORS)
+        if m not in methods
+    )
+
+
+_REAL = Suite(
+    name="real",
+    description="real models at 22-1000 players, offline: VADER on reviews of about 40, 120 "
+    "and 400 words, the SmolLM2 sentiment log-odds and RAG answer, MLP / LightGBM / random "
+    "forest on scikit-learn data, data attribution (200 and 1000 training points), all 270 "
+    "SmolLM2 attention heads; ours against shapiq 1.8's anchors, one seed, under 60 minutes",
+    entries=(
+        Entry("vader-40", (500, 1000, 2000, 4000, 16000)),
+        Entry("vader-120", (500, 1000, 2000, 4000, 16000)),
+        Entry("vader-400", (500, 1000, 2000, 4000)),
+        Entry("mlp-digits", (500, 1000, 2000, 4000, 16000)),
+        Entry("lgbm-digits", (500, 1000, 2000, 4000, 16000)),
+        Entry("rf-breast_cancer", (500, 1000, 2000, 4000, 16000)),
+        Entry("data-lr-200", (500, 1000, 2000, 4000)),
+        Entry("data-lgbm-200", (1000, 2000, 4000)),
+        Entry("data-knn-1000", (500, 1000, 2000, 4000)),
+        Entry("heads-270", (1000, 2000, 4000)),
+        Entry("llm-sentiment", (1000,)),
+        Entry("llm-rag", (300,)),
+    ),
+    methods=("proxyspex", "spex", *_ANCHORS),
+    seeds=1,
+    time_cap_s=300.0,
+    memory_cap_gb=3.0,
+    max_minutes=58.0,
+    exclusions=(
+        *(
+            Exclusion(m, _HALF, games=_CHEAP, except_budgets=(500, 1000, 4000, 16000))
+            for m in _ANCHORS
+        ),
+        *(Exclusion(m, _HEADS, games=("heads-270",), except_budgets=(4000,)) for m in _ANCHORS),
+        *(
+            Exclusion(
+                m,
+                "LightGBM retrained per coalition (7-10 ms a query): the anchors run at the "
+                "lead budget only, ours at 1000 and 2000 as well",
+                games=("data-lgbm-200",),
+                except_budgets=(4000,),
+            )
+            for m in _ANCHORS
+        ),
+        Exclusion("shapiq-proxyspex", _HPO, except_games=(*_HPO_UP_TO_4000, *_HPO_UP_TO_1000)),
+        Exclusion(
+            "shapiq-proxyspex", _HPO, games=_HPO_UP_TO_4000, except_budgets=(500, 1000, 4000)
+        ),
+        Exclusion("shapiq-proxyspex", _HPO, games=_HPO_UP_TO_1000, except_budgets=(500, 1000)),
+        *_only(
+            (
+                "proxyspex",
+                "spex",
+                "shapiq-proxyspex-nohpo",
+                "shapiq-spex",
+                "proxyshap",
+                "kernelshap",
+            ),
+            ("llm-sentiment",),
+            "not run on the LLM sentiment game: at 0.08-0.12 s per query six methods fit in the "
+            "60-minute suite (Faith-Banzhaf/Faith-Shap of order 2 would be underdetermined: "
+            "1,082 unknowns for 1000 queries)",
+        ),
+        *_only(
+            ("proxyspex", "spex", "shapiq-proxyspex-nohpo", "faith-banzhaf-2"),
+            ("llm-rag",),
+            "not run on the LLM RAG game: at 0.3-0.5 s per query four methods at 300 queries "
+            "fit in the 60-minute suite",
+        ),
+    ),
+    time_caps=(("shapiq-proxyspex", 60.0),),
+    scale_budget=4000,
+    reference="proxyspex",
+    head_to_head=(("proxyspex", "shapiq-proxyspex-nohpo"), ("spex", "shapiq-spex")),
+    lead_budget=4000,
+    skip_underdetermined=True,
+)
+SUITES["real"] = _REAL
 
 
 LLM_ENTRY = Entry("llm-short", (128, 256))
