@@ -317,10 +317,9 @@ def _registry() -> dict[str, MethodSpec]:
                 ("spex", "SPEX", approximators, "SPEX"),
                 ("proxyspex", "ProxySPEX", proxyspex, "ProxySPEX"),
             )
-            for link, what, games in (
-                ("vader", "VADER's valence sum", "VADER games"),
-                ("logit", "the log-odds of a probability", "probability outputs"),
-            )
+            # Only VADER's link fits a benchmark game: the tabular games are normalized
+            # (v(S) - v(∅) can be negative), so a logit link does not apply to them.
+            for link, what, games in (("vader", "VADER's valence sum", "VADER games"),)
         ),
     ]  # fmt: skip
     for key, label, index, order, cls, kwargs, tier in _REGRESSIONS:
