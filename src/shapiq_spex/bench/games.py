@@ -31,6 +31,7 @@ from importlib.resources import files
 import numpy as np
 
 from ..metrics import HOLDOUT_SIZE, uniform_masks
+from ._registry import lookup
 
 __all__ = ["GAMES", "GameInstance", "GameSpec", "get_game"]
 
@@ -310,8 +311,4 @@ def get_game(key: str) -> GameSpec:
     Raises:
         KeyError: If no game has this key (the message lists the keys).
     """
-    try:
-        return GAMES[key]
-    except KeyError:
-        msg = f"unknown game {key!r}; known games: {', '.join(GAMES)}"
-        raise KeyError(msg) from None
+    return lookup(GAMES, key, "game")

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from shapiq import InteractionValues
 
+from ._registry import lookup
 from .metrics import moebius_predictor
 
 __all__ = [
@@ -360,8 +361,4 @@ def get_method(key: str) -> MethodSpec:
     Raises:
         KeyError: If no method has this key (the message lists the keys).
     """
-    try:
-        return METHODS[key]
-    except KeyError:
-        msg = f"unknown method {key!r}; known methods: {', '.join(METHODS)}"
-        raise KeyError(msg) from None
+    return lookup(METHODS, key, "method")

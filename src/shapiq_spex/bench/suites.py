@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._registry import lookup
 from .metrics import REMOVAL_K
 
 __all__ = ["LLM_ENTRY", "SUITES", "Entry", "Exclusion", "Suite", "get_suite"]
@@ -428,8 +429,4 @@ def get_suite(name: str) -> Suite:
     Raises:
         KeyError: If no suite has this name (the message lists the suites).
     """
-    try:
-        return SUITES[name]
-    except KeyError:
-        msg = f"unknown suite {name!r}; known suites: {', '.join(SUITES)}"
-        raise KeyError(msg) from None
+    return lookup(SUITES, name, "suite")
