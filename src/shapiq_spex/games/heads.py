@@ -74,6 +74,14 @@ class _HeadPlayers(Game):
             verbose=False,
         )
 
+    def value_function(self, coalitions: np.ndarray) -> np.ndarray:
+        """Answer log-probabilities with the heads outside each coalition ablated."""
+        coalitions = np.asarray(coalitions, dtype=bool)
+        if coalitions.ndim == 1:
+            coalitions = coalitions[None, :]
+        unique, inverse = np.unique(coalitions, axis=0, return_inverse=True)
+        return self._values(unique)[inverse.reshape(-1)]
+
     def player_head(self, player: int) -> tuple[int, int]:
         """``(layer, head)`` of a player index."""
         total = len(self.layers) * self.n_heads
@@ -219,11 +227,3 @@ class HeadAblationGame(_HeadPlayers):
         picked = log_probs[np.arange(row_index.size), np.tile(targets, n_coalitions)]
         starts = np.r_[0, np.cumsum(np.tile(counts, n_coalitions))[:-1]]
         return np.add.reduceat(picked.astype(np.float64), starts)
-
-    def value_function(self, coalitions: np.ndarray) -> np.ndarray:
-        """Answer log-probabilities with the heads outside each coalition ablated."""
-        coalitions = np.asarray(coalitions, dtype=bool)
-        if coalitions.ndim == 1:
-            coalitions = coalitions[None, :]
-        unique, inverse = np.unique(coalitions, axis=0, return_inverse=True)
-        return self._values(unique)[inverse.reshape(-1)]

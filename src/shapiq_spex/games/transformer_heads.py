@@ -195,14 +195,6 @@ class TransformersHeadAblationGame(_HeadPlayers):
                 out[lo : lo + chunk.shape[0]] = reduce(sums, axis=1)
         return out
 
-    def value_function(self, coalitions: np.ndarray) -> np.ndarray:
-        """Answer log-probabilities with the heads outside each coalition ablated."""
-        coalitions = np.asarray(coalitions, dtype=bool)
-        if coalitions.ndim == 1:
-            coalitions = coalitions[None, :]
-        unique, inverse = np.unique(coalitions, axis=0, return_inverse=True)
-        return self._values(unique)[inverse.reshape(-1)]
-
 
 def _check_task(prompts: Sequence[str], answers: Sequence[str]) -> tuple[list[str], list[str]]:
     pairs = []
