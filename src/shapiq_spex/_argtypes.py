@@ -12,26 +12,24 @@ from pathlib import Path
 __all__ = ["non_negative_int", "output_path", "positive_float", "positive_int"]
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1, else an ``argparse`` error (one line, exit code 2)."""
+def _integer_at_least(text: str, minimum: int, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1, else an ``argparse`` error (one line, exit code 2)."""
+    return _integer_at_least(text, 1, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
     """An integer >= 0, else an ``argparse`` error (one line, exit code 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+    return _integer_at_least(text, 0, "an integer >= 0")
 
 
 def positive_float(text: str) -> float:
