@@ -194,6 +194,49 @@ def test_holdout_fraction_reports_faithfulness():
     assert proxy.faithfulness_ > 0.9
 
 
+def _dense_noisy_game(n: int = 40, seed: int = 5):
+    """A dense function: every pair and triple of 40 players with a small random weight."""
+    rng = np.random.default_rng(seed)
+    weights = rng.normal(size=(n, n)) / n
+
+    def game(masks: np.ndarray) -> np.ndarray:
+        x = 1.0 - 2.0 * np.asarray(masks, dtype=float)
+        return np.einsum("mi,ij,mj->m", x, weights, x) + np.sin(3 * x[:, :5].sum(axis=1))
+
+    return game
+
+
+def test_bags_average_fits_on_distinct_splits_and_keep_the_endpoints():
+    game = _dense_noisy_game()
+    single = ProxySPEX(40, index="Moebius", random_state=3, n_bags=1)
+    bagged = ProxySPEX(40, index="Moebius", random_state=3, n_bags=3)
+    single.approximate(1500, game)
+    bagged.approximate(1500, game)
+    result = bagged.transform_
+    assert len(result.bags) == 3
+    # The first member is the single fit (same seed, same first split and boosting seeds).
+    first, alone = result.bags[0], single.transform_.info
+    assert [d.proxy_val_mse for d in first.depths] == [d.proxy_val_mse for d in alone.depths]
+    assert (first.support, first.val_mse) == (alone.support, alone.val_mse)
+    # Each member's validation masks were predicted by a fit that never saw them, pooled.
+    n_val = single.transform_.check[0].size
+    assert result.check[0].size == 3 * n_val
+    y, prediction = result.check
+    assert bagged.faithfulness_ == pytest.approx(r2_score(y, prediction))
+    # The average is a function of the same form that still matches both endpoints.
+    ends = np.array([np.zeros(40, bool), np.ones(40, bool)])
+    np.testing.assert_allclose(bagged.fourier_(ends), game(ends), atol=1e-9)
+
+
+def test_an_exact_first_fit_ends_the_bagging():
+    game = SOUM(30, n_basis_games=6, min_interaction_size=1, max_interaction_size=3, random_state=2)
+    proxy = ProxySPEX(30, random_state=0, n_bags=5)
+    proxy.approximate(1500, game)
+    assert len(proxy.transform_.bags) == 1
+    masks = uniform_masks(30, 500, seed=4)
+    assert r2_score(game(masks), proxy.fourier_(masks)) > 1 - 1e-9
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [
@@ -212,6 +255,8 @@ def test_holdout_fraction_reports_faithfulness():
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
         ({"max_terms": 0}, ValueError, "max_terms"),
         ({"n_jobs": 0}, ValueError, "n_jobs"),
+        ({"n_bags": 0}, ValueError, "n_bags"),
+        ({"n_bags": 2.0}, TypeError, "n_bags"),
         ({"time_limit": -1.0}, ValueError, "time_limit"),
         ({"batch_size": 0}, ValueError, "batch_size"),
     ],

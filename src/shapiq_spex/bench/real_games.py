@@ -162,7 +162,12 @@ def _attribution(kind: str, dataset: str, size: int) -> Callable[[int], GameInst
         full = clone(model).fit(x_train, y_train).predict_proba(x_rest)[:, 1]
         row = int(attribution_rows(full)[seed % len(full)])
         game = DataAttributionGame(
-            x_train, y_train, x_rest[row], model=model, min_size=_KNN if kind == "knn" else 1
+            x_train,
+            y_train,
+            x_rest[row],
+            model=model,
+            min_size=_KNN if kind == "knn" else 1,
+            normalize=False,  # raw probabilities: R² is shift-invariant, a logit link applies
         )
         label = (
             f"test row {row} (true class {int(y_rest[row])}): P(class 1) = {full[row]:.2f} "

@@ -315,6 +315,20 @@ _CHEAP = (
     "data-lr-200",
     "data-knn-1000",
 )
+_VADER_GAMES = ("vader-40", "vader-120", "vader-400")
+_PROBABILITY_GAMES = (
+    "mlp-digits",
+    "lgbm-digits",
+    "rf-breast_cancer",
+    "data-lr-200",
+    "data-lgbm-200",
+)
+_LINKED = {
+    "proxyspex-vader": (_VADER_GAMES, "VADER games"),
+    "spex-vader": (_VADER_GAMES, "VADER games"),
+    "proxyspex-logit": (_PROBABILITY_GAMES, "games whose values are probabilities"),
+    "spex-logit": (_PROBABILITY_GAMES, "games whose values are probabilities"),
+}
 _HPO_UP_TO_4000 = ("vader-40", "vader-120", "rf-breast_cancer")
 _HPO_UP_TO_1000 = ("mlp-digits", "lgbm-digits")
 _HALF = (
@@ -337,8 +351,16 @@ def _only(methods: tuple[str, ...], games: tuple[str, ...], reason: str) -> tupl
     """Exclusions of every suite method but ``methods`` on ``games``."""
     return tuple(
         Exclusion(m, reason, games=games)
-        for m in ("proxyspex", "spex", *_ANCHORS)
+        for m in ("proxyspex", "spex", *_ANCHORS, *_LINKED)
         if m not in methods
+    )
+
+
+def _linked_only() -> tuple:
+    """Our methods with an output link run only on the games whose values fit the link."""
+    return tuple(
+        Exclusion(m, f"link for {what} only", except_games=games)
+        for m, (games, what) in _LINKED.items()
     )
 
 
@@ -362,12 +384,13 @@ _REAL = Suite(
         Entry("llm-sentiment", (1000,)),
         Entry("llm-rag", (300,)),
     ),
-    methods=("proxyspex", "spex", *_ANCHORS),
+    methods=("proxyspex", "spex", *_LINKED, *_ANCHORS),
     seeds=1,
     time_cap_s=300.0,
     memory_cap_gb=3.0,
     max_minutes=58.0,
     exclusions=(
+        *_linked_only(),
         *(
             Exclusion(m, _HALF, games=_CHEAP, except_budgets=(500, 1000, 4000, 16000))
             for m in _ANCHORS
