@@ -23,12 +23,16 @@ or a whole text given as one block, are the full model's forward pass up to floa
 Tokenization: each block is tokenized on its own. Blocks start with whitespace (or at the
 start of the text) and the byte-level pre-tokenizer always starts a new word at whitespace, so
 the concatenated block tokens are the tokens of the whole text whenever the tokenizer does not
-merge across a unit boundary (measured: identical for the bundled 2,000-word review, see
-``benchmarks/blockwise.py``).
+merge across a unit boundary (measured: identical for all 30 masked texts of the bundled
+2,000-word review and of a 252-word review, ``python -m benchmarks.blockwise``).
+
+Fidelity (same benchmark, 30 uniform sentence masks, blockwise vs full scores of the
+sentiment prompt): Pearson r 0.78 and R² 0.15 on the 2,000-word review, r 0.82 and R² 0.64 on
+the 252-word one; 0.14 s instead of 5-25 s per masked text on the long one.
 
 Memory: every distinct block is kept, ``2 * n_layers * n_kv_heads * head_dim`` float32 per
-token (46 KB for SmolLM2-135M; about 100 MB for every sentence of a 2,000-word document with
-the two separators it uses).
+token (46 KB for SmolLM2-135M; about 200 MB for the 253 distinct blocks of the 2,000-word
+review).
 """
 
 from __future__ import annotations

@@ -183,10 +183,10 @@ class LLMSentimentScorer(_TemplateScorer):
     kept blocks (re-positioned, see :mod:`shapiq_spex.llm.blockwise`) and itself. A block does
     not see the blocks before it, so scores differ from full attention. Measured on the bundled
     2,000-word review (145 sentences, 30 uniform random masks, ``python -m
-    benchmarks.blockwise``): Pearson r {R_LONG} (R² {R2_LONG}) between blockwise and full
-    scores, {MS_LONG} ms instead of {S_FULL_LONG} s per masked text ({SPEEDUP_LONG}× faster);
-    on a 250-word review (sentences) r {R_SHORT}. A plain str is one block, which is the full
-    model exactly.
+    benchmarks.blockwise``): Pearson r 0.78 (R² 0.15) between blockwise and full scores,
+    143 ms instead of 5-25 s per masked text (about 40-180× faster); on a 252-word review
+    (16 sentences) r 0.82 (R² 0.64). A plain str is one block, which is the full model
+    exactly.
     """
 
     def __init__(
