@@ -424,3 +424,50 @@ def test_faithfulness_is_reported_by_default_with_how_it_was_measured(capsys):
     code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
     assert code == 0, err
     assert "leave-one-out on the method's uniform masks" in out
+
+
+# ---------------------------------------------------------------- long documents
+def test_context_applies_to_the_llm_scorer_only(capsys):
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--context", "blockwise"])
+    assert "--context applies to --scorer llm only" in err
+
+
+def test_full_attention_llm_runs_print_their_estimated_time(capsys, monkeypatch):
+    from shapiq_spex import _cli_inputs
+
+    calls = []
+
+    def game(masks):
+        calls.append(masks.shape)
+        return np.zeros(len(masks))
+
+    game.n_players = 40
+    args = build_parser().parse_args(["explain", "text", "x", "--budget", "1000"])
+    monkeypatch.setattr(_cli_inputs, "ESTIMATE_NOTICE_S", -1.0)  # always long
+    estimate = _cli_inputs._estimate_time(args, game)
+    err = capsys.readouterr().err
+    assert calls == [(_cli_inputs.ESTIMATE_PROBES, 40)]
+    assert estimate >= 0 and "for 1000 queries" in err and "--context blockwise" in err
+    monkeypatch.setattr(_cli_inputs, "ESTIMATE_NOTICE_S", float("inf"))  # never long
+    _cli_inputs._estimate_time(args, game)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_saturated_game_is_reported_in_one_line(capsys, tmp_path):
+    from shapiq_spex._cli_inputs import Explained
+
+    def saturated(masks):
+        return np.tanh(0.5 * masks.sum(axis=1))
+
+    saturated.n_players = 200
+    explained = Explained(saturated, [f"u{i}" for i in range(200)], True, "sat", "score")
+    path = tmp_path / "out.json"
+    args = build_parser().parse_args(
+        ["explain", "text", "x", "--budget", "600", "--quiet", "--json", str(path)]
+    )
+    run = cli_run.explain(args, explained, None)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "barely varies" in line]
+    assert len(lines) == 1 and lines[0].startswith("shapiq-spex: warning: ")
+    cli_run.write_outputs(args, explained, run, explained.names)
+    assert any("barely varies" in w for w in json.loads(path.read_text())["warnings"])

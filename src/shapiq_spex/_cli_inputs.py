@@ -10,6 +10,7 @@ import argparse
 import csv
 import hashlib
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,26 +94,64 @@ def text_game(args: argparse.Namespace) -> Explained:
     if not text.strip():
         raise UsageError("the text to explain is empty")
     chunk_size = _chunk_size(args)
+    context = getattr(args, "context", "full")
     if args.scorer == "vader":
+        if context != "full":
+            raise UsageError("--context applies to --scorer llm only")
         scorer, output = VaderScorer(), "VADER compound score"
     else:
         from .llm import LLMSentimentScorer
 
         if not args.quiet:
             print("loading the offline LLM...", file=sys.stderr)
-        scorer = LLMSentimentScorer()
+        scorer = LLMSentimentScorer(context=context)
         output = "LLM sentiment log-odds (positive vs negative)"
+        if context == "blockwise":
+            output += ", blockwise context"
     game = MaskedTextGame(text, scorer, unit=args.unit, chunk_size=chunk_size)
     unit = args.unit if chunk_size is None else f"chunk{{}} of {chunk_size} words"
-    return Explained(
+    # blockwise scores differ from full ones: a query cache must not mix them
+    mode = ":blockwise" if context == "blockwise" else ""
+    explained = Explained(
         game=game,
         names=list(game.units),
         numbered=True,
-        game_id=f"text:{args.scorer}:{args.unit}{chunk_size or ''}:{_digest(text)}",
+        game_id=f"text:{args.scorer}{mode}:{args.unit}{chunk_size or ''}:{_digest(text)}",
         output=output,
         notes=[f"players: {game.n_players} {_plural(unit, game.n_players)}"],
         separators=list(game.separators),
     )
+    if args.scorer == "llm" and context == "full":
+        _estimate_time(args, game)
+    return explained
+
+
+ESTIMATE_PROBES = 2  # random masks timed before a full-attention LLM run
+ESTIMATE_NOTICE_S = 120.0  # estimated run time above which the estimate is printed
+
+
+def _estimate_time(args: argparse.Namespace, game: Any) -> float:
+    """Time a few random masks; print the estimated run time and advice when it is long.
+
+    Returns:
+        The estimated seconds for ``--budget`` queries.
+    """
+    from .metrics import uniform_masks
+
+    masks = uniform_masks(game.n_players, ESTIMATE_PROBES, args.seed)
+    start = time.perf_counter()
+    game(masks)
+    per_query = (time.perf_counter() - start) / ESTIMATE_PROBES
+    estimate = per_query * args.budget
+    if estimate > ESTIMATE_NOTICE_S and not args.quiet:
+        print(
+            f"estimated time: about {estimate / 60:.0f} min for {args.budget} queries "
+            f"({per_query:.1f} s per masked text, timed on {ESTIMATE_PROBES} random masks). "
+            "For a long document, --context blockwise encodes each unit once and is much "
+            "faster (approximate: see the README's 'Long documents').",
+            file=sys.stderr,
+        )
+    return estimate
 
 
 def _is_number(cell: str) -> bool:

@@ -11,7 +11,8 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ class Run:
     queries: int
     from_cache: int
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Counted:
@@ -129,14 +131,25 @@ def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
         leave=False,
     )
     start = time.perf_counter()
-    try:
-        values = approximator.approximate(args.budget, _Counted(explained.game, bar))
-    finally:
-        bar.close()
+    # The approximators' advice (a saturated score, a poor fit) is shown as one line each
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            values = approximator.approximate(args.budget, _Counted(explained.game, bar))
+        finally:
+            bar.close()
     seconds = time.perf_counter() - start
+    advice = list(dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning))
+    for w in caught:
+        if w.category is not UserWarning:  # others as Python would show them
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    for message in advice:
+        print(f"shapiq-spex: warning: {' '.join(message.split())}", file=sys.stderr)
     from_cache = cache.hits - hits if cache is not None else 0
     f_x, f_empty = _ends(explained.game, n, cache)
-    return Run(values, approximator, f_x, f_empty, approximator.budget_used_, from_cache, seconds)
+    return Run(
+        values, approximator, f_x, f_empty, approximator.budget_used_, from_cache, seconds, advice
+    )
 
 
 def _num(value: float) -> str:
@@ -204,6 +217,7 @@ def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: l
         "faithfulness": getattr(run.approximator, "faithfulness_", None),
         "faithfulness_method": getattr(run.approximator, "faithfulness_method_", None),
         "seconds": run.seconds,
+        "warnings": run.warnings,
         "baseline_value": float(values.baseline_value),
         "players": explained.names,
         "labels": labels,

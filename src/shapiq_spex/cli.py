@@ -80,6 +80,13 @@ def _add_text(what: argparse._SubParsersAction) -> None:
     text.add_argument("text", nargs="?", help="the text to explain, or - for standard input")
     text.add_argument("--file", help="read the text from this file (- for standard input)")
     text.add_argument("--scorer", choices=("vader", "llm"), default="vader")
+    text.add_argument(
+        "--context",
+        choices=("full", "blockwise"),
+        default="full",
+        help="with --scorer llm: full attention (default), or blockwise: each unit encoded once "
+        "and reused, far faster on long documents but approximate (see the README)",
+    )
     text.add_argument("--unit", choices=UNITS, default="word", help="what a player is")
     text.add_argument(
         "--chunk-size", type=positive_int, help="words per player with --unit chunk (default 20)"

@@ -28,6 +28,7 @@ from typing import Any, Literal, TextIO
 import numpy as np
 from shapiq import Game
 
+from .._segments import SegmentedText
 from .._validation import check_int
 
 # LLMSentimentScorer and LLMAnswerScorer are importable too (lazily, see __getattr__), but are
@@ -316,14 +317,17 @@ class MaskedTextGame(Game):
         """
         return cls(read_text(source, encoding=encoding), scorer, **kwargs)
 
-    def masked_text(self, coalition: np.ndarray) -> str:
+    def masked_text(self, coalition: np.ndarray) -> SegmentedText:
         """The text of one coalition (a boolean vector over the units).
 
         Args:
             coalition: ``(n_players,)`` booleans, True = the unit is kept.
 
         Returns:
-            The masked text.
+            The masked text, a str that also knows its pieces
+            (:class:`~shapiq_spex._segments.SegmentedText`: each kept or masked unit with the
+            whitespace before it, then the trailing whitespace), which segment-aware scorers
+            such as ``LLMSentimentScorer(context="blockwise")`` use.
 
         Raises:
             ValueError: ``coalition`` has the wrong shape.
@@ -332,17 +336,20 @@ class MaskedTextGame(Game):
         if keep.shape != (len(self.units),):
             msg = f"coalition must have shape ({len(self.units)},), got {keep.shape}."
             raise ValueError(msg)
+        starts = [self._leading, *self.separators[:-1]]  # the whitespace before each unit
         if self.mask_token is not None:
             pieces = [
-                (u if k else self.mask_token) + s
-                for u, k, s in zip(self.units, keep, self.separators, strict=True)
+                lead + (u if k else self.mask_token)
+                for lead, u, k in zip(starts, self.units, keep, strict=True)
             ]
-            return self._leading + "".join(pieces)
+            return SegmentedText(pieces, self._trailing)
         kept = np.flatnonzero(keep)
         if kept.size == 0:
-            return self._leading + self._trailing
-        pieces = [self.units[i] + self.separators[i] for i in kept[:-1]]
-        return self._leading + "".join(pieces) + self.units[kept[-1]] + self._trailing
+            return SegmentedText([], self._leading + self._trailing)
+        # a kept unit is preceded by the separator of the kept unit before it
+        before = [self._leading] + [self.separators[i] for i in kept[:-1]]
+        pieces = [lead + self.units[i] for lead, i in zip(before, kept, strict=True)]
+        return SegmentedText(pieces, self._trailing)
 
     def _score(self, texts: list[str]) -> np.ndarray:
         step = len(texts) if self.batch_size is None else self.batch_size

@@ -14,7 +14,7 @@ equal one-by-one results up to float32 rounding.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -212,12 +212,7 @@ class LanguageModel:
         head_mask: np.ndarray | None,
         batch_size: int,
     ) -> list[np.ndarray]:
-        """Forward ``inputs`` in sorted, right-padded batches and read log-probabilities.
-
-        Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
-        (per-token log-probs) or, when ``targets`` is None, against all ``candidates`` at the
-        last position (or the whole vocabulary when ``candidates`` is None).
-        """
+        """Score ``inputs`` after an optional cached prefix (see :meth:`_score_batches`)."""
         if head_mask is not None:
             head_mask = np.asarray(head_mask, dtype=np.float32)
             if head_mask.ndim == 3 and head_mask.shape[0] != len(inputs):
@@ -230,8 +225,35 @@ class LanguageModel:
         if per_row_cache and cache.batch_size != len(inputs):
             msg = f"prefix cache has {cache.batch_size} rows for {len(inputs)} sequences."
             raise ValueError(msg)
+
+        def caches(rows: np.ndarray) -> KVCache | None:
+            return _take_rows(cache, rows) if per_row_cache else cache
+
+        return self._score_batches(
+            inputs, n_scored, targets, candidates, caches, head_mask, batch_size
+        )
+
+    def _score_batches(
+        self,
+        inputs: list[list[int]],
+        n_scored: list[int],
+        targets: list[list[int]] | None,
+        candidates: np.ndarray | None,
+        caches: Callable[[np.ndarray], KVCache | None],
+        head_mask: np.ndarray | None,
+        batch_size: int,
+        sort_key: np.ndarray | None = None,
+    ) -> list[np.ndarray]:
+        """Forward ``inputs`` in sorted, right-padded batches and read log-probabilities.
+
+        Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
+        (per-token log-probs) or, when ``targets`` is None, against all ``candidates`` at the
+        last position (or the whole vocabulary when ``candidates`` is None). ``caches(rows)``
+        gives the key/value cache the rows of a batch follow; rows are batched in the order of
+        ``sort_key`` (default: their length), so that a batch needs little padding.
+        """
         lengths = np.array([len(row) for row in inputs])
-        order = np.argsort(lengths, kind="stable")
+        order = np.argsort(lengths if sort_key is None else sort_key, kind="stable")
         results: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(inputs)
         with self.blas_context():
             for lo in range(0, len(order), batch_size):
@@ -245,9 +267,8 @@ class LanguageModel:
                 rows_mask = head_mask
                 if head_mask is not None and head_mask.ndim == 3:
                     rows_mask = head_mask[rows]
-                rows_cache = _take_rows(cache, rows) if per_row_cache else cache
                 hidden = self.model.forward(
-                    tokens, attention_mask=attention, cache=rows_cache, head_mask=rows_mask
+                    tokens, attention_mask=attention, cache=caches(rows), head_mask=rows_mask
                 ).hidden
                 counts = np.array([n_scored[r] for r in rows])
                 ends = lengths[rows]
@@ -266,6 +287,15 @@ class LanguageModel:
                     for i, r in enumerate(rows):
                         results[r] = chosen[i]
         return results
+
+    def _candidates(self, candidates: Sequence[int] | None) -> np.ndarray | None:
+        cand = None if candidates is None else np.asarray(candidates, dtype=np.int64)
+        if cand is not None and (
+            cand.ndim != 1 or cand.min(initial=0) < 0 or cand.max(initial=0) >= self.vocab_size
+        ):
+            msg = f"candidates must be 1-D token ids in [0, {self.vocab_size})."
+            raise ValueError(msg)
+        return cand
 
     def _assemble(self, contexts: list[list[int]], prefix: PrefixCache | None) -> list[list[int]]:
         if prefix is None:
@@ -299,12 +329,7 @@ class LanguageModel:
         """
         batch_size = self.batch_size if batch_size is None else _check_batch_size(batch_size)
         inputs = self._assemble(self._ids_list(contexts, "contexts"), prefix)
-        cand = None if candidates is None else np.asarray(candidates, dtype=np.int64)
-        if cand is not None and (
-            cand.ndim != 1 or cand.min(initial=0) < 0 or cand.max(initial=0) >= self.vocab_size
-        ):
-            msg = f"candidates must be 1-D token ids in [0, {self.vocab_size})."
-            raise ValueError(msg)
+        cand = self._candidates(candidates)
         out = self._run(inputs, [1] * len(inputs), None, cand, prefix, head_mask, batch_size)
         width = self.vocab_size if cand is None else cand.size
         return np.stack(out) if out else np.zeros((0, width), dtype=np.float32)

@@ -24,6 +24,7 @@ All arrays are float32; matrix products run on 2-D arrays so that BLAS is used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,8 @@ class KVCache:
 
     Attributes:
         keys: Per layer, rotated keys of shape ``(batch, n_kv_heads, length, head_dim)``.
+            Any sequence indexed by layer will do (blockwise context encoding assembles a
+            layer's keys when the forward pass reaches it).
         values: Per layer, values of the same shape.
         key_mask: ``(batch, length)``, True where the cached token is real (not padding).
         next_position: ``(batch,)``, the rotary position of the next token of each row.
@@ -49,8 +52,8 @@ class KVCache:
     A cache with batch size 1 is shared by (broadcast to) all rows of a forward pass.
     """
 
-    keys: list[np.ndarray]
-    values: list[np.ndarray]
+    keys: Sequence[np.ndarray]
+    values: Sequence[np.ndarray]
     key_mask: np.ndarray
     next_position: np.ndarray
 
@@ -247,6 +250,27 @@ class LlamaModel:
         half = x.shape[-1] // 2
         x1, x2 = x[..., :half], x[..., half:]
         return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+
+    def shift_keys(self, keys: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        """Keys rotated at positions ``p`` moved to positions ``p + shift``.
+
+        Rotations compose, ``R(p + d) = R(d) R(p)``, so a cached key is moved by rotating it
+        once more by ``d``; this is how blockwise context encoding re-positions a block that
+        was encoded at another offset.
+
+        Args:
+            keys: Rotated keys ``(batch, n_kv_heads, length, head_dim)``.
+            shift: Non-negative integer offsets, ``(batch, length)``.
+
+        Returns:
+            The re-rotated keys, same shape, float32.
+        """
+        shift = np.asarray(shift)
+        if shift.shape != (keys.shape[0], keys.shape[2]) or shift.min(initial=0) < 0:
+            msg = f"shift must be non-negative, shape {(keys.shape[0], keys.shape[2])}."
+            raise ValueError(msg)
+        cos, sin = self._rotary(shift)  # (B, T, 1, d/2)
+        return self._apply_rotary(keys, cos.transpose(0, 2, 1, 3), sin.transpose(0, 2, 1, 3))
 
     # ------------------------------------------------------------------ validation
     def _check_inputs(

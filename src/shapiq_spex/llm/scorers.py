@@ -8,14 +8,17 @@ only the rest is run per text, in batches.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
 from .._prompts import ANSWER_USER_TEMPLATE, DEFAULT_ANSWER_SYSTEM, split_template
 from .._validation import check_texts
+from .blockwise import BlockwiseContext
 from .lm import LanguageModel, PrefixCache, load_language_model
 
 __all__ = [
+    "CONTEXTS",
     "DEFAULT_SENTIMENT_TEMPLATE",
     "LLMAnswerScorer",
     "LLMSentimentScorer",
@@ -37,10 +40,26 @@ DEFAULT_SENTIMENT_TEMPLATE = (
 """Few-shot prompt of :class:`LLMSentimentScorer`; the review goes at ``{text}``."""
 
 
+CONTEXTS = ("full", "blockwise")
+"""How an LLM scorer reads a text: ``"full"`` attention, or ``"blockwise"`` (see the scorers)."""
+
+
+def _check_context(context: object) -> str:
+    if not isinstance(context, str):
+        msg = f"context must be a str, one of {CONTEXTS}, got {type(context).__name__}."
+        raise TypeError(msg)
+    if context not in CONTEXTS:
+        msg = f"context must be one of {CONTEXTS}, got {context!r}."
+        raise ValueError(msg)
+    return context
+
+
 class _TemplateScorer:
     """Shared machinery: a template with ``{text}``, its cached head and batched bodies."""
 
-    def __init__(self, lm: LanguageModel | None, template: str, batch_size: int | None) -> None:
+    def __init__(
+        self, lm: LanguageModel | None, template: str, batch_size: int | None, context: str
+    ) -> None:
         if lm is None:
             lm = load_language_model()
         if not isinstance(lm, LanguageModel):
@@ -49,6 +68,7 @@ class _TemplateScorer:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             msg = f"batch_size must be a positive int or None, got {batch_size!r}."
             raise ValueError(msg)
+        self.context = _check_context(context)
         self.lm = lm
         self.template = template
         self.batch_size = batch_size
@@ -56,7 +76,15 @@ class _TemplateScorer:
         if not self.head:
             msg = "template must have text before '{text}'."
             raise ValueError(msg)
+        self._before, self._after = self._tail.split("{text}")
+        if context == "blockwise" and not self._after:
+            msg = (
+                "context='blockwise' needs text after '{text}' in the template (the scored "
+                "position follows it)."
+            )
+            raise ValueError(msg)
         self._prefix: PrefixCache | None = None
+        self._blockwise: BlockwiseContext | None = None
 
     @property
     def prefix(self) -> PrefixCache:
@@ -64,6 +92,13 @@ class _TemplateScorer:
         if self._prefix is None:
             self._prefix = self.lm.prefix_cache(self.head)
         return self._prefix
+
+    @property
+    def blockwise(self) -> BlockwiseContext:
+        """The head and every unit seen so far, encoded once (``context="blockwise"``)."""
+        if self._blockwise is None:
+            self._blockwise = BlockwiseContext(self.lm, self.head)
+        return self._blockwise
 
     def prompt(self, text: str) -> str:
         """The full prompt for one text."""
@@ -74,6 +109,50 @@ class _TemplateScorer:
 
     def _body_ids(self, texts: list[str]) -> list[list[int]]:
         return self.lm.tokenizer.encode_batch([self._body(t) for t in texts])
+
+    def _blocks(self, texts: list[str]) -> tuple[list[list[str]], list[str]]:
+        """Each text's blocks (its kept units) and the suffix after them.
+
+        The template's text before ``{text}`` joins the first block, the text's end and the
+        template's rest form the suffix. A plain str (not a masked text) is one block.
+        """
+        blocks, suffixes = [], []
+        for text in texts:
+            pieces = list(getattr(text, "segments", (text,) if text else ()))
+            end = getattr(text, "end", "")
+            if pieces:
+                pieces[0] = self._before + pieces[0]
+                suffixes.append(end + self._after)
+            else:
+                suffixes.append(self._before + end + self._after)
+            blocks.append(pieces)
+        return blocks, suffixes
+
+    def _next_token(self, texts: list[str], candidates: list[int]) -> np.ndarray:
+        """Log-probabilities of ``candidates`` after each prompt, ``(len(texts), k)``."""
+        if self.context == "blockwise":
+            blocks, suffixes = self._blocks(texts)
+            return self.blockwise.next_token_logprobs(
+                blocks, suffixes, candidates=candidates, batch_size=self.batch_size
+            )
+        return self.lm.next_token_logprobs(
+            self._body_ids(texts),
+            candidates=candidates,
+            prefix=self.prefix,
+            batch_size=self.batch_size,
+        )
+
+    def _continuation(self, texts: list[str], ids: list[int]) -> np.ndarray:
+        """``log p(ids | prompt)`` of each text, ``(len(texts),)`` float64."""
+        if self.context == "blockwise":
+            blocks, suffixes = self._blocks(texts)
+            return self.blockwise.continuation_logprobs(
+                blocks, suffixes, [ids] * len(texts), batch_size=self.batch_size
+            )
+        bodies = self._body_ids(texts)
+        return self.lm.continuation_logprobs(
+            bodies, [ids] * len(bodies), prefix=self.prefix, batch_size=self.batch_size
+        )
 
 
 class LLMSentimentScorer(_TemplateScorer):
@@ -88,9 +167,26 @@ class LLMSentimentScorer(_TemplateScorer):
             :data:`DEFAULT_SENTIMENT_TEMPLATE`).
         labels: ``(positive, negative)`` continuations; each is tokenized on its own.
         batch_size: Texts per forward pass (default: the model's).
+        context: ``"full"`` (default): every text is one forward pass with full attention.
+            ``"blockwise"``: segment-cached context encoding for long documents (see below).
 
     Raises:
-        ValueError: The template lacks ``{text}`` (once) or the labels are not two texts.
+        TypeError: ``context`` is not a str.
+        ValueError: The template lacks ``{text}`` (once), the labels are not two texts, or
+            ``context`` is unknown (or ``"blockwise"`` with nothing after ``{text}``).
+
+    Long documents: ``context="blockwise"`` encodes the template's head once and each unit of
+    a masked text (a :class:`~shapiq_spex._segments.SegmentedText` from
+    :class:`~shapiq_spex.games.MaskedTextGame`: a sentence, paragraph or chunk, with the
+    whitespace before it) once, as its own block after the head; a masked text then costs only
+    the forward pass of the template's end (``Sentiment:``), attending to the head, the
+    kept blocks (re-positioned, see :mod:`shapiq_spex.llm.blockwise`) and itself. A block does
+    not see the blocks before it, so scores differ from full attention. Measured on the bundled
+    2,000-word review (145 sentences, 30 uniform random masks, ``python -m
+    benchmarks.blockwise``): Pearson r 0.78 (R² 0.15) between blockwise and full scores,
+    143 ms instead of 5-25 s per masked text (about 40-180× faster); on a 252-word review
+    (16 sentences) r 0.82 (R² 0.64). A plain str is one block, which is the full model
+    exactly.
     """
 
     def __init__(
@@ -100,8 +196,9 @@ class LLMSentimentScorer(_TemplateScorer):
         template: str = DEFAULT_SENTIMENT_TEMPLATE,
         labels: tuple[str, str] = (" positive", " negative"),
         batch_size: int | None = None,
+        context: Literal["full", "blockwise"] = "full",
     ) -> None:
-        super().__init__(lm, template, batch_size)
+        super().__init__(lm, template, batch_size, context)
         if len(labels) != 2 or not all(isinstance(x, str) and x for x in labels):
             msg = f"labels must be two non-empty str, got {labels!r}."
             raise ValueError(msg)
@@ -113,20 +210,11 @@ class LLMSentimentScorer(_TemplateScorer):
         texts = check_texts(texts)
         if not texts:
             return np.zeros(0)
-        bodies = self._body_ids(texts)
         if all(len(ids) == 1 for ids in self._label_ids):
-            candidates = [ids[0] for ids in self._label_ids]
-            log_probs = self.lm.next_token_logprobs(
-                bodies, candidates=candidates, prefix=self.prefix, batch_size=self.batch_size
-            ).astype(np.float64)
-            return log_probs[:, 0] - log_probs[:, 1]
-        scores = [
-            self.lm.continuation_logprobs(
-                bodies, [ids] * len(bodies), prefix=self.prefix, batch_size=self.batch_size
-            )
-            for ids in self._label_ids
-        ]
-        return np.asarray(scores[0] - scores[1], dtype=np.float64)
+            log_probs = self._next_token(texts, [ids[0] for ids in self._label_ids])
+            return log_probs[:, 0].astype(np.float64) - log_probs[:, 1]
+        positive, negative = (self._continuation(texts, ids) for ids in self._label_ids)
+        return np.asarray(positive - negative, dtype=np.float64)
 
 
 class LLMAnswerScorer(_TemplateScorer):
@@ -145,10 +233,14 @@ class LLMAnswerScorer(_TemplateScorer):
             :data:`DEFAULT_ANSWER_SYSTEM`, user message ``"Documents:\n{text}\n\nQuestion:
             {question}"``).
         batch_size: Texts per forward pass (default: the model's).
+        context: ``"full"`` (default): every text is one forward pass with full attention.
+            ``"blockwise"``: segment-cached context encoding for long documents (as in
+            :class:`LLMSentimentScorer`; the template must go on after ``{text}``).
 
     Raises:
-        TypeError: ``question`` or ``answer`` is not a str.
-        ValueError: ``answer`` is empty, or the template lacks ``{text}`` (once).
+        TypeError: ``question``, ``answer`` or ``context`` is not a str.
+        ValueError: ``answer`` is empty, the template lacks ``{text}`` (once), or ``context``
+            is unknown.
     """
 
     def __init__(
@@ -159,6 +251,7 @@ class LLMAnswerScorer(_TemplateScorer):
         *,
         template: str | None = None,
         batch_size: int | None = None,
+        context: Literal["full", "blockwise"] = "full",
     ) -> None:
         if not isinstance(question, str):
             msg = f"question must be a str, got {type(question).__name__}."
@@ -176,7 +269,7 @@ class LLMAnswerScorer(_TemplateScorer):
         if not isinstance(template, str):
             msg = f"template must be a str, got {type(template).__name__}."
             raise TypeError(msg)
-        super().__init__(lm, template.replace("{question}", question), batch_size)
+        super().__init__(lm, template.replace("{question}", question), batch_size, context)
         self.question = question
         self.answer = answer
         self._answer_ids = self.lm.encode(answer)
@@ -186,10 +279,4 @@ class LLMAnswerScorer(_TemplateScorer):
         texts = check_texts(texts)
         if not texts:
             return np.zeros(0)
-        bodies = self._body_ids(texts)
-        return self.lm.continuation_logprobs(
-            bodies,
-            [self._answer_ids] * len(bodies),
-            prefix=self.prefix,
-            batch_size=self.batch_size,
-        )
+        return self._continuation(texts, self._answer_ids)
