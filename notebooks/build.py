@@ -383,12 +383,13 @@ plt.show()""",
 (R² ≈ 0.99 from 600 of the 1024 subsets), and both show how this small model really answers.
 It mostly *copies* the word: the two documents that contain "Varnia" (d2 "Elsbridge is in
 Varnia" and d5 "Varnia is known for its apple orchards") each raise the answer's
-log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.7):
+log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.9):
 either mention suffices, the second adds little. The two-hop chain the question needs, d0
-("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.45 with
-SPEX, +0.40 with ProxySPEX): the 135M-parameter model barely reasons across documents.
+("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.28 with
+SPEX, +0.33 with ProxySPEX): the 135M-parameter model barely reasons across documents.
 A per-document score would add d2's and d5's effects and overstate the two documents
-together by about 10 nats; the pair term shows they are substitutes.""",
+together by about 11 nats; the pair term shows they are substitutes. (Figures for the default
+engine; with `ENGINE = "transformers"` they are your model's.)""",
         ),
     ],
 )
@@ -553,16 +554,17 @@ plt.show()""",
         (
             "md",
             """**Conclusion.** From 1000 ablation queries, ProxySPEX explains held-out head subsets
-with R² ≈ 0.85 (SPEX, same budget: ≈ 0.77). The heads interact strongly within a layer, e.g.
-L23H3 x L23H4 (+1.8, synergy) and L23H4 x L23H7 (-1.3, redundancy). Pruning with the
+with R² ≈ 0.86 (SPEX, same budget: ≈ 0.76). The heads interact strongly within a layer, e.g.
+L23H3 x L23H4 (+1.8, synergy) and L23H4 x L23H7 (-1.2, redundancy). Pruning with the
 interactions works: keeping the 15 heads that maximize the recovered function gives a mean
-answer log-probability of -1.28, against -1.47/-1.53 for the top-15 Banzhaf/Shapley heads
-and -6.4 for random heads. At 30 heads it gives -0.47 (better than all 90 heads, -0.61)
-against -0.63. At 75 heads it keeps all four answers top-1 (-0.52), where the marginal
-choice loses one (-0.69/-0.71, accuracy 0.75). At 45 and 60 heads the marginal choice is as
-good (within 0.04 nats). Random pruning is far worse at every size. Marginal scores cannot
-see that some heads only help (or only hurt) in combination; the interaction model can,
-and the MIP uses it.""",
+answer log-probability of -0.44 with all four answers top-1, against -1.47 (two answers
+top-1) for the top-15 Shapley or Banzhaf heads and -6.4 for random heads. At 30 heads it
+gives -0.30 against -0.90 (one answer lost by the marginal choice), and at 45, 60 and 75
+heads -0.29, -0.34 and -0.41 against -0.55, -0.60 and -0.72: at every size the pruned model
+does better than all 90 heads (-0.61), the marginal choice only from 45 heads on. Random
+pruning is far worse at every size. Marginal scores cannot see that some heads only help (or
+only hurt) in combination; the interaction model can, and the MIP uses it. (Figures for the
+default engine; with `ENGINE = "transformers"` they are your model's.)""",
         ),
     ],
 )
