@@ -328,7 +328,9 @@ question = "In which province was Marta Kovac born?"
 start = time.perf_counter()
 if ENGINE == "transformers":
     {LOAD_HF_MODEL}
-    scorer = TransformersAnswerScorer(model, tokenizer, answer=" Varnia", question=question)
+    scorer = TransformersAnswerScorer(  # summed over the answer's tokens, as in numpy
+        model, tokenizer, answer=" Varnia", question=question, reduction="sum"
+    )
 else:
     from shapiq_spex.llm import LLMAnswerScorer, load_language_model
 
