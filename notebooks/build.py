@@ -3,6 +3,11 @@
 Run: ``python notebooks/build.py [name ...]``. Each notebook is defined here as a list of
 markdown / code cells, so its source is reviewable as plain Python; executing it with nbclient
 stores the outputs next to the code.
+
+The LLM notebooks start with a cell of parameters (tagged ``parameters``, papermill's
+convention): ``ENGINE`` (``"numpy"``, the shipped SmolLM2, or ``"transformers"``), ``HF_MODEL``
+and ``BUDGET``. Edit that cell, or run ``papermill nb.ipynb out.ipynb -p ENGINE transformers -p
+HF_MODEL <folder or hub id>``; :func:`make` injects values the same way (a cell after it).
 """
 
 from __future__ import annotations
@@ -18,8 +23,32 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {}
 
 
 def notebook(name: str, cells: list[tuple[str, str]]) -> None:
-    """Register a notebook: ``cells`` are ``("md" | "code", source)`` pairs."""
+    """Register a notebook: ``cells`` are ``("md" | "code" | "parameters", source)`` pairs."""
     NOTEBOOKS[name] = cells
+
+
+def engine_parameters(budget: int) -> str:
+    """The parameter cell of an LLM notebook."""
+    return f"""# Which model to explain.
+# ENGINE = "numpy": the shipped SmolLM2-135M-Instruct, run offline in numpy (the results below).
+# ENGINE = "transformers": a Hugging Face causal LM, loaded with AutoModelForCausalLM from
+#   HF_MODEL, a local folder or a hub id (e.g. "HuggingFaceTB/SmolLM2-360M-Instruct");
+#   HF_MODEL = None reads the shipped SmolLM2 GGUF file with transformers (needs `gguf`, ~20 s).
+ENGINE = "numpy"
+HF_MODEL = None
+BUDGET = {budget}  # model queries per method"""
+
+
+LOAD_HF_MODEL = """from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if HF_MODEL is None:  # the shipped SmolLM2 weights, read by transformers
+        from shapiq_spex.llm import default_model_path
+
+        source, options = default_model_path().parent, {"gguf_file": default_model_path().name}
+    else:
+        source, options = HF_MODEL, {}
+    tokenizer = AutoTokenizer.from_pretrained(source, **options)
+    model = AutoModelForCausalLM.from_pretrained(source, **options)"""
 
 
 notebook(
@@ -266,20 +295,21 @@ a list of documents. The players are the **documents**, and `v(S)` is the log-pr
 of the correct answer when only the documents in `S` are in the prompt.
 
 The question needs two facts that sit in two different documents, so they should act
-together (a synergy). The other documents are distractors. This notebook is not run by the
-test suite: each query is a forward pass of the LLM.""",
+together (a synergy). The other documents are distractors. With the default engine each
+query is a forward pass of the numpy LLM (a few minutes in all). To explain your own Hugging
+Face model instead, set `ENGINE = "transformers"` and `HF_MODEL` in the next cell.""",
         ),
+        ("parameters", engine_parameters(600)),
         (
             "code",
-            """import time
+            f"""import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.games import MaskedTextGame
-from shapiq_spex.llm import LLMAnswerScorer, load_language_model
+from shapiq_spex.games import MaskedTextGame, TransformersAnswerScorer
 from shapiq_spex.metrics import faithfulness
 
 documents = [
@@ -296,18 +326,25 @@ documents = [
 ]
 question = "In which province was Marta Kovac born?"
 start = time.perf_counter()
-lm = load_language_model()
-print(f"model loaded in {time.perf_counter() - start:.1f} s")
-scorer = LLMAnswerScorer(question, " Varnia", lm)
+if ENGINE == "transformers":
+    {LOAD_HF_MODEL}
+    scorer = TransformersAnswerScorer(  # summed over the answer's tokens, as in numpy
+        model, tokenizer, answer=" Varnia", question=question, reduction="sum"
+    )
+else:
+    from shapiq_spex.llm import LLMAnswerScorer, load_language_model
+
+    scorer = LLMAnswerScorer(question, " Varnia", load_language_model())
+print(f"model loaded in {{time.perf_counter() - start:.1f}} s")
 game = MaskedTextGame(documents, scorer)
 full, none = game.value_function(np.ones((1, 10), bool))[0], game.empty_value
-print(f"log p(answer): all documents {full:.2f}, no documents {none:.2f}")""",
+print(f"log p(answer): all documents {{full:.2f}}, no documents {{none:.2f}}")""",
         ),
         (
             "code",
             """start = time.perf_counter()
 spex = SPEX(game.n_players, max_order=2, index="FSII", random_state=0, degree=3)
-fsii = spex.approximate(600, game)
+fsii = spex.approximate(BUDGET, game)
 seconds = time.perf_counter() - start
 print(f"SPEX: {spex.budget_used_} LLM queries in {seconds:.0f} s "
       f"({spex.budget_used_ / seconds:.1f} queries/s)")
@@ -326,7 +363,7 @@ proxy, its spectrum refitted), with the same number of LLM queries.""",
             "code",
             """start = time.perf_counter()
 proxy = ProxySPEX(game.n_players, max_order=2, index="FSII", random_state=0)
-fsii_proxy = proxy.approximate(600, game)
+fsii_proxy = proxy.approximate(BUDGET, game)
 seconds = time.perf_counter() - start
 print(f"ProxySPEX: {proxy.budget_used_} LLM queries in {seconds:.0f} s")
 r2_proxy = faithfulness(proxy.fourier_, game, game.n_players, m=200, seed=1)
@@ -348,12 +385,13 @@ plt.show()""",
 (R² ≈ 0.99 from 600 of the 1024 subsets), and both show how this small model really answers.
 It mostly *copies* the word: the two documents that contain "Varnia" (d2 "Elsbridge is in
 Varnia" and d5 "Varnia is known for its apple orchards") each raise the answer's
-log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.7):
+log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.9):
 either mention suffices, the second adds little. The two-hop chain the question needs, d0
-("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.45 with
-SPEX, +0.40 with ProxySPEX): the 135M-parameter model barely reasons across documents.
+("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.28 with
+SPEX, +0.33 with ProxySPEX): the 135M-parameter model barely reasons across documents.
 A per-document score would add d2's and d5's effects and overstate the two documents
-together by about 10 nats; the pair term shows they are substitutes.""",
+together by about 11 nats; the pair term shows they are substitutes. (Figures for the default
+engine; with `ENGINE = "transformers"` they are your model's.)""",
         ),
     ],
 )
@@ -381,37 +419,53 @@ subsets; we then **prune**: keep `k` heads and compare three ways of choosing th
 * **random**: `k` heads drawn at random (5 draws).
 
 Each choice is scored on the real model: the task's answer log-probability and top-1
-accuracy (is the answer's first token the model's most likely next token?). This notebook is
-not run by the test suite: each query is a forward pass of the LLM.""",
+accuracy (is the answer's first token the model's most likely next token?). With the default
+engine each query is a forward pass of the numpy LLM (a few minutes in all). To explain your
+own Hugging Face model (a Llama/Qwen/Mistral-family model or GPT-2) instead, set
+`ENGINE = "transformers"` and `HF_MODEL` in the next cell; the players are then the heads of
+its last ten layers.""",
         ),
+        ("parameters", engine_parameters(1000)),
         (
             "code",
-            """import time
+            f"""import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.games import CAPITALS_TASK, HeadAblationGame
-from shapiq_spex.llm import load_language_model
+from shapiq_spex.games import CAPITALS_TASK, HeadAblationGame, TransformersHeadAblationGame
 from shapiq_spex.metrics import faithfulness
 from shapiq_spex.spectral import optimize_mask
 
 start = time.perf_counter()
-lm = load_language_model()
-print(f"model loaded in {time.perf_counter() - start:.1f} s")
-game = HeadAblationGame(lm, CAPITALS_TASK, normalize=False, layers=range(20, 30))
+if ENGINE == "transformers":
+    {LOAD_HF_MODEL}
+    n_layers = model.config.num_hidden_layers
+    prompts, answers = zip(*CAPITALS_TASK)
+    game = TransformersHeadAblationGame(
+        model, tokenizer, prompts, answers, normalize=False,
+        layers=range(max(n_layers - 10, 0), n_layers),
+    )
+else:
+    from shapiq_spex.llm import load_language_model
+
+    lm = load_language_model()
+    game = HeadAblationGame(
+        lm, CAPITALS_TASK, normalize=False, layers=range(lm.n_layers - 10, lm.n_layers)
+    )
+print(f"model loaded in {{time.perf_counter() - start:.1f}} s")
 n = game.n_players
 all_heads = np.ones((1, n), dtype=bool)
-print(f"{n} player heads; mean log p(answer): all heads {game(all_heads)[0]:.2f}, "
-      f"no heads {game.empty_value:.2f}")""",
+print(f"{{n}} player heads; mean log p(answer): all heads {{game(all_heads)[0]:.2f}}, "
+      f"no heads {{game.empty_value:.2f}}")""",
         ),
         (
             "code",
             """start = time.perf_counter()
 proxy = ProxySPEX(n, max_order=2, index="FBII", random_state=0)
-fbii = proxy.approximate(1000, game)
+fbii = proxy.approximate(BUDGET, game)
 seconds = time.perf_counter() - start
 print(f"ProxySPEX: {proxy.budget_used_} coalitions in {seconds:.0f} s "
       f"({proxy.budget_used_ / seconds:.1f} coalitions/s), "
@@ -421,7 +475,7 @@ print(f"ProxySPEX faithfulness R² on 150 held-out head subsets: {r2:.3f}")
 
 start = time.perf_counter()
 spex = SPEX(n, max_order=2, index="FBII", random_state=0, degree=3)
-spex.approximate(1000, game)
+spex.approximate(BUDGET, game)
 r2_spex = faithfulness(spex.fourier_, game, n, m=150, seed=1)
 print(f"SPEX: {spex.budget_used_} coalitions in {time.perf_counter() - start:.0f} s, "
       f"faithfulness R² on the same held-out subsets: {r2_spex:.3f}")""",
@@ -453,18 +507,10 @@ for column in terms.T:
     np.add.at(marginal["Shapley"], column[used], coefs[used] / sizes[used])
     np.add.at(marginal["Banzhaf"], column[used], coefs[used] / 2.0 ** (sizes[used] - 1))
 
-
-def accuracy(mask):
-    head_mask = np.ones((lm.n_layers, lm.n_heads), dtype=np.float32)
-    head_mask[game.layers] = mask.reshape(len(game.layers), lm.n_heads)
-    prompts = [p for p, _ in CAPITALS_TASK]
-    firsts = [lm.encode(a)[0] for _, a in CAPITALS_TASK]
-    logp = lm.next_token_logprobs(prompts, head_mask=head_mask)
-    return float(np.mean(logp.argmax(axis=1) == np.array(firsts)))
-
+accuracy = game.top1_accuracy  # share of prompts whose answer is the most likely next token
 
 rng = np.random.default_rng(0)
-ks = [15, 30, 45, 60, 75]
+ks = [round(n * share) for share in (1 / 6, 1 / 3, 1 / 2, 2 / 3, 5 / 6)]  # 15, ..., 75 of 90
 rows = []
 for k in ks:
     choices = {}
@@ -496,10 +542,11 @@ for name in dict.fromkeys(r[1] for r in rows):
     sel = [r for r in rows if r[1] == name]
     axes[0].plot([r[0] for r in sel], [r[2] for r in sel], marker="o", label=name)
     axes[1].plot([r[0] for r in sel], [r[3] for r in sel], marker="o", label=name)
-axes[0].set(xlabel="heads kept (of the 90 in layers 20-29)",
+kept = f"heads kept (of the {n} in layers {game.layers[0]}-{game.layers[-1]})"
+axes[0].set(xlabel=kept,
             ylabel="mean log p(correct answer) [nats]",
             title="Answer log-probability after pruning")
-axes[1].set(xlabel="heads kept (of the 90 in layers 20-29)",
+axes[1].set(xlabel=kept,
             ylabel="top-1 accuracy (4 prompts)",
             title="Task accuracy after pruning")
 axes[0].legend(fontsize=8)
@@ -509,37 +556,65 @@ plt.show()""",
         (
             "md",
             """**Conclusion.** From 1000 ablation queries, ProxySPEX explains held-out head subsets
-with R² ≈ 0.85 (SPEX, same budget: ≈ 0.77). The heads interact strongly within a layer, e.g.
-L23H3 x L23H4 (+1.8, synergy) and L23H4 x L23H7 (-1.3, redundancy). Pruning with the
+with R² ≈ 0.86 (SPEX, same budget: ≈ 0.76). The heads interact strongly within a layer, e.g.
+L23H3 x L23H4 (+1.8, synergy) and L23H4 x L23H7 (-1.2, redundancy). Pruning with the
 interactions works: keeping the 15 heads that maximize the recovered function gives a mean
-answer log-probability of -1.28, against -1.47/-1.53 for the top-15 Banzhaf/Shapley heads
-and -6.4 for random heads. At 30 heads it gives -0.47 (better than all 90 heads, -0.61)
-against -0.63. At 75 heads it keeps all four answers top-1 (-0.52), where the marginal
-choice loses one (-0.69/-0.71, accuracy 0.75). At 45 and 60 heads the marginal choice is as
-good (within 0.04 nats). Random pruning is far worse at every size. Marginal scores cannot
-see that some heads only help (or only hurt) in combination; the interaction model can,
-and the MIP uses it.""",
+answer log-probability of -0.44 with all four answers top-1, against -1.47 (two answers
+top-1) for the top-15 Shapley or Banzhaf heads and -6.4 for random heads. At 30 heads it
+gives -0.30 against -0.90 (one answer lost by the marginal choice), and at 45, 60 and 75
+heads -0.29, -0.34 and -0.41 against -0.55, -0.60 and -0.72: at every size the pruned model
+does better than all 90 heads (-0.61), the marginal choice only from 45 heads on. Random
+pruning is far worse at every size. Marginal scores cannot see that some heads only help (or
+only hurt) in combination; the interaction model can, and the MIP uses it. (Figures for the
+default engine; with `ENGINE = "transformers"` they are your model's.)""",
         ),
     ],
 )
 
 
-def build(name: str, timeout: int = 3600) -> Path:
-    """Write ``name.ipynb`` and execute it in place (``timeout``: seconds per cell)."""
-    cells = [
-        nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
-        for kind, src in NOTEBOOKS[name]
-    ]
+def make(name: str, parameters: dict[str, object] | None = None) -> nbformat.NotebookNode:
+    """The notebook ``name``, unexecuted; ``parameters`` are set in a cell after its parameters.
+
+    As papermill does, the values are assigned (as Python literals) in a cell tagged
+    ``injected-parameters`` right after the cell tagged ``parameters``.
+    """
+    cells = []
+    for kind, src in NOTEBOOKS[name]:
+        if kind == "md":
+            cells.append(nbformat.v4.new_markdown_cell(src))
+            continue
+        cells.append(nbformat.v4.new_code_cell(src))
+        if kind == "parameters":
+            cells[-1].metadata["tags"] = ["parameters"]
+            if parameters:
+                lines = [f"{key} = {value!r}" for key, value in parameters.items()]
+                injected = nbformat.v4.new_code_cell("\n".join(lines))
+                injected.metadata["tags"] = ["injected-parameters"]
+                cells.append(injected)
+    if parameters and not any("parameters" in c.metadata.get("tags", ()) for c in cells):
+        msg = f"notebook {name!r} has no parameters cell."
+        raise ValueError(msg)
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, timeout: int = 3600) -> None:
+    """Execute ``nb`` in place, in this folder (``timeout``: seconds per cell)."""
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
     )
     client.execute()
+
+
+def build(name: str, timeout: int = 3600) -> Path:
+    """Write ``name.ipynb`` and execute it in place (``timeout``: seconds per cell)."""
+    nb = make(name)
+    execute(nb, timeout)
     path = HERE / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path

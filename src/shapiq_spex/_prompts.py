@@ -6,7 +6,12 @@ without the other's optional dependencies.
 
 from __future__ import annotations
 
-__all__ = ["ANSWER_USER_TEMPLATE", "DEFAULT_ANSWER_SYSTEM", "split_template"]
+__all__ = [
+    "ANSWER_USER_TEMPLATE",
+    "DEFAULT_ANSWER_SYSTEM",
+    "DEFAULT_SENTIMENT_TEMPLATE",
+    "split_template",
+]
 
 DEFAULT_ANSWER_SYSTEM = (
     "Answer the question using the documents. Reply with the answer only, in a few words."
@@ -41,3 +46,19 @@ def split_template(template: str, placeholder: str = "{text}") -> tuple[str, str
     head, tail = template.split(placeholder)
     stripped = head.rstrip()
     return stripped, head[len(stripped) :] + placeholder + tail
+
+
+DEFAULT_SENTIMENT_TEMPLATE = (
+    "Classify the sentiment of each movie review as positive or negative.\n\n"
+    "Review: An absolute delight, with a clever story and wonderful acting.\n"
+    "Sentiment: positive\n\n"
+    "Review: Boring, predictable and far too long. I want my money back.\n"
+    "Sentiment: negative\n\n"
+    "Review: I loved every minute of it and would happily watch it again.\n"
+    "Sentiment: positive\n\n"
+    "Review: The plot made no sense and the jokes fell flat.\n"
+    "Sentiment: negative\n\n"
+    "Review: {text}\n"
+    "Sentiment:"
+)
+"""Few-shot sentiment prompt of the LLM sentiment scorers; the review goes at ``{text}``."""

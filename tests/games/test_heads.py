@@ -116,3 +116,16 @@ def test_layer_subset_players_map_onto_the_full_head_mask(
         HeadAblationGame(lm, TASK, layers=[0, 0])
     with pytest.raises(ValueError, match="layers"):
         HeadAblationGame(lm, TASK, layers=[lm.n_layers])
+
+
+def test_top1_accuracy_is_the_ablated_models_argmax(
+    lm: LanguageModel, game: HeadAblationGame
+) -> None:
+    prompts = [prompt for prompt, _ in TASK]
+    firsts = np.array([lm.encode(answer)[0] for _, answer in TASK])
+    assert game.top1_accuracy(np.ones(270, bool)) == 1.0  # the model knows these capitals
+    coalition = np.random.default_rng(2).random(270) < 0.5
+    log_probs = lm.next_token_logprobs(prompts, head_mask=coalition.reshape(30, 9))
+    assert game.top1_accuracy(coalition) == np.mean(log_probs.argmax(axis=1) == firsts)
+    with pytest.raises(ValueError, match="coalition"):
+        game.top1_accuracy(np.ones(269, bool))

@@ -8,6 +8,7 @@ equal zeroing the projection weights of a copy of the model.
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 
 import numpy as np
@@ -29,6 +30,7 @@ from shapiq_spex.games import (
     TransformersAnswerScorer,
     TransformersClassifierScorer,
     TransformersHeadAblationGame,
+    TransformersSentimentScorer,
 )
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<s>"]
@@ -36,6 +38,7 @@ WORDS = [
     *("the", "capital", "of", "france", "germany", "italy", "spain", "is", "paris", "berlin"),
     *("rome", "madrid", "a", "an", "good", "bad", "movie", "film", "great", "terrible", "plot"),
     *("acting", "was", "and", "but", "not", "very", "documents", "question", "answer"),
+    *("review", "sentiment", "positive", "negative"),
     *(":", ".", ",", "?", "!"),
 ]
 VOCAB = {token: i for i, token in enumerate(SPECIALS + WORDS)}
@@ -255,6 +258,59 @@ def test_answer_scorer_validation(causal, causal_tokenizer) -> None:
     assert masked.game("a good movie").masked_text(np.array([1, 0, 1], bool)) == "a [PAD] movie"
 
 
+# ---------------------------------------------------------------------- sentiment scorer
+SENTIMENT = "review : a great film . sentiment : positive review : {text} sentiment :"
+
+
+def _continuation_sum(model, tokenizer, prompt: str, continuation: str) -> float:
+    ids = [VOCAB["<s>"], *_ids(tokenizer, prompt)]
+    target = _ids(tokenizer, continuation)
+    log_probs = _log_softmax(model, ids + target)
+    return float(sum(log_probs[len(ids) - 1 + j, t] for j, t in enumerate(target)))
+
+
+@pytest.mark.parametrize("labels", [(" positive", " negative"), (" very good", " not good .")])
+def test_sentiment_scorer_equals_a_direct_forward_pass(causal, causal_tokenizer, labels) -> None:
+    # one-token labels take the one-pass path (both labels' logits), longer ones two passes
+    scorer = TransformersSentimentScorer(
+        causal, causal_tokenizer, template=SENTIMENT, labels=labels, batch_size=3
+    )
+    got = scorer(TEXTS)
+    for value, text in zip(got, TEXTS, strict=True):
+        prompt = scorer.prompt(text)
+        expected = _continuation_sum(causal, causal_tokenizer, prompt, labels[0])
+        expected -= _continuation_sum(causal, causal_tokenizer, prompt, labels[1])
+        assert abs(value - expected) < TOL
+    assert np.ptp(got) > 1e-2
+    np.testing.assert_allclose(scorer(TEXTS[::-1]), got[::-1], atol=TOL)  # batching-invariant
+
+
+def test_sentiment_scorer_game_and_default_prompt(causal, causal_tokenizer) -> None:
+    from shapiq_spex.llm.scorers import DEFAULT_SENTIMENT_TEMPLATE
+
+    default = inspect.signature(TransformersSentimentScorer).parameters["template"].default
+    assert default == DEFAULT_SENTIMENT_TEMPLATE  # the numpy scorer's prompt
+    with pytest.raises(ValueError, match="64 positions"):  # its head is too long for 64
+        TransformersSentimentScorer(causal, causal_tokenizer)
+    scorer = TransformersSentimentScorer(causal, causal_tokenizer, template=SENTIMENT)
+    game = scorer.game("not a good film", normalize=False)
+    keep = np.array([[True, False, True, True], [False, False, False, False]])
+    np.testing.assert_allclose(game(keep), scorer(["not good film", ""]), atol=TOL)
+
+
+def test_sentiment_scorer_validation(causal, causal_tokenizer) -> None:
+    with pytest.raises(TypeError, match="labels"):
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=" positive")
+    with pytest.raises(TypeError, match="labels"):
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" positive", 1))
+    with pytest.raises(ValueError, match="labels"):
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" positive", ""))
+    with pytest.raises(ValueError, match="text"):
+        TransformersSentimentScorer(causal, causal_tokenizer, template="no slot")
+    with pytest.raises(TypeError, match="template"):
+        TransformersSentimentScorer(causal, causal_tokenizer, template=None)
+
+
 # ---------------------------------------------------------------------- head ablation
 def _answer_value(model, tokenizer, prompts=PROMPTS, answers=ANSWERS) -> float:
     """Mean over prompts of the summed answer log-probabilities (hook-free)."""
@@ -331,6 +387,28 @@ def test_head_game_batches_normalizes_and_removes_its_hooks(
     assert abs(game(np.zeros((1, 4), bool))[0]) < 1e-12
     no_layer_one = _answer_value(_zero_heads(causal, 1, [0, 1, 2, 3]), causal_tokenizer)
     assert abs(game.empty_value - no_layer_one) < TOL
+
+
+def _next_tokens(model, tokenizer, prompts=PROMPTS) -> np.ndarray:
+    """The model's most likely next token after each prompt (hook-free)."""
+    ids = [[VOCAB["<s>"], *_ids(tokenizer, p)] for p in prompts]
+    return np.array([_log_softmax(model, row)[-1].argmax() for row in ids])
+
+
+def test_head_game_top1_accuracy_equals_the_ablated_model(causal, causal_tokenizer) -> None:
+    # answers = the unablated model's own next tokens, so keeping every head scores 1
+    best = _next_tokens(causal, causal_tokenizer)
+    vocab = {i: t for t, i in VOCAB.items()}
+    answers = [f" {vocab[int(i)]}" for i in best]
+    game = TransformersHeadAblationGame(causal, causal_tokenizer, PROMPTS, answers, batch_size=2)
+    assert game.top1_accuracy(np.ones(8, bool)) == 1.0
+    for layer, heads in ((0, [1, 2]), (1, [0, 1, 2, 3])):
+        coalition = np.ones(8, bool)
+        coalition[[4 * layer + h for h in heads]] = False
+        ablated = _next_tokens(_zero_heads(causal, layer, heads), causal_tokenizer)
+        assert game.top1_accuracy(coalition) == np.mean(ablated == best)
+    with pytest.raises(ValueError, match="coalition"):
+        game.top1_accuracy(np.ones(7, bool))
 
 
 def test_head_game_validation(causal, causal_tokenizer, bert, bert_tokenizer) -> None:

@@ -10,7 +10,11 @@ from .language import MaskedTextGame, VaderScorer, split_text
 from .synthetic import SparseFourierGame
 from .tabular import BaselineMaskedModel
 from .transformer_heads import TransformersHeadAblationGame
-from .transformers import TransformersAnswerScorer, TransformersClassifierScorer
+from .transformers import (
+    TransformersAnswerScorer,
+    TransformersClassifierScorer,
+    TransformersSentimentScorer,
+)
 
 __all__ = [
     "CAPITALS_TASK",
@@ -22,6 +26,7 @@ __all__ = [
     "TransformersAnswerScorer",
     "TransformersClassifierScorer",
     "TransformersHeadAblationGame",
+    "TransformersSentimentScorer",
     "VaderScorer",
     "split_text",
 ]

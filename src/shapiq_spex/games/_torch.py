@@ -29,6 +29,7 @@ __all__ = [
     "encode",
     "import_torch",
     "leading_special_ids",
+    "next_token_logprobs",
     "prepare_model",
     "require_tokenizer",
 ]
@@ -152,6 +153,57 @@ class PrefixCache:
         return cache
 
 
+def _run_batches(
+    model: Any,
+    inputs: list[list[int]],
+    keeps: np.ndarray,
+    pick: Callable[[np.ndarray, int, torch.Tensor], None],
+    *,
+    pad_id: int,
+    device: torch.device,
+    batch_size: int,
+    prefix: PrefixCache | None,
+    before_batch: Callable[[np.ndarray], None] | None,
+) -> None:
+    """Run the rows ``batch_size`` at a time; hand each batch's last log-probabilities to ``pick``.
+
+    ``pick(rows, keep, log_probs)`` gets the row indices of the batch, the number ``keep`` of
+    last positions kept (the largest ``keeps[r]`` of the batch) and their float32
+    log-probabilities, ``(len(rows), keep, vocab)``.
+    """
+    torch = import_torch()
+    lengths = np.array([len(row) for row in inputs])
+    order = np.argsort(lengths, kind="stable")
+    past = 0 if prefix is None else prefix.length
+    keep_logits = accepts(model, "logits_to_keep")
+    with torch.inference_mode():
+        for lo in range(0, len(order), batch_size):
+            rows = order[lo : lo + batch_size]
+            width = int(lengths[rows].max())
+            ids = np.full((rows.size, width), pad_id, dtype=np.int64)
+            mask = np.zeros((rows.size, width), dtype=np.int64)
+            for i, r in enumerate(rows):
+                ids[i, width - lengths[r] :] = inputs[r]
+                mask[i, width - lengths[r] :] = 1
+            positions = past + np.maximum(np.cumsum(mask, axis=1) - 1, 0)
+            attention = np.concatenate([np.ones((rows.size, past), dtype=np.int64), mask], axis=1)
+            keep = int(keeps[rows].max())
+            kwargs: dict[str, Any] = {
+                "input_ids": torch.from_numpy(ids).to(device),
+                "attention_mask": torch.from_numpy(attention).to(device),
+                "position_ids": torch.from_numpy(positions).to(device),
+                "use_cache": prefix is not None,
+            }
+            if prefix is not None:
+                kwargs[prefix.argument] = prefix.expand(rows.size)
+            if keep_logits:
+                kwargs["logits_to_keep"] = keep
+            if before_batch is not None:
+                before_batch(rows)
+            logits = model(**kwargs).logits[:, -keep:, :]
+            pick(rows, keep, torch.log_softmax(logits.float(), dim=-1))
+
+
 def continuation_logprobs(
     model: Any,
     inputs: list[list[int]],
@@ -183,43 +235,54 @@ def continuation_logprobs(
         Per row, the float64 log-probabilities of its target tokens.
     """
     torch = import_torch()
-    lengths = np.array([len(row) for row in inputs])
     counts = np.array([len(t) for t in targets])
-    order = np.argsort(lengths, kind="stable")
-    past = 0 if prefix is None else prefix.length
-    keep_logits = accepts(model, "logits_to_keep")
     results: list[np.ndarray] = [np.zeros(0)] * len(inputs)
-    with torch.inference_mode():
-        for lo in range(0, len(order), batch_size):
-            rows = order[lo : lo + batch_size]
-            width = int(lengths[rows].max())
-            ids = np.full((rows.size, width), pad_id, dtype=np.int64)
-            mask = np.zeros((rows.size, width), dtype=np.int64)
-            for i, r in enumerate(rows):
-                ids[i, width - lengths[r] :] = inputs[r]
-                mask[i, width - lengths[r] :] = 1
-            positions = past + np.maximum(np.cumsum(mask, axis=1) - 1, 0)
-            attention = np.concatenate([np.ones((rows.size, past), dtype=np.int64), mask], axis=1)
-            keep = int(counts[rows].max())
-            kwargs: dict[str, Any] = {
-                "input_ids": torch.from_numpy(ids).to(device),
-                "attention_mask": torch.from_numpy(attention).to(device),
-                "position_ids": torch.from_numpy(positions).to(device),
-                "use_cache": prefix is not None,
-            }
-            if prefix is not None:
-                kwargs[prefix.argument] = prefix.expand(rows.size)
-            if keep_logits:
-                kwargs["logits_to_keep"] = keep
-            if before_batch is not None:
-                before_batch(rows)
-            wanted = np.zeros((rows.size, keep), dtype=np.int64)
-            for i, r in enumerate(rows):
-                wanted[i, keep - counts[r] :] = targets[r]
-            logits = model(**kwargs).logits[:, -keep:, :]
-            log_probs = torch.log_softmax(logits.float(), dim=-1)
-            index = torch.from_numpy(wanted).to(log_probs.device)[..., None]
-            picked = log_probs.gather(-1, index)[..., 0].double().cpu().numpy()
-            for i, r in enumerate(rows):
-                results[r] = picked[i, keep - counts[r] :]
+
+    def pick(rows: np.ndarray, keep: int, log_probs: torch.Tensor) -> None:
+        wanted = np.zeros((rows.size, keep), dtype=np.int64)
+        for i, r in enumerate(rows):
+            wanted[i, keep - counts[r] :] = targets[r]
+        index = torch.from_numpy(wanted).to(log_probs.device)[..., None]
+        picked = log_probs.gather(-1, index)[..., 0].double().cpu().numpy()
+        for i, r in enumerate(rows):
+            results[r] = picked[i, keep - counts[r] :]
+
+    _run_batches(
+        model, inputs, counts, pick, pad_id=pad_id, device=device, batch_size=batch_size,
+        prefix=prefix, before_batch=before_batch,
+    )  # fmt: skip
     return results
+
+
+def next_token_logprobs(
+    model: Any,
+    inputs: list[list[int]],
+    *,
+    candidates: Sequence[int] | None = None,
+    pad_id: int,
+    device: torch.device,
+    batch_size: int,
+    prefix: PrefixCache | None = None,
+    before_batch: Callable[[np.ndarray], None] | None = None,
+) -> np.ndarray:
+    """Log-probabilities of the token following each row.
+
+    Arguments as in :func:`continuation_logprobs`; ``candidates`` are the reported token ids.
+
+    Returns:
+        ``(len(inputs), len(candidates))`` float64 log-probabilities of the ``candidates`` ids,
+        or of the whole vocabulary when ``candidates`` is ``None``.
+    """
+    chosen = None if candidates is None else list(candidates)
+    parts: dict[int, np.ndarray] = {}
+
+    def pick(rows: np.ndarray, keep: int, log_probs: torch.Tensor) -> None:
+        last = log_probs[:, -1, :] if chosen is None else log_probs[:, -1, chosen]
+        for r, row in zip(rows, last.double().cpu().numpy(), strict=True):
+            parts[int(r)] = row
+
+    _run_batches(
+        model, inputs, np.ones(len(inputs), dtype=np.int64), pick, pad_id=pad_id,
+        device=device, batch_size=batch_size, prefix=prefix, before_batch=before_batch,
+    )  # fmt: skip
+    return np.stack([parts[r] for r in range(len(inputs))])

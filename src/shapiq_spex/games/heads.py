@@ -60,6 +60,7 @@ class _HeadPlayers(Game):
 
     layers: list[int]
     n_heads: int
+    answer_ids: list[list[int]]
 
     def _values(self, coalitions: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -81,6 +82,31 @@ class _HeadPlayers(Game):
             coalitions = coalitions[None, :]
         unique, inverse = np.unique(coalitions, axis=0, return_inverse=True)
         return self._values(unique)[inverse.reshape(-1)]
+
+    def _next_token_logprobs(self, coalition: np.ndarray) -> np.ndarray:
+        """``(n_prompts, vocab)`` next-token log-probabilities after each prompt."""
+        raise NotImplementedError
+
+    def top1_accuracy(self, coalition: np.ndarray) -> float:
+        """Share of prompts whose answer's first token is the most likely next token.
+
+        Args:
+            coalition: ``(n_players,)`` booleans, True = the head is kept (the other player
+                heads are ablated, as in the game).
+
+        Returns:
+            The top-1 accuracy of the task's first answer tokens, in ``[0, 1]``.
+
+        Raises:
+            ValueError: ``coalition`` has the wrong shape.
+        """
+        keep = np.asarray(coalition, dtype=bool)
+        if keep.shape != (self.n_players,):
+            msg = f"coalition must have shape ({self.n_players},), got {keep.shape}."
+            raise ValueError(msg)
+        log_probs = self._next_token_logprobs(keep)
+        first = np.array([ids[0] for ids in self.answer_ids])
+        return float(np.mean(log_probs.argmax(axis=1) == first))
 
     def player_head(self, player: int) -> tuple[int, int]:
         """``(layer, head)`` of a player index."""
@@ -198,6 +224,11 @@ class HeadAblationGame(_HeadPlayers):
                 reduce = np.mean if self.reduction == "mean" else np.sum
                 out[lo : lo + chunk.shape[0]] = reduce(per_coalition, axis=1)
         return out
+
+    def _next_token_logprobs(self, coalition: np.ndarray) -> np.ndarray:
+        head_mask = np.ones((self.lm.n_layers, self.n_heads), dtype=np.float32)
+        head_mask[self.layers] = coalition.reshape(len(self.layers), self.n_heads)
+        return self.lm.next_token_logprobs(self.prompt_ids, head_mask=head_mask)
 
     def _score(self, row_masks: np.ndarray, cache: KVCache | None, n_prompts: int) -> np.ndarray:
         """Summed answer log-probs of rows ``coalition * n_prompts + prompt``."""

@@ -28,6 +28,7 @@ from ._torch import (
     encode,
     import_torch,
     leading_special_ids,
+    next_token_logprobs,
     pad_id_of,
     prepare_model,
     require_tokenizer,
@@ -194,6 +195,24 @@ class TransformersHeadAblationGame(_HeadPlayers):
                 sums = np.array([row.sum() for row in log_probs]).reshape(-1, n_prompts)
                 out[lo : lo + chunk.shape[0]] = reduce(sums, axis=1)
         return out
+
+    def _next_token_logprobs(self, coalition: np.ndarray) -> np.ndarray:
+        torch = import_torch()
+        scale = coalition.reshape(1, len(self.layers), self.n_heads).astype(np.float32)
+        scale = torch.from_numpy(scale).to(self.device)
+
+        def select(rows: np.ndarray) -> None:
+            self._scales = scale.expand(rows.size, -1, -1)
+
+        with self._hooks():
+            return next_token_logprobs(
+                self.model,
+                self.prompt_ids,
+                pad_id=self._pad_id,
+                device=self.device,
+                batch_size=self.batch_size,
+                before_batch=select,
+            )
 
 
 def _check_task(prompts: Sequence[str], answers: Sequence[str]) -> tuple[list[str], list[str]]:

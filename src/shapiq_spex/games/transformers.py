@@ -1,7 +1,10 @@
 r"""Text scorers for the user's own Hugging Face ``transformers`` models.
 
-Both scorers map a list of texts to an array of values, the protocol of
-:class:`~shapiq_spex.games.MaskedTextGame`; their :meth:`~_TransformersScorer.game` method builds
+The scorers map a list of texts to an array of values, the protocol of
+:class:`~shapiq_spex.games.MaskedTextGame`: a sequence classifier's class score
+(:class:`TransformersClassifierScorer`), and under a causal LM an answer's log-probability (the
+RAG game, :class:`TransformersAnswerScorer`) or few-shot sentiment log-odds
+(:class:`TransformersSentimentScorer`). Their :meth:`~_TransformersScorer.game` method builds
 that game with the scorer's masking (``mask_mode``):
 
 * ``"remove"``: masked units are left out of the text;
@@ -30,7 +33,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from .._prompts import ANSWER_USER_TEMPLATE, DEFAULT_ANSWER_SYSTEM, split_template
+from .._prompts import (
+    ANSWER_USER_TEMPLATE,
+    DEFAULT_ANSWER_SYSTEM,
+    DEFAULT_SENTIMENT_TEMPLATE,
+    split_template,
+)
 from .._validation import check_int, check_texts
 from ._torch import (
     PrefixCache,
@@ -38,6 +46,7 @@ from ._torch import (
     encode,
     import_torch,
     leading_special_ids,
+    next_token_logprobs,
     pad_id_of,
     prepare_model,
     require_tokenizer,
@@ -47,7 +56,11 @@ from .language import MaskedTextGame
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["TransformersAnswerScorer", "TransformersClassifierScorer"]
+__all__ = [
+    "TransformersAnswerScorer",
+    "TransformersClassifierScorer",
+    "TransformersSentimentScorer",
+]
 
 _OUTPUTS = ("log_odds", "probability", "logit")
 
@@ -223,7 +236,62 @@ class TransformersClassifierScorer(_TransformersScorer):
         return z - logsumexp(np.delete(logits, self.target, axis=1), axis=1)
 
 
-class TransformersAnswerScorer(_TransformersScorer):
+class _PromptScorer(_TransformersScorer):
+    """A causal LM scoring continuations of a prompt template holding ``{text}``.
+
+    The template's head (before ``{text}``), the rest of the prompt and the continuation are
+    tokenized separately and their ids concatenated (as the numpy LLM scorers do); the head's
+    keys/values are computed once and reused for every text.
+    """
+
+    def _set_template(self, template: object) -> None:
+        if not isinstance(template, str):
+            msg = f"template must be a str, got {type(template).__name__}."
+            raise TypeError(msg)
+        self.template = template
+        self.head, self._tail = split_template(template)
+        head_ids = encode(self.tokenizer, self.head)
+        special = leading_special_ids(self.tokenizer)
+        if special and head_ids[: len(special)] != special:
+            head_ids = special + head_ids
+        self._check_lengths([len(head_ids)])
+        self._head_ids = head_ids
+        # the head minus its last token is cached; that token starts every row so that its
+        # position predicts the first token of the text
+        self._prefix = (
+            PrefixCache(self.model, head_ids[:-1], self.device) if len(head_ids) > 1 else None
+        )
+
+    def prompt(self, text: str) -> str:
+        """The full prompt for one text (the scored continuation follows it)."""
+        return self.head + self._tail.replace("{text}", text)
+
+    def _rows(self, texts: list[str], continuation: list[int]) -> list[list[int]]:
+        """Input ids per text: the head's last token, the body, the continuation but its last."""
+        start = self._head_ids[-1:]
+        bodies = [encode(self.tokenizer, self._tail.replace("{text}", t)) for t in texts]
+        inputs = [start + body + continuation[:-1] for body in bodies]
+        if any(not row for row in inputs):
+            msg = "the prompt has no token; give a template with some text."
+            raise ValueError(msg)
+        past = 0 if self._prefix is None else self._prefix.length
+        self._check_lengths([past + len(row) for row in inputs])
+        return inputs
+
+    def _continuation(self, texts: list[str], continuation: list[int]) -> list[np.ndarray]:
+        """Per text, the log-probabilities of the continuation's tokens after its prompt."""
+        return continuation_logprobs(
+            self.model,
+            self._rows(texts, continuation),
+            [continuation] * len(texts),
+            pad_id=self.pad_id,
+            device=self.device,
+            batch_size=self.batch_size,
+            prefix=self._prefix,
+        )
+
+
+class TransformersAnswerScorer(_PromptScorer):
     r"""Mean log-probability of a given answer under a causal LM, after a prompt with the text.
 
     The RAG value of the SPEX/ProxySPEX papers with the user's own model: the text holds
@@ -287,50 +355,93 @@ class TransformersAnswerScorer(_TransformersScorer):
         self.question = question
         self.answer = answer
         self.reduction = reduction
-        self.template = template.replace("{question}", question)
-        self.head, self._tail = split_template(self.template)
         self._answer_ids = encode(self.tokenizer, answer)
         if not self._answer_ids:
             msg = f"answer {answer!r} has no token."
             raise ValueError(msg)
-        head_ids = encode(self.tokenizer, self.head)
-        special = leading_special_ids(tokenizer)
-        if special and head_ids[: len(special)] != special:
-            head_ids = special + head_ids
-        self._head_ids = head_ids
-        # the head minus its last token is cached; that token starts every row so that its
-        # position predicts the first token of the text
-        self._prefix = PrefixCache(model, head_ids[:-1], self.device) if len(head_ids) > 1 else None
-
-    def prompt(self, text: str) -> str:
-        """The full prompt for one text (the answer follows it)."""
-        return self.head + self._tail.replace("{text}", text)
+        self._set_template(template.replace("{question}", question))
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """The answer's mean (or summed) log-probability for each text, ``(len(texts),)``."""
         texts = check_texts(texts)
         if not texts:
             return np.zeros(0)
-        start = self._head_ids[-1:]
-        answer = self._answer_ids
-        bodies = [encode(self.tokenizer, self._tail.replace("{text}", t)) for t in texts]
-        inputs = [start + body + answer[:-1] for body in bodies]
-        if any(not row for row in inputs):
-            msg = "the prompt has no token; give a template with some text."
-            raise ValueError(msg)
-        past = 0 if self._prefix is None else self._prefix.length
-        self._check_lengths([past + len(row) for row in inputs])
-        log_probs = continuation_logprobs(
-            self.model,
-            inputs,
-            [answer] * len(inputs),
-            pad_id=self.pad_id,
-            device=self.device,
-            batch_size=self.batch_size,
-            prefix=self._prefix,
-        )
+        log_probs = self._continuation(texts, self._answer_ids)
         reduce = np.mean if self.reduction == "mean" else np.sum
         return np.array([reduce(row) for row in log_probs])
+
+
+class TransformersSentimentScorer(_PromptScorer):
+    """Few-shot sentiment under a causal LM: ``log p(positive) - log p(negative)`` after a review.
+
+    The game of :class:`~shapiq_spex.llm.LLMSentimentScorer` with the user's own model: the
+    review fills ``{text}`` in a few-shot prompt ending in ``"Sentiment:"``, and the score is the
+    log-odds of the two label continuations (each label's token log-probabilities summed). For a
+    sequence classifier fine-tuned on sentiment, use :class:`TransformersClassifierScorer`.
+
+    Args:
+        model: A ``transformers`` causal LM (``AutoModelForCausalLM``). It is put in eval mode
+            and moved to ``device``.
+        tokenizer: Its tokenizer. Leading special tokens it adds (e.g. BOS) start the prompt.
+        template: Prompt with ``{text}`` (default: ``DEFAULT_SENTIMENT_TEMPLATE``, the numpy
+            scorer's few-shot prompt).
+        labels: ``(positive, negative)`` continuations, each tokenized on its own.
+        mask_mode: ``"remove"`` (default) or ``"mask"`` (see the module docstring).
+        device: Torch device (default: CUDA when present, else the CPU).
+        batch_size: Texts per forward pass.
+
+    Raises:
+        ImportError: torch or transformers is missing.
+        TypeError: A model/tokenizer/str argument has the wrong type.
+        ValueError: The template lacks ``{text}`` (once), a label is empty or has no token, or
+            another argument is out of range.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        template: str = DEFAULT_SENTIMENT_TEMPLATE,
+        labels: tuple[str, str] = (" positive", " negative"),
+        mask_mode: Literal["remove", "mask"] = "remove",
+        device: str | torch.device | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        pair = isinstance(labels, Sequence) and not isinstance(labels, str) and len(labels) == 2
+        if not pair or not all(isinstance(label, str) for label in labels):
+            msg = f"labels must be a pair of str (positive, negative), got {labels!r}."
+            raise TypeError(msg)
+        super().__init__(model, tokenizer, mask_mode, device, batch_size)
+        self.labels = (labels[0], labels[1])
+        self._label_ids = [encode(tokenizer, label) for label in self.labels]
+        if not all(self._label_ids):
+            msg = f"labels must each have at least one token, got {labels!r}."
+            raise ValueError(msg)
+        self._set_template(template)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentiment log-odds of each text, shape ``(len(texts),)``."""
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros(0)
+        positive, negative = self._label_ids
+        if len(positive) == len(negative) == 1:  # one forward pass gives both labels
+            log_probs = next_token_logprobs(
+                self.model,
+                self._rows(texts, positive),
+                candidates=[positive[0], negative[0]],
+                pad_id=self.pad_id,
+                device=self.device,
+                batch_size=self.batch_size,
+                prefix=self._prefix,
+            )
+            return log_probs[:, 0] - log_probs[:, 1]
+        sums = [
+            np.array([row.sum() for row in self._continuation(texts, ids)])
+            for ids in self._label_ids
+        ]
+        return sums[0] - sums[1]
 
 
 def _default_answer_template(tokenizer: Any) -> str:
