@@ -12,7 +12,12 @@ from typing import Literal
 
 import numpy as np
 
-from .._prompts import ANSWER_USER_TEMPLATE, DEFAULT_ANSWER_SYSTEM, split_template
+from .._prompts import (
+    ANSWER_USER_TEMPLATE,
+    DEFAULT_ANSWER_SYSTEM,
+    DEFAULT_SENTIMENT_TEMPLATE,
+    split_template,
+)
 from .._validation import check_texts
 from .blockwise import BlockwiseContext
 from .lm import LanguageModel, PrefixCache, load_language_model
@@ -23,21 +28,6 @@ __all__ = [
     "LLMAnswerScorer",
     "LLMSentimentScorer",
 ]
-
-DEFAULT_SENTIMENT_TEMPLATE = (
-    "Classify the sentiment of each movie review as positive or negative.\n\n"
-    "Review: An absolute delight, with a clever story and wonderful acting.\n"
-    "Sentiment: positive\n\n"
-    "Review: Boring, predictable and far too long. I want my money back.\n"
-    "Sentiment: negative\n\n"
-    "Review: I loved every minute of it and would happily watch it again.\n"
-    "Sentiment: positive\n\n"
-    "Review: The plot made no sense and the jokes fell flat.\n"
-    "Sentiment: negative\n\n"
-    "Review: {text}\n"
-    "Sentiment:"
-)
-"""Few-shot prompt of :class:`LLMSentimentScorer`; the review goes at ``{text}``."""
 
 
 CONTEXTS = ("full", "blockwise")
