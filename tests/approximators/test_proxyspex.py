@@ -214,6 +214,8 @@ def test_bags_average_fits_on_distinct_splits_and_keep_the_endpoints():
     bagged.approximate(1500, game)
     result = bagged.transform_
     assert len(result.bags) == 3
+    # The middle member boosted its trees on the residual of a first-order fit.
+    assert [member.additive for member in result.bags] == [False, True, False]
     # The first member is the single fit (same seed, same first split and boosting seeds).
     first, alone = result.bags[0], single.transform_.info
     assert [d.proxy_val_mse for d in first.depths] == [d.proxy_val_mse for d in alone.depths]

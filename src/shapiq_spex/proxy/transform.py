@@ -23,7 +23,7 @@ import numpy as np
 from .._validation import check_int
 from ..spectral.anchors import CARRIER_PLAYERS, Anchors, anchored_coefficients
 from ..spectral.representation import SparseFourier
-from ..spectral.terms import fourier_design_dot, pad_terms
+from ..spectral.terms import canonical_terms, fourier_basis, fourier_design_dot, pad_terms
 from .extraction import booster_spectrum
 from .fitting import ProxyFit, ProxyTrainer
 from .refit import (
@@ -55,6 +55,7 @@ _SMALL_FIT, _SMALL_LR, _LARGE_LR = 2048, 0.1, 0.3
 _PATIENCE = 5.0  # default early-stopping patience, in units of 1 / learning_rate rounds
 _RESIDUAL_ROUNDS = 3  # residual screening passes after the depth search (each validated)
 _SCREEN_FACTOR = 10  # proxy terms screened against the residual, per support slot
+_ADDITIVE_PENALTIES = np.logspace(-4, 1, 6)  # ridge penalties of the additive part, per mask
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class ProxyDiagnostics:
         val_mse: Validation MSE of the final support (standardized units).
         val_r2: Its validation R² (the faithfulness estimate).
         query_s: Seconds spent evaluating the game.
+        additive: Whether the proxy was a first-order fit plus trees on its residual.
     """
 
     depths: list[DepthFit]
@@ -113,6 +115,7 @@ class ProxyDiagnostics:
     val_mse: float
     val_r2: float
     query_s: float
+    additive: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,10 +257,13 @@ def proxy_fourier_transform(
     n_val = min(max(round(validation_fraction * budget), 1), budget - 1)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     members: list[_Member] = []
-    for order, seeds in draws:
+    for k, (order, seeds) in enumerate(draws):
         data = _Split.make(masks, values, order, n_val)
         settings = _settings(data, learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
-        members.append(_fit_member(data, settings, depths, seeds, anchors, n, query_s))
+        # Every second member boosts its trees on the residual of an additive fit: trees
+        # spend many splits on main effects, and the two kinds of proxies err differently.
+        additive = k % 2 == 1 and n <= data.train.size
+        members.append(_fit_member(data, settings, depths, seeds, anchors, n, query_s, additive))
         # An exact fit leaves nothing to average; a spent time limit allows no more fits.
         if members[-1].info.val_mse <= settings.exact or settings.expired():
             break
@@ -281,10 +287,16 @@ def _fit_member(
     anchors: Anchors | None,
     n: int,
     query_s: float,
+    additive: bool = False,
 ) -> _Member:
-    """Depth search, support selection, residual widening and refit on one split."""
-    fitted, per_depth = _depth_search(data, settings, depths, seeds)
-    selection, spectrum, depth, compared = _select_support(data, settings, fitted, n)
+    """Depth search, support selection, residual widening and refit on one split.
+
+    With ``additive``, the proxy is a first-order ridge fit plus trees boosted on its
+    residual; its spectrum is the sum of both.
+    """
+    base = _additive_fit(data) if additive else None
+    fitted, per_depth = _depth_search(data, settings, depths, seeds, base)
+    selection, spectrum, depth, compared = _select_support(data, settings, fitted, n, base)
     selection, rounds = _widen_by_residual(data, settings, selection, spectrum, n)
     terms, coefs = _anchored_refit(data, selection, anchors, n)
     y_val = data.y[data.val]
@@ -297,6 +309,7 @@ def _fit_member(
         val_mse=selection.val_mse,
         val_r2=_r2(selection.val_mse, float(np.mean((y_val - y_val.mean()) ** 2))),
         query_s=query_s,
+        additive=additive,
     )
     unscale = lambda y: y * data.spread + data.offset  # noqa: E731
     check = (unscale(y_val), unscale(selection.val_prediction))
@@ -365,11 +378,44 @@ def _settings(
     )
 
 
-def _depth_search(
-    data: _Split, settings: _Settings, depths: range, seeds: np.ndarray
-) -> tuple[list[ProxyFit], list[DepthFit]]:
-    """One early-stopped booster per depth, upwards while validation improves."""
+def _additive_fit(data: _Split) -> tuple[np.ndarray, np.ndarray]:
+    """First-order Fourier terms fitted by ridge on the training split: ``(terms, coefs)``.
+
+    The penalty is the one of a small grid that predicts the validation split best.
+    """
     x_tr, y_tr, x_val, y_val = data.xy
+    n = x_tr.shape[1]
+    design = 1.0 - 2.0 * x_tr
+    mean = design.mean(axis=0)
+    centred = design - mean
+    gram, moment = centred.T @ centred, centred.T @ (y_tr - y_tr.mean())
+    val_design = 1.0 - 2.0 * x_val - mean
+    best = (np.inf, np.zeros(n))
+    for penalty in _ADDITIVE_PENALTIES * x_tr.shape[0]:
+        w = np.linalg.solve(gram + penalty * np.eye(n), moment)
+        mse = float(np.mean((y_val - y_tr.mean() - val_design @ w) ** 2))
+        if mse < best[0]:
+            best = (mse, w)
+    w = best[1]
+    terms = np.vstack([np.full((1, 1), -1), np.arange(n)[:, None]]).astype(np.int64)
+    return terms, np.r_[y_tr.mean() - mean @ w, w]
+
+
+def _depth_search(
+    data: _Split,
+    settings: _Settings,
+    depths: range,
+    seeds: np.ndarray,
+    base: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[list[ProxyFit], list[DepthFit]]:
+    """One early-stopped booster per depth, upwards while validation improves.
+
+    With ``base`` (a Fourier function), the trees are boosted on its residual.
+    """
+    x_tr, y_tr, x_val, y_val = data.xy
+    if base is not None:
+        y_tr = y_tr - fourier_basis(x_tr, base[0]) @ base[1]
+        y_val = y_val - fourier_basis(x_val, base[0]) @ base[1]
     # train is a random permutation: its head is a uniform subsample.
     trainer = ProxyTrainer(x_tr[:_PROXY_ROWS], y_tr[:_PROXY_ROWS], x_val, y_val)
     per_depth: list[DepthFit] = []
@@ -398,11 +444,16 @@ def _depth_search(
 
 
 def _select_support(
-    data: _Split, settings: _Settings, fitted: list[ProxyFit], n: int
+    data: _Split,
+    settings: _Settings,
+    fitted: list[ProxyFit],
+    n: int,
+    base: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[SupportFit, tuple[np.ndarray, np.ndarray], int, list[SupportChoice]]:
     """Read the two best boosters' spectra and keep the support that validates best.
 
-    The sparse refit often prefers one level deeper than the trees themselves.
+    The sparse refit often prefers one level deeper than the trees themselves. ``base`` is
+    added to every booster's spectrum (the proxy's additive part).
     """
     x_tr, y_tr, x_val, y_val = data.xy
     best: tuple[float, SupportFit | None, int] = (np.inf, None, -1)
@@ -411,6 +462,12 @@ def _select_support(
     for proxy in sorted(sorted(fitted, key=lambda f: f.val_mse)[:2], key=lambda f: f.max_depth):
         t0 = time.perf_counter()
         terms, coefs = booster_spectrum(proxy.booster, n, num_iteration=proxy.n_trees)
+        if base is not None:
+            width = max(terms.shape[1], base[0].shape[1])
+            terms, coefs = canonical_terms(
+                np.vstack([pad_terms(terms, width), pad_terms(base[0], width)]),
+                np.r_[coefs, base[1]],
+            )
         t1 = time.perf_counter()
         ordered = hierarchical_order(terms, np.abs(coefs), n, settings.limit)
         selection = fit_support(ordered, x_tr, y_tr, x_val, y_val, n)
