@@ -30,12 +30,13 @@ import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from shapiq_spex.bench.games import reviews
+from shapiq_spex.bench.harness import environment
 from shapiq_spex.games import MaskedTextGame, TransformersAnswerScorer
 from shapiq_spex.llm import LLMAnswerScorer, default_model_path, load_language_model
 from shapiq_spex.llm.scorers import DEFAULT_SENTIMENT_TEMPLATE
 from shapiq_spex.metrics import uniform_masks
 
-from ._harness import RESULTS, environment
+RESULTS = Path(__file__).parent / "results"
 
 PROMPTS = ("The capital of France is", "I loved this film, the acting was wonderful and")
 
