@@ -118,8 +118,9 @@ def test_llm_documents_runs_with_a_transformers_model(tiny_llama) -> None:
     full, empty = (_answer_logprob(model, tokenizer, p, " Varnia") for p in out["prompts"])
     assert abs(out["full"] - full) < 1e-4 and abs(out["empty"] - empty) < 1e-4
     assert abs(full - empty) > 1e-3  # the documents matter to the model
-    # efficiency: the Faith-Shapley values (with the empty set's) sum to v(N) - v(∅)
-    assert abs(out["sum"] - (full - empty)) < 1e-6 * max(1.0, abs(full - empty))
+    # efficiency: the Faith-Shapley values (with the empty set's) sum to v(N) - v(∅); the
+    # model runs in float32, so a value differs by ~1e-6 between batches of other shapes
+    assert abs(out["sum"] - (full - empty)) < 1e-4 * max(1.0, abs(full - empty))
 
 
 def _capitals_value(model, tokenizer) -> float:
