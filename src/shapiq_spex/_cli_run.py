@@ -74,12 +74,18 @@ def order_for(args: argparse.Namespace, n: int) -> int:
         ) from None
 
 
+_CLI_BATCH = 64
+
+
 def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
     common = {
         "max_order": order_for(args, n),
         "index": args.index,
         "random_state": args.seed,
         "cache": cache,
+        # Small game calls: the progress bar moves, and --cache saves every batch as soon as
+        # it is paid for (a run stopped half-way keeps its queries).
+        "batch_size": _CLI_BATCH,
     }
     if args.method == "spex":
         from .approximators import SPEX
