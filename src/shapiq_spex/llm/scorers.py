@@ -18,7 +18,7 @@ from .._prompts import (
     DEFAULT_SENTIMENT_TEMPLATE,
     split_template,
 )
-from .._validation import check_texts
+from .._validation import check_choice, check_texts
 from .blockwise import BlockwiseContext
 from .lm import LanguageModel, PrefixCache, load_language_model
 
@@ -32,16 +32,6 @@ __all__ = [
 
 CONTEXTS = ("full", "blockwise")
 """How an LLM scorer reads a text: ``"full"`` attention, or ``"blockwise"`` (see the scorers)."""
-
-
-def _check_context(context: object) -> str:
-    if not isinstance(context, str):
-        msg = f"context must be a str, one of {CONTEXTS}, got {type(context).__name__}."
-        raise TypeError(msg)
-    if context not in CONTEXTS:
-        msg = f"context must be one of {CONTEXTS}, got {context!r}."
-        raise ValueError(msg)
-    return context
 
 
 class _TemplateScorer:
@@ -58,7 +48,7 @@ class _TemplateScorer:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             msg = f"batch_size must be a positive int or None, got {batch_size!r}."
             raise ValueError(msg)
-        self.context = _check_context(context)
+        self.context = check_choice(context, "context", CONTEXTS)
         self.lm = lm
         self.template = template
         self.batch_size = batch_size
