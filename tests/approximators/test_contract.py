@@ -121,7 +121,7 @@ def test_faithfulness_is_reported_by_default_and_honest(method, tabular):
     game = _tabular_game(tabular, row=3)
     approx = method(30, random_state=0)
     approx.approximate(2000, game)
-    expected = {SPEX: "cross-validation", ProxySPEX: "validation"}[method]
+    expected = {SPEX: "cross-validation", ProxySPEX: "cross-fitting"}[method]
     assert approx.faithfulness_method_ == expected
     masks = uniform_masks(30, 1000, seed=5)
     held_out = r2_score(game(masks), approx.fourier_(masks))

@@ -20,12 +20,14 @@ from ..metrics import r2_score, uniform_masks
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
+from ._uncertainty import interaction_standard_errors
 from ._links import Link, check_link
 
 __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
 _SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
+_ANCHOR_LOSS = 0.02  # R² the exact endpoints may cost before the user is told
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
 
@@ -65,6 +67,11 @@ class Recovery:
         check: ``(values, predictions)`` of masks the fit did not use (held out or left out),
             in the modelled (linked) scale, from which the estimate is measured on the game's
             own scale; ``None`` keeps ``faithfulness`` as given.
+        blocks: ``(terms, covariance, scale)`` of the averaged fits' Fourier coefficients
+            (linked scale; covariance in units of ``scale²``), for standard errors; ``None``
+            when the transform gives none.
+        history: ``(queries, score)`` per round of a call that stops at a target.
+        anchor_cost: ``(anchored, unanchored)`` honest R² of the chosen model, when known.
     """
 
     fourier: SparseFourier
@@ -73,6 +80,10 @@ class Recovery:
     faithfulness_method: str
     diagnostics: Any = None
     check: tuple[np.ndarray, np.ndarray] | None = None
+    blocks: list[tuple[np.ndarray, np.ndarray, float]] | None = None
+    history: list[tuple[int, float]] | None = None
+    anchor_cost: tuple[float, float] | None = None
+    anchored: bool = True
 
 
 def _ends(n: int) -> np.ndarray:
@@ -204,6 +215,9 @@ class SpectralApproximator(Approximator):
         self.empty_value_: float | None = None
         self.full_value_: float | None = None
         self.transform_: Any = None
+        self.uncertainty_: InteractionValues | None = None
+        self.history_: list[tuple[int, float]] | None = None
+        self.endpoint_errors_: tuple[float, float] | None = None
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
@@ -301,7 +315,7 @@ class SpectralApproximator(Approximator):
         try:
             if exhaustive:
                 fourier, moebius = exhaustive_transform(modelled, self.n)
-                recovery = Recovery(fourier, moebius, 1.0, "exact")
+                recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[])
                 ends = moebius(_ends(self.n))
                 raw_ends = self._link.inverse(ends)
             else:
@@ -309,8 +323,13 @@ class SpectralApproximator(Approximator):
         finally:
             evaluator.close()
         self._record(recovery, evaluator.n_queries, raw_ends)
+        if not recovery.anchored:
+            fitted_ends = recovery.fourier(_ends(self.n))
+            self.endpoint_errors_ = tuple(float(v) for v in fitted_ends - ends)
+            ends = fitted_ends
         self._warn_if_poor()
-        return to_interaction_values(
+        self._warn_if_anchor_costly(recovery)
+        result = to_interaction_values(
             self.moebius_,
             index=self.index,
             max_order=self.max_order,
@@ -318,6 +337,11 @@ class SpectralApproximator(Approximator):
             estimation_budget=evaluator.n_queries,
             empty_value=float(ends[0]),
         )
+        if recovery.blocks is not None:
+            self.uncertainty_ = interaction_standard_errors(
+                result, recovery.blocks, self.index, self.max_order, self.min_order
+            )
+        return result
 
     def _recover(
         self, modelled: _Modelled, budget: int, n_holdout: int, rng: np.random.Generator
@@ -365,6 +389,29 @@ class SpectralApproximator(Approximator):
         self.faithfulness_method_ = recovery.faithfulness_method
         self.transform_ = recovery.diagnostics
         self.empty_value_, self.full_value_ = (float(v) for v in raw_ends)
+        self.uncertainty_ = None
+        self.endpoint_errors_ = (0.0, 0.0) if recovery.anchored else None
+        # Rounds count every query of the call: the endpoints come first.
+        self.history_ = (
+            None if recovery.history is None else [(q + 2, s) for q, s in recovery.history]
+        )
+
+    def _warn_if_anchor_costly(self, recovery: Recovery) -> None:
+        if recovery.anchor_cost is None or not recovery.anchored:
+            return
+        anchored, free = recovery.anchor_cost
+        if free - anchored <= _ANCHOR_LOSS:
+            return
+        msg = (
+            f"exact efficiency costs fit here: the values add up exactly to v(N) - v(∅), but "
+            f"the function they describe scores a cross-fitted R² of {anchored:.2f} against "
+            f"{free:.2f} without the exact endpoints (the output is probably saturated: it "
+            "jumps between the empty coalition and all others). The values still sum exactly; "
+            "read them as the best fit that meets both endpoints. Pass "
+            "exact_efficiency=False for the better-fitting function (endpoint_errors_ then "
+            "reports how far it misses v(∅) and v(N))."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
 
     def _warn_if_poor(self) -> None:
         if self.faithfulness_ is None or self.faithfulness_ >= LOW_FAITHFULNESS:

@@ -8,8 +8,10 @@ import numpy as np
 
 from .._validation import check_bool, check_choice, check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
+from ..metrics import r2_score
+from ..proxy.crossfit import N_FOLDS, proxy_fourier_transform
 from ..proxy.sampling import SAMPLING_DESIGNS
-from ..proxy.transform import MIN_BUDGET, proxy_fourier_transform
+from ..proxy.transform import MIN_BUDGET
 from ._base import Recovery, SpectralApproximator
 
 __all__ = ["ProxySPEX"]
@@ -123,7 +125,7 @@ class ProxySPEX(SpectralApproximator):
         max_trees: int | None = None,
         validation_fraction: float = 0.2,
         max_terms: int | None = None,
-        n_bags: int = 3,
+        n_bags: int | Literal["auto"] = "auto",
         n_jobs: int = 1,
         time_limit: float | None = None,
         batch_size: int | None = 1024,
@@ -136,6 +138,8 @@ class ProxySPEX(SpectralApproximator):
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
         proxy_model: str = "lightgbm",
+        exact_efficiency: bool = True,
+        target_faithfulness: float | None = None,
     ) -> None:
         self.hpo = check_bool(hpo, "hpo")
         sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
@@ -164,7 +168,15 @@ class ProxySPEX(SpectralApproximator):
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
-        self.n_bags = check_int(n_bags, "n_bags", minimum=1)
+        self.n_bags = (
+            "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
+        )
+        self.exact_efficiency = check_bool(exact_efficiency, "exact_efficiency")
+        self.target_faithfulness = (
+            None
+            if target_faithfulness is None
+            else check_real(target_faithfulness, "target_faithfulness", 0.0, 1.0)
+        )
         self.n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
         self.time_limit = (
             None if time_limit is None else check_real(time_limit, "time_limit", 0.0, np.inf)
@@ -198,6 +210,11 @@ class ProxySPEX(SpectralApproximator):
         anchors: tuple[np.ndarray, np.ndarray],
     ) -> Recovery:
         min_depth = min(max(_MIN_DEPTH, self.max_order), self.max_depth)
+        link = self._link
+
+        def score(values: np.ndarray, predictions: np.ndarray) -> float:
+            return r2_score(link.inverse(values), link.inverse(predictions))
+
         result = proxy_fourier_transform(
             evaluate,
             self.n,
@@ -213,6 +230,20 @@ class ProxySPEX(SpectralApproximator):
             n_jobs=self.n_jobs,
             time_limit=self.time_limit,
             anchors=anchors,
-            bags=self.n_bags,
+            fits=self.n_bags,
+            score=score,
+            anchor=self.exact_efficiency,
+            target=self.target_faithfulness,
         )
-        return Recovery(result.fourier, None, result.val_r2, "validation", result, result.check)
+        return Recovery(
+            result.fourier,
+            None,
+            result.score,
+            "cross-fitting",
+            result,
+            result.check,
+            blocks=result.blocks,
+            history=result.history if self.target_faithfulness is not None else None,
+            anchor_cost=(result.anchored_score, result.free_score),
+            anchored=self.exact_efficiency,
+        )
