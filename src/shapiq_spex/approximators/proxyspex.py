@@ -241,7 +241,8 @@ class ProxySPEX(SpectralApproximator):
             result.score,
             "cross-fitting",
             result,
-            result.check,
+            # The score is final: it corrects the single fits' left-out error for averaging.
+            None,
             blocks=result.blocks,
             history=result.history if self.target_faithfulness is not None else None,
             anchor_cost=(result.anchored_score, result.free_score),

@@ -63,6 +63,7 @@ AUTO_FITS_BUDGET = 2048
 """``fits="auto"`` fits every fold up to this budget and one fold above it: a fifth of a larger
 budget scores the fit precisely on its own, and there each fit costs real time."""
 _FIRST_ROUND = 128  # queries of the first round when stopping at a target
+_PROBE = 1000  # uniform masks on which the folds' fits are compared (never queried)
 _TIE = 1e-9  # a candidate must score higher than the simpler one by more than round-off
 
 
@@ -271,6 +272,8 @@ def _crossfit(
     tested: list[np.ndarray] = []
     tree_folds: list[tuple[object, np.ndarray]] = []
     tree_preds, tree_free = [], []
+    # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
+    probe = sample_masks(n, _PROBE, rng)
     for k in range(fits):
         if k and deadline is not None and time.perf_counter() > deadline:
             break
@@ -289,18 +292,20 @@ def _crossfit(
             break
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
+    members = [member for member, _ in tree_folds]
+    anchored_p, free_p = np.concatenate(tree_preds), np.concatenate(tree_free)
     candidates = {
         "trees": Candidate(
             "trees",
-            score(y_test, np.concatenate(tree_preds)),
-            score(y_test, np.concatenate(tree_free)),
-            np.concatenate(tree_preds),
-            np.concatenate(tree_free),
+            _ensemble_score(score, y_test, anchored_p, [f.fourier for f in members], probe),
+            _ensemble_score(score, y_test, free_p, [f.free for f in members], probe),
+            anchored_p,
+            free_p,
         )
     }
     lasso = None
     if m * n <= FIRST_ORDER_MAX_CELLS:
-        lasso = _first_order_candidate(masks, values, fold_of, tested, anchors, score)
+        lasso = _first_order_candidate(masks, values, tested, anchors, score, probe)
         candidates["first-order"] = lasso[0]
     key = "score" if anchor else "free_score"
     chosen = "trees"
@@ -332,6 +337,40 @@ def _crossfit(
         bags=bags,
         info=bags[0] if bags else None,
     )
+
+
+def _function(
+    terms: np.ndarray, coefs: np.ndarray, offset: float, spread: float
+) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: offset + spread * (fourier_basis(x, terms) @ coefs)
+
+
+def _ensemble_score(
+    score: Score,
+    y: np.ndarray,
+    predictions: np.ndarray,
+    fits: list[Callable[[np.ndarray], np.ndarray]],
+    probe: np.ndarray,
+) -> float:
+    """Honest score of the folds' average from their out-of-fold predictions.
+
+    Each left-out query was predicted by one fit that never saw it, which scores a single fit;
+    the returned function averages the fits. For squared error the average's error is the
+    fits' mean error minus their mean spread around the average (Krogh and Vedelsby's
+    ambiguity decomposition, exact at every point), and the spread needs no game values: it
+    is measured on uniform masks that are never queried. The linked-scale error ratio carries
+    the correction to ``score``'s scale.
+    """
+    base = score(y, predictions)
+    if len(fits) < 2:
+        return base
+    error = float(np.mean((y - predictions) ** 2))
+    if not error > 0 or not np.isfinite(error):
+        return base
+    outputs = np.stack([fit(probe) for fit in fits])
+    ambiguity = float(np.mean(np.var(outputs, axis=0)))
+    ratio = max(error - ambiguity, 0.0) / error
+    return 1.0 - (1.0 - base) * ratio
 
 
 def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -408,10 +447,10 @@ def _refit_trees(
 def _first_order_candidate(
     masks: np.ndarray,
     values: np.ndarray,
-    fold_of: np.ndarray,
     tested: list[np.ndarray],
     anchors: Anchors | None,
     score: Score,
+    probe: np.ndarray,
 ) -> tuple[Candidate, Callable]:
     """The cross-fitted Lasso on first-order terms, penalty chosen on the same folds."""
     n = masks.shape[1]
@@ -433,19 +472,26 @@ def _first_order_candidate(
         for _, test, _, offset, spread, _, pred in per_fold
     )
     best = int(np.argmin(errors))
-    anchored, free = [], []
+    anchored, free, fits_anchored, fits_free = [], [], [], []
     for train, test, y, offset, spread, coefs, pred in per_fold:
         free.append(offset + spread * pred[:, best])
+        fits_free.append(_function(terms, coefs[best], offset, spread))
         if anchors is None:
             anchored.append(free[-1])
+            fits_anchored.append(fits_free[-1])
             continue
         t, c = anchor_standardized(terms, coefs[best], anchors, masks[train], y, offset, spread)
         anchored.append(offset + spread * (fourier_basis(masks[test], t) @ c))
+        fits_anchored.append(_function(t, c, offset, spread))
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
     anchored_p, free_p = np.concatenate(anchored), np.concatenate(free)
     candidate = Candidate(
-        "first-order", score(y_test, anchored_p), score(y_test, free_p), anchored_p, free_p
+        "first-order",
+        _ensemble_score(score, y_test, anchored_p, fits_anchored, probe),
+        _ensemble_score(score, y_test, free_p, fits_free, probe),
+        anchored_p,
+        free_p,
     )
 
     def refit(
