@@ -20,8 +20,8 @@ from ..metrics import r2_score, uniform_masks
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
-from ._uncertainty import interaction_standard_errors
 from ._links import Link, check_link
+from ._uncertainty import interaction_standard_errors
 
 __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 

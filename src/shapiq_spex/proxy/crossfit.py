@@ -390,8 +390,13 @@ def _finish(
     cov: np.ndarray,
     anchors: Anchors | None,
     anchor: bool,
+    anchor_variance: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Anchor a standardized fit and its covariance; return them in original units."""
+    """Anchor a standardized fit and its covariance; return them in original units.
+
+    ``anchor_variance`` is the variance of a single query around the fit (standardized): the
+    anchor values are single queries, and their error bends every coefficient.
+    """
     if anchor and anchors is not None:
         terms2, coefs2 = anchor_standardized(terms, coefs, anchors, masks, y, offset, spread)
         k = terms.shape[0]
@@ -400,7 +405,7 @@ def _finish(
         extended[:k, :k] = cov
         # anchored_coefficients keeps the support first and appends carriers.
         rows = fourier_basis(anchors[0], pad_terms(terms2, width))
-        cov = anchored_covariance(extended, rows)
+        cov = anchored_covariance(extended, rows, anchor_variance)
         terms, coefs = pad_terms(terms2, width), coefs2
     width = max(terms.shape[1], 1)
     const = np.full((1, width), -1, dtype=np.int64)
@@ -431,7 +436,8 @@ def _refit_trees(
             gram, xty = _gram(masks, terms, y)
             coefs = ridge_solve(gram, xty, member.penalty * m)
         cov = sandwich_covariance(masks, terms, oof, member.penalty * m)
-        t, c, v = _finish(masks, y, offset, spread, terms, coefs, cov, anchors, anchor)
+        noise = float(np.mean(oof**2))
+        t, c, v = _finish(masks, y, offset, spread, terms, coefs, cov, anchors, anchor, noise)
         parts_terms.append(t)
         parts_coefs.append(c)
         covs.append(v)
@@ -503,7 +509,10 @@ def _first_order_candidate(
         cov_active = sandwich_covariance(masks, terms[active], oof, 1e-9 * n)
         cov = np.zeros((terms.shape[0], terms.shape[0]))
         cov[np.ix_(active, active)] = cov_active
-        t, c, v = _finish(masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor)
+        noise = float(np.mean(oof**2))
+        t, c, v = _finish(
+            masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor, noise
+        )
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
     return candidate, refit

@@ -48,19 +48,26 @@ def sandwich_covariance(
     return (cov + cov.T) / 2
 
 
-def anchored_covariance(covariance: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def anchored_covariance(
+    covariance: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
+) -> np.ndarray:
     """Covariance after the least-norm projection onto ``rows @ c = d``.
+
+    The anchor values ``d`` are single queries: on a noisy game they carry the noise, and the
+    projection passes it to every coefficient (``c ↦ P c + G d`` with ``G = Cᵀ (C Cᵀ)⁺``).
 
     Args:
         covariance: Covariance ``(K, K)`` of the unconstrained coefficients (zero rows and
             columns for terms that only carry the correction).
         rows: The constraint rows ``(r, K)`` (the Fourier basis at the anchor masks).
+        anchor_variance: Variance of each anchor value (independent).
 
     Returns:
-        ``P Σ Pᵀ`` with ``P = I - Cᵀ (C Cᵀ)⁺ C``.
+        ``P Σ Pᵀ + σ² G Gᵀ`` with ``P = I - G C``.
     """
     rows = np.asarray(rows, dtype=float)
     k = covariance.shape[0]
-    projection = np.eye(k) - rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12) @ rows
-    cov = projection @ covariance @ projection.T
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)
+    projection = np.eye(k) - spread @ rows
+    cov = projection @ covariance @ projection.T + anchor_variance * (spread @ spread.T)
     return (cov + cov.T) / 2
