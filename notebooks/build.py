@@ -42,7 +42,7 @@ BUDGET = {budget}  # model queries per method"""
 LOAD_HF_MODEL = """from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if HF_MODEL is None:  # the shipped SmolLM2 weights, read by transformers
-        from shapiq_spex.llm import default_model_path
+        from shapiq_spex.engines.numpy import default_model_path
 
         source, options = default_model_path().parent, {"gguf_file": default_model_path().name}
     else:
@@ -332,7 +332,7 @@ if ENGINE == "transformers":
         model, tokenizer, answer=" Varnia", question=question, reduction="sum"
     )
 else:
-    from shapiq_spex.llm import LLMAnswerScorer, load_language_model
+    from shapiq_spex.engines.numpy import LLMAnswerScorer, load_language_model
 
     scorer = LLMAnswerScorer(question, " Varnia", load_language_model())
 print(f"model loaded in {{time.perf_counter() - start:.1f}} s")
@@ -449,7 +449,7 @@ if ENGINE == "transformers":
         layers=range(max(n_layers - 10, 0), n_layers),
     )
 else:
-    from shapiq_spex.llm import load_language_model
+    from shapiq_spex.engines.numpy import load_language_model
 
     lm = load_language_model()
     game = HeadAblationGame(

@@ -10,7 +10,7 @@ def lm():
     """SmolLM2 run offline (one BLAS thread); skips without the llm extra or the weights."""
     pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
     pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
-    from shapiq_spex.llm import default_model_path, load_language_model
+    from shapiq_spex.engines.numpy import default_model_path, load_language_model
 
     try:
         default_model_path()

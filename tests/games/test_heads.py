@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
+from shapiq_spex.engines.numpy import LanguageModel
 from shapiq_spex.games.heads import CAPITALS_TASK, HeadAblationGame
-from shapiq_spex.llm import LanguageModel
 
 TASK = CAPITALS_TASK[:3]
 

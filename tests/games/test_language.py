@@ -165,8 +165,8 @@ def test_vader_rejects_a_single_string() -> None:
 
 
 def test_llm_scorers_are_importable_from_the_games_module(lm) -> None:
+    from shapiq_spex.engines.numpy import LLMAnswerScorer, LLMSentimentScorer
     from shapiq_spex.games import language
-    from shapiq_spex.llm import LLMAnswerScorer, LLMSentimentScorer
 
     assert language.LLMSentimentScorer is LLMSentimentScorer
     assert language.LLMAnswerScorer is LLMAnswerScorer
@@ -175,7 +175,7 @@ def test_llm_scorers_are_importable_from_the_games_module(lm) -> None:
 
 
 def test_llm_sentiment_game(lm) -> None:
-    from shapiq_spex.llm import LLMSentimentScorer
+    from shapiq_spex.engines.numpy import LLMSentimentScorer
 
     scorer = LLMSentimentScorer(lm)
     text = "The acting was superb but the plot was not good."
@@ -193,7 +193,7 @@ def test_llm_sentiment_game(lm) -> None:
 
 
 def test_llm_answer_game_over_documents(lm) -> None:
-    from shapiq_spex.llm import LLMAnswerScorer
+    from shapiq_spex.engines.numpy import LLMAnswerScorer
 
     docs = [
         "Bananas are yellow and rich in potassium.",

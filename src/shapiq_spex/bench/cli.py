@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._argtypes import positive_float, positive_int
+from ..cli.argtypes import positive_float, positive_int
 
 if TYPE_CHECKING:
     from .runner import RunResult

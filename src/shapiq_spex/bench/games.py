@@ -214,7 +214,7 @@ def _scorer(kind: str) -> Callable[[list[str]], np.ndarray]:
         from ..games.language import VaderScorer
 
         return VaderScorer()
-    from ..llm import LLMSentimentScorer
+    from ..engines.numpy import LLMSentimentScorer
 
     return LLMSentimentScorer()
 

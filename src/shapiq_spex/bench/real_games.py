@@ -4,9 +4,9 @@
   about 40, 120 and 400 words (``data/real_texts.json``), one player per word; the seed picks
   the review.
 * ``llm-sentiment``: the offline SmolLM2's few-shot sentiment log-odds
-  (:class:`~shapiq_spex.llm.LLMSentimentScorer`) of a 46-word review, one player per word.
-* ``llm-rag``: the log-probability SmolLM2 gives the answer of a question about a context of
-  22 short sentences (:class:`~shapiq_spex.llm.LLMAnswerScorer`), one player per sentence; a
+  (:class:`~shapiq_spex.engines.numpy.LLMSentimentScorer`) of a 46-word review, one player per word.
+* ``llm-rag``: the log-probability SmolLM2 gives the answer of a question about a context of 22
+  short sentences (:class:`~shapiq_spex.engines.numpy.LLMAnswerScorer`), one player per sentence; a
   few sentences are relevant, some mislead. Its queries cost about half a second, so its R² is
   measured on :data:`RAG_HOLDOUT` held-out masks instead of 1000.
 * ``data-lr-200`` / ``data-lgbm-200`` / ``data-knn-1000``: data attribution
@@ -74,7 +74,7 @@ def _review_game(group: str, llm: bool) -> Callable[[int], GameInstance]:
         reviews = _reviews(group)
         review = reviews[seed % len(reviews)]
         if llm:
-            from ..llm import LLMSentimentScorer
+            from ..engines.numpy import LLMSentimentScorer
 
             scorer = LLMSentimentScorer()
         else:
@@ -87,8 +87,8 @@ def _review_game(group: str, llm: bool) -> Callable[[int], GameInstance]:
 
 
 def _rag(seed: int) -> GameInstance:
+    from ..engines.numpy import LLMAnswerScorer
     from ..games.language import MaskedTextGame
-    from ..llm import LLMAnswerScorer
 
     items = real_texts()["rag"]
     item = items[seed % len(items)]

@@ -1,19 +1,24 @@
 """shapiq games for the uses of SPEX and ProxySPEX (not imported by the core).
 
-The ``Transformers*`` adapters explain the user's own Hugging Face models; they import torch
-only when built (``pip install "shapiq-spex[transformers]"``).
+The ``Transformers*`` adapters explain the user's own Hugging Face models; they live in
+:mod:`shapiq_spex.engines.torch`, are importable from here too (loaded on first use, as that
+package imports this one's :mod:`.language`), and import torch only when built
+(``pip install "shapiq-spex[transformers]"``).
 """
+
+from typing import Any
 
 from .data import DataAttributionGame
 from .heads import CAPITALS_TASK, HeadAblationGame
 from .language import MaskedTextGame, VaderScorer, split_text
 from .synthetic import SparseFourierGame
 from .tabular import BaselineMaskedModel
-from .transformer_heads import TransformersHeadAblationGame
-from .transformers import (
-    TransformersAnswerScorer,
-    TransformersClassifierScorer,
-    TransformersSentimentScorer,
+
+_TORCH_NAMES = (
+    "TransformersAnswerScorer",
+    "TransformersClassifierScorer",
+    "TransformersHeadAblationGame",
+    "TransformersSentimentScorer",
 )
 
 __all__ = [
@@ -30,3 +35,13 @@ __all__ = [
     "VaderScorer",
     "split_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the ``transformers`` adapters on first use (importing them needs no torch)."""
+    if name in _TORCH_NAMES:
+        from ..engines import torch as torch_engine
+
+        return getattr(torch_engine, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -30,7 +30,7 @@ import numpy as np
 from shapiq import Game
 
 if TYPE_CHECKING:
-    from ..llm import KVCache, LanguageModel
+    from ..engines.numpy import KVCache, LanguageModel
 
 __all__ = ["CAPITALS_TASK", "HeadAblationGame"]
 
@@ -152,7 +152,7 @@ class HeadAblationGame(_HeadPlayers):
         normalize: bool = True,
         layers: Sequence[int] | None = None,
     ) -> None:
-        from ..llm import LanguageModel, load_language_model
+        from ..engines.numpy import LanguageModel, load_language_model
 
         if lm is None:
             lm = load_language_model()

@@ -3,8 +3,9 @@
 ``v(S)`` is a scorer's value on the text in which only the units in ``S`` are kept; the others
 are removed (default) or replaced by a mask token. Scorers map a list of texts to an array of
 values: :class:`VaderScorer` (rule-based, fast) here, and the LLM scorers
-:class:`~shapiq_spex.llm.LLMSentimentScorer` and :class:`~shapiq_spex.llm.LLMAnswerScorer`
-(importable from this module too; they need the ``llm`` extra).
+:class:`~shapiq_spex.engines.numpy.LLMSentimentScorer` and
+:class:`~shapiq_spex.engines.numpy.LLMAnswerScorer` (importable from this module too; they need
+the ``llm`` extra).
 
 Masked texts. The text is cut into units by :func:`split_text`; each unit keeps the whitespace
 that follows it in the original text (its separator). The text of a coalition ``S`` is the
@@ -28,8 +29,8 @@ from typing import Any, Literal, TextIO
 import numpy as np
 from shapiq import Game
 
-from .._segments import SegmentedText
 from .._validation import check_int
+from ..engines.segments import SegmentedText
 
 # LLMSentimentScorer and LLMAnswerScorer are importable too (lazily, see __getattr__), but are
 # not listed: a star import must not require the optional llm extra.
@@ -49,9 +50,9 @@ _LLM_NAMES = ("LLMAnswerScorer", "LLMSentimentScorer")
 def __getattr__(name: str) -> Any:
     """Import the LLM scorers on first use (they need the optional ``llm`` extra)."""
     if name in _LLM_NAMES:
-        from .. import llm
+        from ..engines import numpy as numpy_engine
 
-        return getattr(llm, name)
+        return getattr(numpy_engine, name)
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
@@ -325,7 +326,7 @@ class MaskedTextGame(Game):
 
         Returns:
             The masked text, a str that also knows its pieces
-            (:class:`~shapiq_spex._segments.SegmentedText`: each kept or masked unit with the
+            (:class:`~shapiq_spex.engines.segments.SegmentedText`: each kept or masked unit with the
             whitespace before it, then the trailing whitespace), which segment-aware scorers
             such as ``LLMSentimentScorer(context="blockwise")`` use.
 

@@ -33,14 +33,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from .._prompts import (
+from ..._validation import check_int, check_texts
+from ...games.language import MaskedTextGame
+from ..prompts import (
     ANSWER_USER_TEMPLATE,
     DEFAULT_ANSWER_SYSTEM,
     DEFAULT_SENTIMENT_TEMPLATE,
     split_template,
 )
-from .._validation import check_int, check_texts
-from ._torch import (
+from ._runtime import (
     PrefixCache,
     continuation_logprobs,
     encode,
@@ -51,7 +52,6 @@ from ._torch import (
     prepare_model,
     require_tokenizer,
 )
-from .language import MaskedTextGame
 
 if TYPE_CHECKING:
     import torch
@@ -297,9 +297,9 @@ class TransformersAnswerScorer(_PromptScorer):
     The RAG value of the SPEX/ProxySPEX papers with the user's own model: the text holds
     documents, and ``score(text)`` is the mean (or sum) over the answer's tokens of
     ``log p(token | prompt(text, question), earlier answer tokens)``. As in
-    :class:`~shapiq_spex.llm.LLMAnswerScorer`, the prompt's head (before ``{text}``), the rest of
-    the prompt and the answer are tokenized separately and their ids concatenated; the head's
-    keys/values are computed once and reused for every text.
+    :class:`~shapiq_spex.engines.numpy.LLMAnswerScorer`, the prompt's head (before ``{text}``), the
+    rest of the prompt and the answer are tokenized separately and their ids concatenated; the
+    head's keys/values are computed once and reused for every text.
 
     Args:
         model: A ``transformers`` causal LM (``AutoModelForCausalLM``). It is put in eval mode
@@ -374,9 +374,9 @@ class TransformersAnswerScorer(_PromptScorer):
 class TransformersSentimentScorer(_PromptScorer):
     """Few-shot sentiment under a causal LM: ``log p(positive) - log p(negative)`` after a review.
 
-    The game of :class:`~shapiq_spex.llm.LLMSentimentScorer` with the user's own model: the
-    review fills ``{text}`` in a few-shot prompt ending in ``"Sentiment:"``, and the score is the
-    log-odds of the two label continuations (each label's token log-probabilities summed). For a
+    The game of :class:`~shapiq_spex.engines.numpy.LLMSentimentScorer` with the user's own model:
+    the review fills ``{text}`` in a few-shot prompt ending in ``"Sentiment:"``, and the score is
+    the log-odds of the two label continuations (each label's token log-probabilities summed). For a
     sequence classifier fine-tuned on sentiment, use :class:`TransformersClassifierScorer`.
 
     Args:

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from shapiq_spex._segments import SegmentedText
+from shapiq_spex.engines.segments import SegmentedText
 from shapiq_spex.games.language import MaskedTextGame
 
 TEXT = (

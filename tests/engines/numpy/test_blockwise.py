@@ -8,10 +8,10 @@ import pytest
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
+from shapiq_spex.engines.numpy import LanguageModel, LLMAnswerScorer, LLMSentimentScorer
+from shapiq_spex.engines.numpy.blockwise import BlockwiseContext
+from shapiq_spex.engines.numpy.model import KVCache
 from shapiq_spex.games.language import MaskedTextGame
-from shapiq_spex.llm import LanguageModel, LLMAnswerScorer, LLMSentimentScorer
-from shapiq_spex.llm.blockwise import BlockwiseContext
-from shapiq_spex.llm.model import KVCache
 
 TEXT = "The food was cold. The waiter was rude!\n\nBut the dessert was wonderful. I'd come back."
 ATOL = 2e-4  # float32 rounding of two different summation orders, in log-odds

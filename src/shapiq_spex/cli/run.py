@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._cli_inputs import Explained, UsageError
-from ._indices import EFFICIENT_INDICES, check_max_order
+from .._indices import EFFICIENT_INDICES, check_max_order
+from .inputs import Explained, UsageError
 
 __all__ = ["Run", "explain", "report", "write_outputs"]
 
@@ -88,10 +88,10 @@ def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
         "batch_size": _CLI_BATCH,
     }
     if args.method == "spex":
-        from .approximators import SPEX
+        from ..approximators import SPEX
 
         return SPEX(n, **common)
-    from .approximators import ProxySPEX
+    from ..approximators import ProxySPEX
 
     return ProxySPEX(n, **common)
 
@@ -102,7 +102,7 @@ def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
         return None
     import sqlite3
 
-    from .evaluation import QueryCache
+    from ..evaluation import QueryCache
 
     try:
         return QueryCache(args.cache, explained.game_id, explained.game.n_players)
@@ -112,7 +112,7 @@ def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
 
 def _ends(game: Any, n: int, cache: Any) -> tuple[float, float]:
     """``f(x)`` and ``f(∅)`` of the (normalized) game, through the cache when there is one."""
-    from .evaluation import QueryEvaluator
+    from ..evaluation import QueryEvaluator
 
     masks = np.array([np.ones(n, bool), np.zeros(n, bool)])
     full, empty = QueryEvaluator(game, n, cache=cache)(masks)
@@ -242,7 +242,7 @@ def write_outputs(
         args.json.write_text(json.dumps(_payload(args, explained, run, labels), indent=1))
     html_path = getattr(args, "html", None)
     if html_path is not None:
-        from .plots import text_html
+        from ..plots import text_html
 
         page = text_html(
             explained.names,
@@ -256,7 +256,7 @@ def write_outputs(
 
 
 def _write_figures(args: argparse.Namespace, explained: Explained, run: Run) -> None:
-    from . import plots
+    from .. import plots
 
     heading = title(args, explained, run)
     names = explained.names

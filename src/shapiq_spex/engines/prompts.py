@@ -1,7 +1,7 @@
 """Prompt pieces shared by the numpy LLM scorers and the ``transformers`` adapters.
 
-Kept outside :mod:`shapiq_spex.llm` and :mod:`shapiq_spex.games` so that both can import them
-without the other's optional dependencies.
+Kept outside :mod:`shapiq_spex.engines.numpy` and :mod:`shapiq_spex.engines.torch` so that
+both (and :mod:`shapiq_spex.games`) can import them without the engines' optional dependencies.
 """
 
 from __future__ import annotations

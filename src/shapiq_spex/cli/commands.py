@@ -13,8 +13,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ._argtypes import non_negative_int, output_path, positive_int
-from ._indices import VALID_INDICES
+from .._indices import VALID_INDICES
+from .argtypes import non_negative_int, output_path, positive_int
 
 __all__ = ["DEFAULT_INDEX", "build_parser", "main"]
 
@@ -38,7 +38,7 @@ def _version() -> str:
     try:
         return version("shapiq-spex")
     except PackageNotFoundError:  # running from a source tree that was not installed
-        from . import __version__
+        from .. import __version__
 
         return __version__
 
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_text(what)
     _add_csv(what)
 
-    from .bench.cli import add_run_arguments  # stdlib-only at import time
+    from ..bench.cli import add_run_arguments  # stdlib-only at import time
 
     bench = sub.add_parser("bench", help="faithfulness benchmark against shapiq's approximators")
     add_run_arguments(bench)
@@ -146,8 +146,8 @@ def _wants_figures(args: argparse.Namespace) -> bool:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from ._cli_inputs import csv_game, text_game
-    from ._cli_run import explain, open_cache, order_for, report, write_outputs
+    from .inputs import csv_game, text_game
+    from .run import explain, open_cache, order_for, report, write_outputs
 
     if _wants_figures(args):
         try:
@@ -157,7 +157,7 @@ def _explain(args: argparse.Namespace) -> None:
         matplotlib.use("Agg")
     explained = text_game(args) if args.target == "text" else csv_game(args)
     order_for(args, explained.game.n_players)  # a bad --order fails before any query
-    from .plots import player_labels
+    from ..plots import player_labels
 
     labels = player_labels(explained.names, numbered=explained.numbered)
     cache = open_cache(args, explained)
@@ -183,7 +183,7 @@ def _interrupted(args: argparse.Namespace) -> str:
 
 
 def _failure(exc: BaseException, args: argparse.Namespace) -> str:
-    from .evaluation import GameEvaluationError
+    from ..evaluation import GameEvaluationError
 
     message = " ".join(str(exc).split())
     if isinstance(exc, GameEvaluationError):
@@ -201,16 +201,16 @@ def _failure(exc: BaseException, args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    from ._cli_inputs import UsageError
-    from .evaluation import GameEvaluationError
+    from ..evaluation import GameEvaluationError
+    from .inputs import UsageError
 
     try:
         if args.command == "demo":
-            from .demo import run_demo
+            from ..demo import run_demo
 
             run_demo(args.budget, args.budget, args.seed)
         elif args.command == "bench":
-            from .bench.cli import run_command
+            from ..bench.cli import run_command
 
             return run_command(args)
         else:

@@ -286,7 +286,7 @@ def test_sentiment_scorer_equals_a_direct_forward_pass(causal, causal_tokenizer,
 
 
 def test_sentiment_scorer_game_and_default_prompt(causal, causal_tokenizer) -> None:
-    from shapiq_spex.llm.scorers import DEFAULT_SENTIMENT_TEMPLATE
+    from shapiq_spex.engines.numpy.scorers import DEFAULT_SENTIMENT_TEMPLATE
 
     default = inspect.signature(TransformersSentimentScorer).parameters["template"].default
     assert default == DEFAULT_SENTIMENT_TEMPLATE  # the numpy scorer's prompt

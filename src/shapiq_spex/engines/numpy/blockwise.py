@@ -92,7 +92,7 @@ class BlockwiseContext:
         prefix: The prompt before the blocks (text or ids, non-empty).
 
     Raises:
-        TypeError: ``lm`` is not a :class:`~shapiq_spex.llm.LanguageModel`.
+        TypeError: ``lm`` is not a :class:`~shapiq_spex.engines.numpy.LanguageModel`.
         ValueError: ``prefix`` is empty.
 
     Example:

@@ -8,8 +8,8 @@ import pytest
 gguf = pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.llm import dequantize  # noqa: E402
-from shapiq_spex.llm._deps import default_model_path  # noqa: E402
+from shapiq_spex.engines.numpy import dequantize  # noqa: E402
+from shapiq_spex.engines.numpy._deps import default_model_path  # noqa: E402
 
 
 def _f16_bytes(value: float) -> bytes:
@@ -96,7 +96,7 @@ def test_smollm2_135m_hyperparameters() -> None:
         path = default_model_path()
     except ImportError as error:
         pytest.skip(str(error))
-    from shapiq_spex.llm import load_language_model
+    from shapiq_spex.engines.numpy import load_language_model
 
     lm = load_language_model(blas_threads=1)
     config = lm.model.config

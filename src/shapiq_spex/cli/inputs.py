@@ -55,7 +55,7 @@ def _digest(*parts: bytes | str) -> str:
 
 
 def _read_text(args: argparse.Namespace) -> str:
-    from .games.language import read_text
+    from ..games.language import read_text
 
     if args.text is not None and args.file is not None:
         raise UsageError("give the text or --file, not both")
@@ -88,7 +88,7 @@ def _plural(unit: str, count: int) -> str:
 
 def text_game(args: argparse.Namespace) -> Explained:
     """The masked-text game of ``explain text``."""
-    from .games.language import MaskedTextGame, VaderScorer
+    from ..games.language import MaskedTextGame, VaderScorer
 
     text = _read_text(args)
     if not text.strip():
@@ -100,7 +100,7 @@ def text_game(args: argparse.Namespace) -> Explained:
             raise UsageError("--context applies to --scorer llm only")
         scorer, output = VaderScorer(), "VADER compound score"
     else:
-        from .llm import LLMSentimentScorer
+        from ..engines.numpy import LLMSentimentScorer
 
         if not args.quiet:
             print("loading the offline LLM...", file=sys.stderr)
@@ -136,7 +136,7 @@ def _estimate_time(args: argparse.Namespace, game: Any) -> float:
     Returns:
         The estimated seconds for ``--budget`` queries.
     """
-    from .metrics import uniform_masks
+    from ..metrics import uniform_masks
 
     masks = uniform_masks(game.n_players, ESTIMATE_PROBES, args.seed)
     start = time.perf_counter()
@@ -246,7 +246,7 @@ def csv_game(args: argparse.Namespace) -> Explained:
     """The baseline-masked LightGBM game of ``explain csv``."""
     import lightgbm as lgb
 
-    from .games import BaselineMaskedModel
+    from ..games import BaselineMaskedModel
 
     for path in (args.data, args.model):
         if not path.is_file():

@@ -1,7 +1,7 @@
 """A masked text that remembers its pieces: the input of segment-aware (blockwise) scorers.
 
-Kept outside :mod:`shapiq_spex.llm` and :mod:`shapiq_spex.games` so that both can use it
-without the other's optional dependencies.
+Kept outside :mod:`shapiq_spex.engines.numpy` and :mod:`shapiq_spex.engines.torch` so that
+both (and :mod:`shapiq_spex.games`) can use it without the engines' optional dependencies.
 """
 
 from __future__ import annotations

@@ -163,7 +163,8 @@ class LlamaModel:
         """Arrange the tensors of a GGUF file for the forward pass.
 
         Args:
-            contents: The file's contents, from :func:`~shapiq_spex.llm.gguf_loader.read_gguf`.
+            contents: The file's contents, from
+                :func:`~shapiq_spex.engines.numpy.gguf_loader.read_gguf`.
 
         Returns:
             The model.

@@ -17,7 +17,7 @@ import torch
 from transformers import LlamaConfig as HFLlamaConfig
 from transformers import LlamaForCausalLM
 
-from shapiq_spex.llm import GGUFModel, LlamaConfig, LlamaModel
+from shapiq_spex.engines.numpy import GGUFModel, LlamaConfig, LlamaModel
 
 TOL = 1e-4
 

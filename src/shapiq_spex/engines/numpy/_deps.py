@@ -55,7 +55,7 @@ def require_llm_dependencies() -> None:
     """
     missing = [name for name in ("gguf", "tokenizers") if importlib.util.find_spec(name) is None]
     if missing:
-        msg = f"shapiq_spex.llm needs the package(s) {', '.join(missing)}. {INSTALL_HINT}"
+        msg = f"shapiq_spex.engines.numpy needs the package(s) {', '.join(missing)}. {INSTALL_HINT}"
         raise ImportError(msg)
 
 

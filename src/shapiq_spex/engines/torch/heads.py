@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .._validation import check_int
-from ._torch import (
+from ..._validation import check_int
+from ...games.heads import _HeadPlayers
+from ._runtime import (
     continuation_logprobs,
     encode,
     import_torch,
@@ -33,7 +34,6 @@ from ._torch import (
     prepare_model,
     require_tokenizer,
 )
-from .heads import _HeadPlayers
 
 if TYPE_CHECKING:
     import torch
