@@ -161,6 +161,11 @@ class SpectralApproximator(Approximator):
             extra queries: ``"validation"`` (ProxySPEX: its validation split) or
             ``"cross-validation"`` (SPEX: leave-one-out on its uniform refit masks).
         empty_value_: ``v(∅)`` as queried; ``full_value_``: ``v(N)`` as queried.
+        uncertainty_: Standard errors of the returned values (an ``InteractionValues`` on
+            the same interactions; zeros for an exact result), when the method gives them.
+        history_: ``(queries, score)`` per round of a call that stopped at a target.
+        endpoint_errors_: How far the returned function misses ``v(∅)`` and ``v(N)`` (on
+            the link's scale); zeros when it meets them exactly.
         transform_: Diagnostics of the last transform.
     """
 

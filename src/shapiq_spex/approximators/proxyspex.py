@@ -28,6 +28,11 @@ class ProxySPEX(SpectralApproximator):
     cut where the held-out error is lowest, then refitted by ridge regression on every query.
     The recovered function is converted to the requested index exactly.
 
+    Beside the trees, a sparse first-order fit (a cross-validated Lasso on the masks, the
+    simple answer that wins at tens of queries on nearly additive models) is fitted on the
+    same cross-fitting folds, and whichever predicts the left-out queries better is returned:
+    every data-dependent choice is made on the user's own paid queries.
+
     Unlike the reference implementation, model selection costs one early-stopped boosting run
     per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise
     with at most 32 leaves) instead of a cross-validated grid, the support is chosen by
@@ -42,7 +47,8 @@ class ProxySPEX(SpectralApproximator):
 
     Args:
         n: Number of players.
-        max_order: Largest interaction size reported. Must be 1 for ``"SV"`` and ``"BV"``.
+        max_order: Largest interaction size reported (``"SV"`` and ``"BV"`` report order one
+            whatever is passed).
         index: One of ``"SV"``, ``"BV"``, ``"SII"``, ``"BII"``, ``"k-SII"``, ``"STII"``,
             ``"FSII"``, ``"FBII"``, ``"Moebius"``.
         top_order: Report only interactions of size ``max_order``.
@@ -65,12 +71,12 @@ class ProxySPEX(SpectralApproximator):
             depth and the support; the final refit uses all queries.
         max_terms: Most Fourier terms kept (default: a quarter of the training queries, at
             most 1024).
-        n_bags: Fits averaged into the result, each choosing trees and support on its own
-            random validation split (all refit on every query; no extra queries). Averaging
-            removes much of the selection's variance on dense, noisy real-model outputs
-            (held-out R² +0.01 to +0.05 on the ``real`` benchmark games at 1000-4000
-            queries); an exact first fit stops early, so sparse games pay nothing. The
-            method's own time grows about linearly with it.
+        n_bags: Cross-fitting folds fitted (1 to 5, or ``"auto"``: all 5 up to 2048 queries,
+            1 above). The queries are split into 5 folds; each fitted fold's models (a sparse
+            first-order Lasso and the tree pipeline) are chosen and fitted on the other four,
+            and predict the left-out fold. Those predictions choose the model and give an
+            honest ``faithfulness_``; the returned function averages the folds' choices
+            refitted on every query. No extra queries.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.
@@ -93,14 +99,30 @@ class ProxySPEX(SpectralApproximator):
         sampling_weights: Accepted for compatibility only as ``None``: the masks are
             uniformly random (any other value raises a ``ValueError``).
         proxy_model: Only ``"lightgbm"``.
+        exact_efficiency: ``True`` (default): the returned function meets ``v(∅)`` and
+            ``v(N)`` exactly, so efficient indices add up to ``v(N)``. On saturated outputs
+            this can cost fit (a warning then says how much); ``False`` returns the
+            better-fitting unanchored function, whose values add up to its own prediction
+            ``f(N)``; ``endpoint_errors_`` reports how far it misses both endpoints.
+        target_faithfulness: Stop early once the honest score reaches this R²: ``budget`` is
+            then a cap, spent in rounds of 128, 256, 512, ... queries that reuse every
+            earlier query (and the cache); ``history_`` records each round.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call (all of the budget).
-        faithfulness_: R² on uniformly random masks (``faithfulness_method_`` says which:
-            ``"holdout"``, ``"exact"`` or ``"validation"``, the last being the validation
-            split's R² of the selected support fitted on the training split).
+        faithfulness_: R² on uniformly random masks of the returned function (after the
+            anchors and the link), ``faithfulness_method_`` says how: ``"cross-fitting"``
+            (default: left-out folds, corrected for the averaging of the folds' fits),
+            ``"holdout"`` or ``"exact"``.
+        uncertainty_: Standard errors of the returned values (an ``InteractionValues`` on the
+            same interactions): a robust sandwich covariance of the refit with the
+            cross-fitted residuals, plus the noise of the two anchor queries. Nominal 90 %
+            intervals are ``values ± 1.645 · uncertainty_``.
+        history_: ``(queries, score)`` per round with ``target_faithfulness``, else ``None``.
+        endpoint_errors_: ``(f(∅) - v(∅), f(N) - v(N))`` of the returned function (zeros
+            with ``exact_efficiency``), on the link's scale.
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
