@@ -318,7 +318,17 @@ def _crossfit(
     residuals = (y_test - (pick.predictions if anchor else pick.free_predictions)) / spread
     oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
     oof[test_idx] = np.abs(residuals)
-    if chosen == "first-order":
+    if len(tested) > 1:
+        # The folds' own fits are averaged: the score above describes exactly that average.
+        if chosen == "first-order":
+            folds = lasso[2]
+        else:
+            folds = [
+                _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
+                for k, (f, _) in enumerate(tree_folds)
+            ]
+        fourier, blocks = _fold_average(masks, values, folds, anchors, oof, anchor)
+    elif chosen == "first-order":
         fourier, blocks = lasso[1](oof, anchor)
     else:
         fourier, blocks = _refit_trees(masks, values, tree_folds, anchors, oof, anchor)
@@ -417,6 +427,44 @@ def _finish(
     return terms_out, coefs_out, cov_out
 
 
+@dataclass(frozen=True)
+class _FoldFit:
+    """One fold's fit of the chosen candidate, for the average and its standard errors."""
+
+    fourier: SparseFourier
+    free: SparseFourier
+    support: np.ndarray
+    penalty: float  # ridge penalty relative to the fold's training size
+    train: np.ndarray  # boolean mask of the queries it was fitted on
+
+
+def _fold_average(
+    masks: np.ndarray,
+    values: np.ndarray,
+    folds: list[_FoldFit],
+    anchors: Anchors | None,
+    oof: np.ndarray,
+    anchor: bool,
+) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+    """The mean of the folds' fits, and each fit's covariance (in the values' spread)."""
+    n = masks.shape[1]
+    _, _, spread = _standardize(values)
+    noise = float(np.mean(oof**2))
+    functions = [f.fourier if anchor else f.free for f in folds]
+    width = max(max(f.terms.shape[1] for f in functions), 1)
+    terms = np.concatenate([pad_terms(f.terms, width) for f in functions])
+    coefs = np.concatenate([f.coefficients for f in functions]) / len(functions)
+    blocks = []
+    for fold in folds:
+        train = fold.train
+        penalty = fold.penalty * int(train.sum())
+        cov = sandwich_covariance(masks[train], fold.support, oof[train], penalty)
+        if anchor and anchors is not None:
+            cov = anchored_covariance(cov, fourier_basis(anchors[0], fold.support), noise)
+        blocks.append((fold.support, cov, spread))
+    return SparseFourier(n, terms, coefs), blocks
+
+
 def _refit_trees(
     masks: np.ndarray,
     values: np.ndarray,
@@ -457,7 +505,7 @@ def _first_order_candidate(
     anchors: Anchors | None,
     score: Score,
     probe: np.ndarray,
-) -> tuple[Candidate, Callable]:
+) -> tuple[Candidate, Callable, list[_FoldFit]]:
     """The cross-fitted Lasso on first-order terms, penalty chosen on the same folds."""
     n = masks.shape[1]
     terms = first_order_terms(n)
@@ -479,16 +527,25 @@ def _first_order_candidate(
     )
     best = int(np.argmin(errors))
     anchored, free, fits_anchored, fits_free = [], [], [], []
+    folds = []
     for train, test, y, offset, spread, coefs, pred in per_fold:
         free.append(offset + spread * pred[:, best])
         fits_free.append(_function(terms, coefs[best], offset, spread))
-        if anchors is None:
-            anchored.append(free[-1])
-            fits_anchored.append(fits_free[-1])
-            continue
-        t, c = anchor_standardized(terms, coefs[best], anchors, masks[train], y, offset, spread)
+        t, c = terms, coefs[best]
+        if anchors is not None:
+            t, c = anchor_standardized(terms, c, anchors, masks[train], y, offset, spread)
         anchored.append(offset + spread * (fourier_basis(masks[test], t) @ c))
         fits_anchored.append(_function(t, c, offset, spread))
+        active = np.union1d(np.flatnonzero(np.abs(coefs[best]) > 0), [0])
+        folds.append(
+            _FoldFit(
+                SparseFourier(n, t, c).affine(spread, offset),
+                SparseFourier(n, terms, coefs[best]).affine(spread, offset),
+                terms[active],
+                1e-9,
+                train,
+            )
+        )
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
     anchored_p, free_p = np.concatenate(anchored), np.concatenate(free)
@@ -515,4 +572,4 @@ def _first_order_candidate(
         )
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
-    return candidate, refit
+    return candidate, refit, folds
