@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import check_bool, check_choice, check_int
 from ..coding import bch_code
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..spex.design import minimum_budget
@@ -119,7 +119,7 @@ class SPEX(SpectralApproximator):
             raise ValueError(msg) from None
         self.n_groups = check_int(n_groups, "n_groups", minimum=1, allow_none=True)
         self.refine_rounds = check_int(refine_rounds, "refine_rounds", minimum=0)
-        self.hierarchy = bool(hierarchy)
+        self.hierarchy = check_bool(hierarchy, "hierarchy")
         super().__init__(
             n,
             max_order=max_order,
