@@ -12,7 +12,7 @@ from shapiq_games.synthetic import SOUM
 from sklearn.datasets import load_breast_cancer
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, VaderScorer
+from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, SparseFourierGame, VaderScorer
 from shapiq_spex.metrics import r2_score, uniform_masks
 
 EFFICIENT = ("SV", "k-SII", "STII", "FSII")
@@ -278,3 +278,16 @@ def test_every_index_reports_the_queried_baseline(method, index, tabular):
     empty = float(game(np.zeros((1, 30), dtype=bool))[0])
     values = method(30, index=index, max_order=2, random_state=0).approximate(600, game)
     assert values.baseline_value == empty
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_values_near_the_float_maximum_are_scaled_without_overflow(method):
+    # |v| <= 12 + 6 * 2 = 24, so 5e306 * v stays below the float maximum (1.8e308), while
+    # sums over the queries (and v - mean(v) for mixed signs) would overflow.
+    game = SparseFourierGame.random(24, 6, 2, constant=12.0, random_state=3)
+    base = method(24, index="SV", random_state=0).approximate(1000, game)
+    huge = method(24, index="SV", random_state=0).approximate(
+        1000, lambda masks: 5e306 * game(masks)
+    )
+    assert np.all(np.isfinite(huge.values))
+    np.testing.assert_allclose(huge.values / 5e306, base.values, rtol=1e-6, atol=1e-9)
