@@ -1,5 +1,6 @@
 """The explanation contract: exact endpoints, efficiency, quality report, drop-in for shapiq."""
 
+import math
 import warnings
 
 import lightgbm
@@ -291,3 +292,19 @@ def test_values_near_the_float_maximum_are_scaled_without_overflow(method):
     )
     assert np.all(np.isfinite(huge.values))
     np.testing.assert_allclose(huge.values / 5e306, base.values, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("index", ["k-SII", "SII", "STII", "FSII", "FBII", "BII", "SV", "BV"])
+@pytest.mark.parametrize("order", [2, 3])
+def test_values_are_laid_out_as_exact_computer_lays_them_out(method, index, order):
+    # A game whose every interaction up to order 3 has a non-zero value, so that shapiq's
+    # tables list them all and positions can be compared one to one.
+    n = 6
+    order = 1 if index in ("SV", "BV") else order
+    game = SOUM(n, n_basis_games=40, max_interaction_size=5, random_state=1)
+    exact = shapiq.ExactComputer(game, n_players=n)(index, order)
+    assert len(exact.values) == sum(math.comb(n, k) for k in range(order + 1))
+    ours = method(n, max_order=order, index=index, random_state=0).approximate(2**n, game)
+    assert list(ours.interaction_lookup) == list(exact.interaction_lookup)
+    np.testing.assert_allclose(ours.values, exact.values, atol=1e-9)
