@@ -296,6 +296,7 @@ class SpectralApproximator(Approximator):
             total=2**self.n if exhaustive else budget,
             cache=self.cache,
             backend=self.backend,
+            check=self._link.check,  # per batch, so a value the link refuses stops the call
         )
         modelled = _Modelled(evaluator, self._link)
         try:
