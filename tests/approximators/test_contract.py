@@ -308,3 +308,35 @@ def test_values_are_laid_out_as_exact_computer_lays_them_out(method, index, orde
     ours = method(n, max_order=order, index=index, random_state=0).approximate(2**n, game)
     assert list(ours.interaction_lookup) == list(exact.interaction_lookup)
     np.testing.assert_allclose(ours.values, exact.values, atol=1e-9)
+
+
+def _explain_in_child(approx, budget, game):
+    return approx.approximate(budget, game).values
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_approximators_pickle_before_and_after_a_call(method, tmp_path):
+    import concurrent.futures
+    import multiprocessing
+    import pickle
+
+    import joblib
+
+    game = SparseFourierGame.random(20, 6, 2, constant=1.0, random_state=0)
+    masks = uniform_masks(20, 200, seed=3)
+    approx = method(20, random_state=0, link="identity")
+    copy = pickle.loads(pickle.dumps(approx))
+    first = approx.approximate(1000, game)
+    np.testing.assert_array_equal(copy.approximate(1000, game).values, first.values)
+    # A fitted approximator keeps its fitted function and attributes.
+    joblib.dump(approx, tmp_path / "approx.joblib")
+    fitted = joblib.load(tmp_path / "approx.joblib")
+    np.testing.assert_array_equal(fitted.predict(masks), approx.predict(masks))
+    assert fitted.faithfulness_ == approx.faithfulness_
+    assert fitted.budget_used_ == approx.budget_used_
+    np.testing.assert_array_equal(fitted.approximate(1000, game).values, first.values)
+    # Spawned worker processes receive the approximator by pickle.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        remote = pool.submit(_explain_in_child, method(20, random_state=0), 1000, game)
+        np.testing.assert_array_equal(remote.result(timeout=600), first.values)
