@@ -340,3 +340,60 @@ def test_approximators_pickle_before_and_after_a_call(method, tmp_path):
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
         remote = pool.submit(_explain_in_child, method(20, random_state=0), 1000, game)
         np.testing.assert_array_equal(remote.result(timeout=600), first.values)
+
+
+def _non_default_arguments(method, tmp_path):
+    """A value other than the default for every constructor argument that has one."""
+    from shapiq_spex.evaluation import QueryCache, SerialBackend
+
+    common = {
+        "n": 24,
+        "max_order": 3,
+        "index": "FSII",
+        "top_order": True,
+        "random_state": 7,
+        "batch_size": 100,
+        "verbose": True,
+        "cache": QueryCache(tmp_path / f"{method.__name__}.sqlite", "params", 24),
+        "backend": SerialBackend(),
+        "holdout_fraction": 0.1,
+        "link": (np.arctanh, np.tanh),
+    }
+    if method is SPEX:
+        own = {"degree": 3, "decoder": "hard", "n_groups": 4, "refine_rounds": 2}
+        own |= {"hierarchy": False, "decoder_type": "hard", "degree_parameter": 3}
+    else:
+        own = {"max_depth": 5, "sampling": "paired", "learning_rate": 0.2, "max_trees": 50}
+        own |= {"validation_fraction": 0.3, "max_terms": 100, "n_bags": 2, "n_jobs": 2}
+        own |= {"time_limit": 10.0, "hpo": False, "pairing_trick": True}
+        own |= {"sampling_weights": None, "proxy_model": "lightgbm"}
+    return common | own
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_constructor_argument_is_readable_under_its_name(method, tmp_path):
+    import inspect
+
+    names = [p for p in inspect.signature(method.__init__).parameters if p != "self"]
+    arguments = _non_default_arguments(method, tmp_path)
+    assert sorted(arguments) == sorted(names)  # a new argument must be added here
+    approx = method(**arguments)
+    for name in names:
+        assert getattr(approx, name) == arguments[name], name
+    # Read back, the arguments build an equal approximator (scikit-learn's clone).
+    again = method(**{name: getattr(approx, name) for name in names})
+    for name in names:
+        assert getattr(again, name) == getattr(approx, name), name
+    # Validated normal forms: None for max_order is n, names of links and decoders.
+    assert method(10, max_order=None).max_order == 10
+    assert method(10).link == "identity" and method(10, link="logit").link == "logit"
+    arguments["cache"].close()
+
+
+def test_spex_exposes_shapiqs_settings_attributes():
+    spex = SPEX(24, degree_parameter=3, decoder_type="Hard", n_groups=4, hierarchy=False)
+    assert (spex.degree, spex.decoder) == (3, "hard")
+    assert spex.transform_type == "fourier"
+    assert spex.query_args["t"] == 3 and spex.query_args["num_subsample"] == 4
+    assert spex.decoder_args["decoder_type"] == "hard"
+    assert spex.decoder_args["hierarchy"] is False
