@@ -396,4 +396,6 @@ def test_spex_exposes_shapiqs_settings_attributes():
     assert spex.transform_type == "fourier"
     assert spex.query_args["t"] == 3 and spex.query_args["num_subsample"] == 4
     assert spex.decoder_args["decoder_type"] == "hard"
+    assert spex.decoder_args["reconstruct_method_channel"] == "identity"
+    assert SPEX(24).decoder_args["reconstruct_method_channel"] == "identity-siso"
     assert spex.decoder_args["hierarchy"] is False

@@ -171,11 +171,14 @@ class SPEX(SpectralApproximator):
     def decoder_args(self) -> dict[str, Any]:
         """The decoder's settings, under shapiq's keys where it has one.
 
-        ``decoder_type`` (``decoder``), ``refine_rounds``, ``hierarchy``, and ``regress``:
-        ``"ridge"`` (the refit; shapiq's SPEX uses lasso).
+        ``decoder_type`` (``decoder``); ``reconstruct_method_channel``: shapiq's name of the
+        same choice (``"identity-siso"``: soft decoding, ``"identity"``: hard);
+        ``refine_rounds``; ``hierarchy``; and ``regress``: ``"ridge"`` (the refit; shapiq's
+        SPEX uses lasso).
         """
         return {
             "decoder_type": self.decoder,
+            "reconstruct_method_channel": "identity-siso" if self.decoder == "soft" else "identity",
             "refine_rounds": self.refine_rounds,
             "hierarchy": self.hierarchy,
             "regress": "ridge",
