@@ -134,7 +134,8 @@ def test_a_custom_link_is_checked_on_the_games_values(method, link, values, matc
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_a_vader_score_rounded_to_plus_minus_one_stays_bounded(method):
+@pytest.mark.parametrize("link", ["vader", "atanh"])
+def test_a_vader_score_rounded_to_plus_minus_one_stays_bounded(method, link):
     # VADER's compound score s / sqrt(s^2 + 15), rounded to 4 decimals: with large valence
     # sums two coalitions in five score exactly ±1.
     inner = SparseFourierGame.random(N, 10, 2, magnitude=(100.0, 200.0), random_state=5)
@@ -146,7 +147,7 @@ def test_a_vader_score_rounded_to_plus_minus_one_stays_bounded(method):
     masks = uniform_masks(N, 1000, seed=1)
     truth = game(masks)
     assert np.mean(np.abs(truth) == 1.0) > 0.3
-    approx = method(N, random_state=0, link="vader")
+    approx = method(N, random_state=0, link=link)
     values = approx.approximate(3000, game)
     # ±1 is read as ±0.99995, the end of the rounding: a valence sum of about ±387.
     assert np.max(np.abs(values.values)) < 2000
