@@ -33,6 +33,8 @@ from .refit import (
     fit_support,
     hierarchical_order,
     refit_all,
+    standardization,
+    standardized,
 )
 from .sampling import sample_masks
 
@@ -157,10 +159,8 @@ class _Split:
         val, train = order[:n_val], order[n_val:]
         # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels
         # in float32, and squares of huge values overflow); undone on the coefficients.
-        offset = float(values[train].mean())
-        spread = float(np.max(np.abs(values - offset)))
-        spread = spread if spread > 0 and np.isfinite(spread) else 1.0
-        return cls(masks, (values - offset) / spread, train, val, offset, spread)
+        offset, spread = standardization(values, train)
+        return cls(masks, standardized(values, offset, spread), train, val, offset, spread)
 
     @property
     def xy(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -335,9 +335,10 @@ def _bagged(members: list[_Member], n_queries: int) -> ProxyResult:
     y = np.concatenate([m.check[0] for m in members])
     prediction = np.concatenate([m.check[1] for m in members])
     # In scaled units: squares of huge game values overflow.
-    scale = float(np.max(np.abs(y - y.mean()))) or 1.0
-    centred = (y - y.mean()) / scale
-    val_r2 = _r2(float(np.mean(((y - prediction) / scale) ** 2)), float(np.mean(centred**2)))
+    centre, scale = standardization(y, np.arange(y.size))
+    centred = standardized(y, centre, scale)
+    error = centred - standardized(prediction, centre, scale)
+    val_r2 = _r2(float(np.mean(error**2)), float(np.mean(centred**2)))
     return ProxyResult(
         fourier, n_queries, members[0].info, (y, prediction), [m.info for m in members], val_r2
     )
