@@ -398,7 +398,7 @@ def test_csv_errors(capsys, tmp_path):
     err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model), "--row", "9"])
     assert "--row must be in [0, 1]" in err
     err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
-    assert "cannot read LightGBM model" in err
+    assert "neither a LightGBM text model nor a skops" in err
 
 
 def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path, monkeypatch):
@@ -471,3 +471,44 @@ def test_a_saturated_game_is_reported_in_one_line(capsys, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("shapiq-spex: warning: ")
     cli_run.write_outputs(args, explained, run, explained.names)
     assert any("barely varies" in w for w in json.loads(path.read_text())["warnings"])
+
+
+def test_explain_csv_with_a_scikit_learn_model_saved_with_skops(capsys, tabular):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = tabular["x"]
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, labels)
+    path = tabular["folder"] / "pipe.skops"
+    sio.dump(pipe, path)
+    payload, _ = _csv(capsys, {**tabular, "pipe": path}, "pipe", "--class", "2")
+    game = BaselineMaskedModel(pipe.predict_proba, x[5], x.mean(axis=0), class_index=2)
+    full = game(np.ones((1, 4), bool))[0] - game(np.zeros((1, 4), bool))[0]
+    assert sum(item["value"] for item in payload["interactions"]) == pytest.approx(full, abs=1e-9)
+    assert payload["output"] == "probability of class 2"
+    assert payload["f_x"] == pytest.approx(pipe.predict_proba(x[5:6])[0, 2], abs=1e-12)
+
+
+def test_a_joblib_model_needs_trust_pickle_and_says_how_to_save_one(capsys, tabular):
+    import joblib
+    from sklearn.linear_model import LinearRegression
+
+    x = tabular["x"]
+    regression = LinearRegression().fit(x, x @ [1.0, -2.0, 0.5, 0.0])
+    path = tabular["folder"] / "model.joblib"
+    joblib.dump(regression, path)
+    base = ["explain", "csv", str(tabular["data"]), "--model", str(path), "--budget", "64"]
+    err = one_line_exit(capsys, base)  # was LightGBM's own "[Fatal]" line and an error
+    assert "--trust-pickle" in err and "skops.io.dump" in err and "save_model" in err
+    payload, _ = _csv(capsys, {**tabular, "joblib": path}, "joblib", "--trust-pickle")
+    assert payload["f_x"] == pytest.approx(regression.predict(x[5:6])[0], abs=1e-9)
+
+
+def test_a_directory_as_input_file_is_called_a_directory(capsys, tabular, tmp_path):
+    err = one_line_exit(capsys, ["explain", "text", "--file", str(tmp_path)])
+    assert f"--file {tmp_path} is a directory" in err
+    argv = ["explain", "csv", str(tabular["data"]), "--model", str(tmp_path)]
+    assert f"--model {tmp_path} is a directory" in one_line_exit(capsys, argv)

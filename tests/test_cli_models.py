@@ -10,8 +10,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from shapiq_spex._cli_inputs import UsageError
-from shapiq_spex._cli_models import load_model
+from shapiq_spex.cli.inputs import UsageError
+from shapiq_spex.cli.models import load_model
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(120, 4))

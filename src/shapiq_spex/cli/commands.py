@@ -100,9 +100,35 @@ def _add_text(what: argparse._SubParsersAction) -> None:
 
 
 def _add_csv(what: argparse._SubParsersAction) -> None:
-    csv = what.add_parser("csv", help="one row of a CSV file under a saved LightGBM model")
+    csv = what.add_parser(
+        "csv",
+        help="one row of a CSV file under a saved LightGBM or scikit-learn model",
+        description="Explain one row of a CSV file under a saved model: a LightGBM model saved "
+        "as text (booster.save_model('model.txt'); for LGBMClassifier: "
+        "model.booster_.save_model('model.txt')), a scikit-learn model saved with skops "
+        "(skops.io.dump(model, 'model.skops'); pip install 'shapiq-spex[sklearn]'), or, with "
+        "--trust-pickle, a pickle/joblib file.",
+    )
     csv.add_argument("data", type=Path, help="CSV of numbers")
-    csv.add_argument("--model", type=Path, required=True, help="LightGBM model file")
+    csv.add_argument(
+        "--model",
+        type=Path,
+        required=True,
+        help="model file: LightGBM text model, .skops file, or pickle/joblib with --trust-pickle",
+    )
+    csv.add_argument(
+        "--trust-types",
+        type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
+        metavar="TYPE,...",
+        help="types a .skops file may hold beyond those skops trusts (the error names them); "
+        "only for a file you made or fully trust",
+    )
+    csv.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="read a pickle/joblib model file; unpickling runs any code the file holds, so only "
+        "for a file you made or fully trust",
+    )
     csv.add_argument("--row", type=int, default=0, help="data row to explain (0-based)")
     csv.add_argument("--no-header", action="store_true", help="the CSV has no header row")
     csv.add_argument(

@@ -13,9 +13,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .models import LoadedModel
 
 __all__ = ["Explained", "UsageError", "csv_game", "text_game"]
 
@@ -66,10 +69,7 @@ def _read_text(args: argparse.Namespace) -> str:
         return source
     if source == "-":
         return read_text(sys.stdin)
-    path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    return read_text(path)
+    return read_text(input_file(Path(source), "--file"))
 
 
 def _chunk_size(args: argparse.Namespace) -> int | None:
@@ -217,61 +217,70 @@ def _numbers(path: Path, names: list[str], body: list[list[str]]) -> np.ndarray:
 
 
 def _class_choice(
-    booster: Any, x: np.ndarray, args: argparse.Namespace
+    model: LoadedModel, x: np.ndarray, args: argparse.Namespace
 ) -> tuple[int | None, str, list[str]]:
     """The explained output column, its description, and notes on the choice."""
-    kind = "raw score" if args.raw else "probability"
-    n_outputs = booster.num_model_per_iteration()
+    n_outputs = model.n_outputs
     if n_outputs == 1:
         if args.class_index is not None:
             raise UsageError(f"--class applies to multiclass models; {args.model} has one output")
-        return None, "model output" + (" (raw score)" if args.raw else ""), []
-    proba = np.asarray(booster.predict(x[None, :]), dtype=float).reshape(-1)
-    predicted = int(np.argmax(proba))
+        return None, model.output, []
+    scores = np.asarray(model.predict(x[None, :]), dtype=float).reshape(-1)
+    predicted = int(np.argmax(scores))
     chosen = predicted if args.class_index is None else args.class_index
     if chosen >= n_outputs:
         raise UsageError(
             f"--class must be in [0, {n_outputs - 1}] for this {n_outputs}-class model, "
             f"got {chosen}"
         )
+
+    def name(k: int) -> str:
+        label = model.classes[k] if model.classes is not None else str(k)
+        return str(k) if label == str(k) else f"{k} ({label!r})"
+
     why = "the predicted class" if args.class_index is None else "--class"
     note = (
-        f"explaining class {chosen} ({why}) of {n_outputs}; predicted class {predicted} "
-        f"with probability {proba[predicted]:.4f}; --class J explains class J"
+        f"explaining class {name(chosen)} ({why}) of {n_outputs}; predicted class "
+        f"{name(predicted)} with {model.output} {scores[predicted]:.4f}; --class J explains "
+        "class J"
     )
-    return chosen, f"{kind} of class {chosen}", [note]
+    return chosen, f"{model.output} of class {name(chosen)}", [note]
+
+
+def input_file(path: Path, option: str) -> Path:
+    """``path`` if it is a readable file; else a UsageError naming ``option`` and the problem."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory, not a file")
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return path
 
 
 def csv_game(args: argparse.Namespace) -> Explained:
-    """The baseline-masked LightGBM game of ``explain csv``."""
-    import lightgbm as lgb
-
+    """The baseline-masked model game of ``explain csv`` (LightGBM or scikit-learn model)."""
     from ..games import BaselineMaskedModel
+    from .models import load_model
 
-    for path in (args.data, args.model):
-        if not path.is_file():
-            raise UsageError(f"no such file: {path}")
+    input_file(args.data, "the CSV")
+    input_file(args.model, "--model")
     names, body = _table(args.data, args.no_header)
     data = _numbers(args.data, names, body)
     if not 0 <= args.row < len(data):
         raise UsageError(f"--row must be in [0, {len(data) - 1}], got {args.row}")
-    try:
-        booster = lgb.Booster(model_file=str(args.model))
-    except lgb.basic.LightGBMError as exc:
-        raise UsageError(f"cannot read LightGBM model {args.model}: {exc}") from None
-    if booster.num_feature() != data.shape[1]:
+    model = load_model(
+        args.model,
+        raw=args.raw,
+        trust_types=getattr(args, "trust_types", None),
+        trust_pickle=getattr(args, "trust_pickle", False),
+    )
+    if model.n_features is not None and model.n_features != data.shape[1]:
         raise UsageError(
-            f"the model expects {booster.num_feature()} features, {args.data} has {data.shape[1]}"
+            f"the model expects {model.n_features} features, {args.data} has {data.shape[1]}"
         )
     x = data[args.row]
-    class_index, output, notes = _class_choice(booster, x, args)
+    class_index, output, notes = _class_choice(model, x, args)
     baseline = data.mean(axis=0) if args.baseline == "mean" else np.zeros(data.shape[1])
-    game = BaselineMaskedModel(
-        lambda rows: booster.predict(rows, raw_score=args.raw),
-        x,
-        baseline,
-        class_index=class_index,
-    )
+    game = BaselineMaskedModel(model.predict, x, baseline, class_index=class_index)
     key = _digest(
         args.data.read_bytes(),
         args.model.read_bytes(),

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cli_inputs import UsageError
+from .inputs import UsageError
 
 __all__ = ["LoadedModel", "load_model"]
 
