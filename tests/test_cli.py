@@ -1,9 +1,13 @@
 """The console command: outputs agree with the library, bad input exits 2 in one line."""
 
+import contextlib
 import inspect
 import io
 import json
+import os
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -512,3 +516,72 @@ def test_a_directory_as_input_file_is_called_a_directory(capsys, tabular, tmp_pa
     assert f"--file {tmp_path} is a directory" in err
     argv = ["explain", "csv", str(tabular["data"]), "--model", str(tmp_path)]
     assert f"--model {tmp_path} is a directory" in one_line_exit(capsys, argv)
+
+
+@contextlib.contextmanager
+def unprivileged():
+    """Drop root's effective uid (root may write into read-only folders and files)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_unwritable_outputs_are_refused_before_any_query(capsys, tmp_path, monkeypatch):
+    # The README promises output paths are checked first: a folder that exists but cannot be
+    # written used to fail with "Permission denied" after the whole (paid) run.
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    with tempfile.TemporaryDirectory() as shared:  # tmp_path's parents are private to root
+        Path(shared).chmod(0o755)
+        locked = Path(shared) / "locked"
+        locked.mkdir(mode=0o555)
+        existing = Path(shared) / "old.json"
+        existing.write_text("{}")
+        existing.chmod(0o444)
+        try:
+            for option, path in [
+                ("--json", locked / "out.json"),
+                ("--graph", locked / "g.png"),
+                ("--json", existing),
+            ]:
+                parser = build_parser()  # imports done as root (nobody cannot read them)
+                with unprivileged(), pytest.raises(SystemExit) as info:
+                    parser.parse_args(["explain", "text", TEXT, option, str(path)])
+                assert info.value.code == 2
+                assert f"cannot write {path}: Permission denied" in capsys.readouterr().err
+            assert list(locked.iterdir()) == [] and existing.read_text() == "{}"
+        finally:
+            locked.chmod(0o755)
+    a_file = tmp_path / "x.csv"
+    a_file.write_text("a\n1\n")
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--json", str(a_file / "out.json")])
+    assert f"{a_file} is a file, not a folder" in err and "mkdir" not in err
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, tabular, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    data = tabular["data"]
+    before = data.read_bytes()
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, [*argv, "--json", str(data)])
+    assert f"--json {data} is the input file (the CSV)" in err
+    err = one_line_exit(capsys, [*argv, "--plot", str(tabular["regression_file"])])
+    assert "is the input file (--model)" in err
+    assert data.read_bytes() == before
+    text = tabular["folder"] / "review.txt"
+    text.write_text(TEXT)
+    err = one_line_exit(capsys, ["explain", "text", "--file", str(text), "--html", str(text)])
+    assert "is the input file (--file)" in err and text.read_text() == TEXT
+    same = tabular["folder"] / "figure.png"
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--plot", str(same), "--bar", str(same)])
+    assert f"--bar {same} is also the path of --plot" in err

@@ -172,7 +172,7 @@ def _wants_figures(args: argparse.Namespace) -> bool:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from .inputs import csv_game, text_game
+    from .inputs import check_outputs, csv_game, text_game
     from .run import explain, open_cache, order_for, report, write_outputs
 
     if _wants_figures(args):
@@ -181,6 +181,7 @@ def _explain(args: argparse.Namespace) -> None:
         except ImportError:
             raise ImportError("the plots need matplotlib: pip install matplotlib") from None
         matplotlib.use("Agg")
+    check_outputs(args)
     explained = text_game(args) if args.target == "text" else csv_game(args)
     order_for(args, explained.game.n_players)  # a bad --order fails before any query
     from ..plots import player_labels

@@ -247,6 +247,56 @@ def _class_choice(
     return chosen, f"{model.output} of class {name(chosen)}", [note]
 
 
+_OUTPUTS = {
+    "json": "--json",
+    "plot": "--plot",
+    "bar": "--bar",
+    "graph": "--graph",
+    "html": "--html",
+    "text_plot": "--text-plot",
+    "cache": "--cache",
+}
+
+
+def _identity(path: Path) -> tuple:
+    """Equal for two names of one file (links, relative paths), existing or not."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ("path", str(path.resolve()))
+    return ("inode", info.st_dev, info.st_ino)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output path that names an input file or another output (before any query).
+
+    Writing the JSON over the input CSV, or two figures into one file, would lose a file
+    silently.
+    """
+    inputs = []
+    if args.target == "csv":
+        inputs = [("the CSV", args.data), ("--model", args.model)]
+    elif args.file not in (None, "-"):
+        inputs = [("--file", Path(args.file))]
+    read = {_identity(path): name for name, path in inputs if path.exists()}
+    written: dict[tuple, str] = {}
+    for attribute, option in _OUTPUTS.items():
+        path = getattr(args, attribute, None)
+        if path is None:
+            continue
+        key = _identity(path)
+        if key in read:
+            raise UsageError(
+                f"{option} {path} is the input file ({read[key]}): writing it would overwrite "
+                "the input; give another path"
+            )
+        if key in written:
+            raise UsageError(
+                f"{option} {path} is also the path of {written[key]}; give each output its own path"
+            )
+        written[key] = option
+
+
 def input_file(path: Path, option: str) -> Path:
     """``path`` if it is a readable file; else a UsageError naming ``option`` and the problem."""
     if path.is_dir():
