@@ -585,3 +585,26 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, tabular
     same = tabular["folder"] / "figure.png"
     err = one_line_exit(capsys, ["explain", "text", TEXT, "--plot", str(same), "--bar", str(same)])
     assert f"--bar {same} is also the path of --plot" in err
+
+
+def test_baseline_value_is_f_of_empty_as_in_python_and_the_summary_says_what_it_sums(
+    capsys, tabular
+):
+    # The JSON said baseline_value 0.0 (the normalized game's) next to f_empty; Python's
+    # explanation of the model's own output has baseline_value = v(∅).
+    # (these options follow _csv's --index Moebius --order 4, and win)
+    payload, out = _csv(capsys, tabular, "regression_file", "--index", "k-SII", "--order", "2")
+    x, model = tabular["x"], tabular["regression"]
+    game = BaselineMaskedModel(model.predict, x[5], x.mean(axis=0), normalize=False)
+    python = SPEX(4, max_order=2, index="k-SII", random_state=0).approximate(64, game)
+    empty = game(np.zeros((1, 4), bool))[0]
+    assert payload["baseline_value"] == pytest.approx(empty, abs=1e-9)
+    assert python.baseline_value == pytest.approx(empty, abs=1e-9)
+    cli_values = {tuple(item["players"]): item["value"] for item in payload["interactions"]}
+    for players, value in python.interactions.items():
+        if players:
+            assert cli_values.get(players, 0.0) == pytest.approx(value, abs=1e-9)
+    line = next(line for line in out.splitlines() if "f(∅) + values" in line)
+    total = empty + sum(cli_values.values())
+    assert f"{total:+.4f}" in line and "equals f(x) by efficiency" in line
+    assert total == pytest.approx(payload["f_x"], abs=1e-9)
