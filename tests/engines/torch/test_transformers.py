@@ -19,6 +19,7 @@ from transformers import (
     BertConfig,
     BertForSequenceClassification,
     GPT2Config,
+    GPT2ForSequenceClassification,
     GPT2LMHeadModel,
     LlamaConfig,
     LlamaForCausalLM,
@@ -177,6 +178,37 @@ def test_one_logit_classifier_uses_a_sigmoid(bert_tokenizer) -> None:
         np.testing.assert_allclose(got, expected, atol=TOL)
     direct = [_direct_logits(model, bert_tokenizer, t)[0] for t in TEXTS]
     np.testing.assert_allclose(logit, direct, atol=TOL)
+
+
+def _gpt2_classifier() -> GPT2ForSequenceClassification:
+    torch.manual_seed(3)
+    config = GPT2Config(
+        vocab_size=len(VOCAB), n_embd=32, n_layer=2, n_head=4, n_positions=64, num_labels=2,
+        initializer_range=0.3, bos_token_id=VOCAB["<s>"], eos_token_id=VOCAB["<s>"],
+        pad_token_id=VOCAB["<s>"],  # as GPT-2 fine-tunes do: padding is the EOS token
+    )  # fmt: skip
+    return GPT2ForSequenceClassification(config).eval()
+
+
+def test_gpt2_style_tokenizer_scores_the_empty_text_as_its_bos_token() -> None:
+    # GPT-2's tokenizer adds no special tokens: the empty coalition, always queried in the
+    # default remove mode, gave no token and raised. Its input for "no text" is <|endoftext|>
+    # (here "<s>", GPT-2's BOS and EOS at once).
+    tokenizer = _tokenizer("$A", {"unk_token": "[UNK]", "bos_token": "<s>", "eos_token": "<s>"})
+    assert tokenizer("")["input_ids"] == []
+    model = _gpt2_classifier()
+    scorer = TransformersClassifierScorer(model, tokenizer, target=1, output="logit")
+    with torch.no_grad():
+        empty = model(torch.tensor([[VOCAB["<s>"]]])).logits[0, 1].item()
+        good = model(torch.tensor([_ids(tokenizer, "a good movie")])).logits[0, 1].item()
+    np.testing.assert_allclose(scorer(["", "a good movie", ""]), [empty, good, empty], atol=TOL)
+    game = scorer.game("a good movie")  # remove mode
+    values = game.value_function(np.array([[False] * 3, [True] * 3]))
+    np.testing.assert_allclose(values, [empty, good], atol=TOL)
+    no_bos = _tokenizer("$A", {"unk_token": "[UNK]", "pad_token": "[PAD]"})
+    scorer = TransformersClassifierScorer(model, no_bos, target=1)
+    with pytest.raises(ValueError, match="no BOS or EOS token to stand for it"):
+        scorer([""])
 
 
 def test_classifier_validation(bert, bert_tokenizer) -> None:

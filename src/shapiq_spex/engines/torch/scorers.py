@@ -138,7 +138,10 @@ class TransformersClassifierScorer(_TransformersScorer):
     Args:
         model: A ``transformers`` sequence-classification model (its output has ``.logits`` of
             shape ``(batch, num_labels)``). It is put in eval mode and moved to ``device``.
-        tokenizer: Its tokenizer (special tokens such as CLS/SEP are added as usual).
+        tokenizer: Its tokenizer (special tokens such as CLS/SEP are added as usual). A text
+            that gives no token at all (the empty text, with a tokenizer that adds no special
+            tokens, like GPT-2's) is scored as the tokenizer's BOS token alone, else its EOS
+            token: the model's input for "no text" (GPT-2's ``<|endoftext|>``).
         target: The explained class: an index, or a label name from ``model.config.label2id``.
         output: ``"log_odds"`` (default): ``log p / (1 - p)`` of the target class;
             ``"probability"``: ``p``; ``"logit"``: the raw logit. ``p`` is the softmax over
@@ -200,11 +203,8 @@ class TransformersClassifierScorer(_TransformersScorer):
         torch = import_torch()
         encoded = self.tokenizer(texts)["input_ids"]
         if any(len(ids) == 0 for ids in encoded):
-            msg = (
-                "the tokenizer gives no token for an (empty) text; use mask_mode='mask' or a "
-                "tokenizer that adds special tokens."
-            )
-            raise ValueError(msg)
+            empty = self._empty_ids()
+            encoded = [list(ids) if len(ids) else empty for ids in encoded]
         lengths = np.array([len(ids) for ids in encoded])
         self._check_lengths(lengths)
         order = np.argsort(lengths, kind="stable")
@@ -224,6 +224,17 @@ class TransformersClassifierScorer(_TransformersScorer):
                 )
                 logits[rows] = out.logits.double().cpu().numpy()
         return self._transform(logits)
+
+    def _empty_ids(self) -> list[int]:
+        """The input of a text without tokens: the BOS token, else the EOS token, alone."""
+        for token_id in (self.tokenizer.bos_token_id, self.tokenizer.eos_token_id):
+            if isinstance(token_id, int):
+                return [token_id]
+        msg = (
+            "the tokenizer gives no token for an (empty) text and has no BOS or EOS token to "
+            "stand for it; use mask_mode='mask' or a tokenizer that adds special tokens."
+        )
+        raise ValueError(msg)
 
     def _transform(self, logits: np.ndarray) -> np.ndarray:
         z = logits[:, self.target]
