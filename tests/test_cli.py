@@ -67,6 +67,16 @@ def test_default_index_is_the_librarys_and_help_says_so(capsys):
     assert "as SPEX and ProxySPEX in Python" in " ".join(capsys.readouterr().out.split())
 
 
+def test_help_shows_the_defaults_of_method_and_scorer(capsys):
+    parser = build_parser()
+    defaults = parser.parse_args(["explain", "text", "x"])
+    with pytest.raises(SystemExit):
+        main(["explain", "text", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"approximator (default {defaults.method})" in help_text
+    assert f"(default {defaults.scorer})" in help_text
+
+
 # ---------------------------------------------------------------- explain text
 def test_explain_text_matches_library_and_reports_f_of_x(capsys, tmp_path, vader):
     path = tmp_path / "out.json"
@@ -608,3 +618,49 @@ def test_baseline_value_is_f_of_empty_as_in_python_and_the_summary_says_what_it_
     total = empty + sum(cli_values.values())
     assert f"{total:+.4f}" in line and "equals f(x) by efficiency" in line
     assert total == pytest.approx(payload["f_x"], abs=1e-9)
+
+
+@pytest.mark.parametrize("cell", ["1_000", "\u0661\u0662", "0x10"])
+def test_csv_cells_must_be_plain_numbers(capsys, tabular, tmp_path, cell):
+    # float() reads "1_000" as 1000 and Arabic-Indic digits as numbers: not silently.
+    data = tmp_path / "d.csv"
+    data.write_text(f"a,b,c,d\n1,2,3,4\n-.5, 1e3 ,+2.,{cell}\n", encoding="utf-8")
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, argv)
+    assert f"data row 1, column 'd': {cell!r} is not a" in err
+    if cell != "0x10":
+        assert "not a plain number" in err
+
+
+def test_csv_plain_numbers_in_every_spelling_are_read(capsys, tabular, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,c,d\n1,2,3,4\n-.5, 1e3 ,+2.,7E-1\n", encoding="utf-8")
+    out_json = tmp_path / "v.json"
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"]), "--row", "1"]
+    code, _, err = run(capsys, *argv, "--budget", "64", "--json", str(out_json))
+    assert code == 0, err
+    row = np.array([-0.5, 1000.0, 2.0, 0.7])
+    expected = tabular["regression"].predict(row[None, :])[0]
+    assert json.loads(out_json.read_text())["f_x"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    # `shapiq-spex explain ... | head` printed "error: [Errno 32] Broken pipe" (exit 2).
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "shapiq_spex.cli", "explain", "text", TEXT, "--quiet"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")},
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 128 + 13  # as a process ended by SIGPIPE

@@ -8,6 +8,7 @@ inputs have been checked.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -25,6 +26,7 @@ UNITS = ("word", "sentence", "paragraph", "chunk")  # as shapiq_spex.games.langu
 DEFAULT_INDEX = "k-SII"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 128 + 13  # killed by SIGPIPE, the shell's convention
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +47,9 @@ def _version() -> str:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", type=positive_int, default=2000, help="queries (default 2000)")
-    parser.add_argument("--method", choices=METHODS, default="spex", help="approximator")
+    parser.add_argument(
+        "--method", choices=METHODS, default="spex", help="approximator (default %(default)s)"
+    )
     parser.add_argument(
         "--index",
         choices=VALID_INDICES,
@@ -79,7 +83,13 @@ def _add_text(what: argparse._SubParsersAction) -> None:
     text = what.add_parser("text", help="masked-unit sentiment of a text, a file or stdin")
     text.add_argument("text", nargs="?", help="the text to explain, or - for standard input")
     text.add_argument("--file", help="read the text from this file (- for standard input)")
-    text.add_argument("--scorer", choices=("vader", "llm"), default="vader")
+    text.add_argument(
+        "--scorer",
+        choices=("vader", "llm"),
+        default="vader",
+        help="vader: rule-based VADER sentiment; llm: the offline SmolLM2's sentiment log-odds "
+        "(default %(default)s)",
+    )
     text.add_argument(
         "--context",
         choices=("full", "blockwise"),
@@ -227,6 +237,21 @@ def _failure(exc: BaseException, args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # The reader of the output went away (`shapiq-spex ... | head`): stop quietly, with the
+        # exit code of a process ended by SIGPIPE, as `yes | head` does. Standard output is
+        # pointed at /dev/null so that Python's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from ..evaluation import GameEvaluationError
     from .inputs import UsageError
@@ -245,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"shapiq-spex: {_interrupted(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # an OSError, but not an error of the command: main() ends quietly
     except (
         UsageError,
         GameEvaluationError,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -154,12 +155,27 @@ def _estimate_time(args: argparse.Namespace, game: Any) -> float:
     return estimate
 
 
+# A plain decimal number (ASCII digits, optional sign, point and exponent), or inf / nan (named
+# later as non-finite). float() also takes "1_000" and non-ASCII digits: not read silently.
+_PLAIN_NUMBER = re.compile(
+    r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)\s*", re.ASCII | re.IGNORECASE
+)
+
+
 def _is_number(cell: str) -> bool:
+    return _PLAIN_NUMBER.fullmatch(cell) is not None
+
+
+def _not_a_number(cell: str) -> str:
+    """Why ``cell`` is refused: not a number at all, or not a plain one."""
     try:
         float(cell)
     except ValueError:
-        return False
-    return True
+        return f"{cell!r} is not a number"
+    return (
+        f"{cell!r} is not a plain number (write digits with an optional '.', sign and "
+        "exponent, without '_' or other digit separators)"
+    )
 
 
 def _table(path: Path, no_header: bool) -> tuple[list[str], list[list[str]]]:
@@ -195,16 +211,11 @@ def _numbers(path: Path, names: list[str], body: list[list[str]]) -> np.ndarray:
             raise UsageError(
                 f"{path}: data row {r} has {len(row)} cells, the header has {len(names)}"
             )
-    try:
-        data = np.array(body, dtype=float)
-    except ValueError:
-        for r, row in enumerate(body):
-            for name, cell in zip(names, row, strict=True):
-                if not _is_number(cell):
-                    raise UsageError(
-                        f"{path}: data row {r}, column {name!r}: {cell!r} is not a number"
-                    ) from None
-        raise
+    for r, row in enumerate(body):
+        for name, cell in zip(names, row, strict=True):
+            if not _is_number(cell):
+                raise UsageError(f"{path}: data row {r}, column {name!r}: {_not_a_number(cell)}")
+    data = np.array(body, dtype=float)
     bad = np.argwhere(~np.isfinite(data))
     if bad.size:
         r, c = bad[0]
