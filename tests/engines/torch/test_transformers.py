@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -341,6 +342,30 @@ def test_sentiment_scorer_validation(causal, causal_tokenizer) -> None:
         TransformersSentimentScorer(causal, causal_tokenizer, template="no slot")
     with pytest.raises(TypeError, match="template"):
         TransformersSentimentScorer(causal, causal_tokenizer, template=None)
+
+
+def test_unknown_labels_or_answers_are_warned_about(causal, causal_tokenizer) -> None:
+    # Labels that tokenize to [UNK] gave every text the log-odds 0, without a word.
+    short = {"template": "review : {text} sentiment :"}
+    qa = {"question": "the capital ?", "template": "documents : {text} {question} answer :"}
+    with pytest.warns(UserWarning) as caught:
+        scorer = TransformersSentimentScorer(
+            causal, causal_tokenizer, labels=(" xyzzy", " plugh"), **short
+        )
+    messages = [str(w.message) for w in caught]
+    assert any("label ' xyzzy' holds the tokenizer's unknown token '[UNK]'" in m for m in messages)
+    assert any(
+        "give the same tokens" in m and "every sentiment log-odds is 0" in m for m in messages
+    )
+    np.testing.assert_array_equal(scorer(TEXTS[:2]), 0.0)  # what the warning says
+    with pytest.warns(UserWarning, match="label ' zzz' holds the tokenizer's unknown token"):
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" good", " zzz"), **short)
+    with pytest.warns(UserWarning, match="answer ' varnia' holds the tokenizer's unknown token"):
+        TransformersAnswerScorer(causal, causal_tokenizer, answer=" varnia", **qa)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # words of the vocabulary: no warning
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" good", " bad"), **short)
+        TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", **qa)
 
 
 # ---------------------------------------------------------------------- head ablation

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -370,6 +371,7 @@ class TransformersAnswerScorer(_PromptScorer):
         if not self._answer_ids:
             msg = f"answer {answer!r} has no token."
             raise ValueError(msg)
+        _warn_unknown(tokenizer, {"answer": (answer, self._answer_ids)})
         self._set_template(template.replace("{question}", question))
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -429,6 +431,16 @@ class TransformersSentimentScorer(_PromptScorer):
         if not all(self._label_ids):
             msg = f"labels must each have at least one token, got {labels!r}."
             raise ValueError(msg)
+        _warn_unknown(tokenizer, {"label": (self.labels[0], self._label_ids[0])})
+        _warn_unknown(tokenizer, {"label": (self.labels[1], self._label_ids[1])})
+        if self._label_ids[0] == self._label_ids[1]:
+            warnings.warn(
+                f"the labels {self.labels[0]!r} and {self.labels[1]!r} give the same tokens "
+                f"{self._label_ids[0]}, so every sentiment log-odds is 0; choose labels the "
+                "tokenizer tells apart.",
+                UserWarning,
+                stacklevel=2,
+            )
         self._set_template(template)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -453,6 +465,26 @@ class TransformersSentimentScorer(_PromptScorer):
             for ids in self._label_ids
         ]
         return sums[0] - sums[1]
+
+
+def _warn_unknown(tokenizer: Any, items: dict[str, tuple[str, list[int]]]) -> None:
+    """Warn when a scored continuation holds the tokenizer's unknown token.
+
+    Its probability is that of the unknown token, not of the words asked for, so the scores
+    mean little (two unknown labels even give the same tokens, and every log-odds 0).
+    """
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    if not isinstance(unknown, int):
+        return
+    for what, (text, ids) in items.items():
+        if unknown in ids:
+            warnings.warn(
+                f"the {what} {text!r} holds the tokenizer's unknown token "
+                f"{tokenizer.unk_token!r} (ids {ids}): its log-probability is that of the "
+                "unknown token, not of these words; choose words in the tokenizer's vocabulary.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _default_answer_template(tokenizer: Any) -> str:
