@@ -283,6 +283,22 @@ def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
     assert foreign.read_text() == "not a database " * 100  # refused before any write
 
 
+def test_an_empty_file_or_dev_null_as_cache_is_refused_before_any_query(
+    capsys, tmp_path, monkeypatch
+):
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(empty)])
+    assert f"{empty} is an empty file, not a shapiq-spex query cache" in err
+    assert empty.read_bytes() == b"" and [p.name for p in tmp_path.iterdir()] == ["empty.sqlite"]
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", os.devnull])
+    assert f"{os.devnull} is not a regular file" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
