@@ -439,8 +439,7 @@ def test_a_path_that_is_not_a_regular_file_is_refused_before_sqlite_touches_it(t
         with pytest.raises(ValueError, match="is not a regular file") as info:
             QueryCache(path, "g", 8)
         assert str(path) in str(info.value)
-        assert not Path(f"{path}-journal").exists() and not Path(f"{path}-wal").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no pipe-journal or pipe-wal
 
 
 def test_a_new_cache_leaves_no_temporary_file_and_reopens(tmp_path):
@@ -453,3 +452,30 @@ def test_a_new_cache_leaves_no_temporary_file_and_reopens(tmp_path):
     values, found = QueryCache(path, "g", 9).lookup(masks)
     assert found.all()
     np.testing.assert_array_equal(values, value_of(masks))
+
+
+def test_check_cache_path_refuses_what_the_cache_refuses_and_writes_nothing(tmp_path):
+    from shapiq_spex.evaluation.cache import check_cache_path
+
+    good = tmp_path / "good.sqlite"
+    QueryCache(good, "g", 4).close()
+    check_cache_path(good)
+    check_cache_path(tmp_path / "new.sqlite")  # a new file is fine, and is not created
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database " * 100)
+    for path, message in [
+        (empty, "is an empty file"),
+        (text, "not a shapiq-spex query cache"),
+        (Path(os.devnull), "is not a regular file"),
+        (tmp_path, "is a directory"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_cache_path(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.sqlite",
+        "good.sqlite",
+        "notes.sqlite",
+    ]
+    assert empty.read_bytes() == b""

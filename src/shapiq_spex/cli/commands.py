@@ -192,6 +192,10 @@ def _explain(args: argparse.Namespace) -> None:
             raise ImportError("the plots need matplotlib: pip install matplotlib") from None
         matplotlib.use("Agg")
     check_outputs(args)
+    if args.cache is not None:  # before the game is built: building it may query the model
+        from ..evaluation.cache import check_cache_path
+
+        check_cache_path(args.cache)
     explained = text_game(args) if args.target == "text" else csv_game(args)
     order_for(args, explained.game.n_players)  # a bad --order fails before any query
     from ..plots import player_labels

@@ -32,7 +32,7 @@ import numpy as np
 from .._validation import check_int
 from .errors import CacheWriteError
 
-__all__ = ["QueryCache"]
+__all__ = ["QueryCache", "check_cache_path"]
 
 # Written into the SQLite header ("SPXQ"): marks a file as this package's query cache.
 _APPLICATION_ID = 0x53505851
@@ -138,6 +138,71 @@ def _create(file: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _layout(conn: sqlite3.Connection, path: Path) -> str:
+    """``"ours"``, ``"empty"`` (``":memory:"`` only) or ``"version 1"``; else raise.
+
+    Only reads, so that a foreign file is left exactly as it was.
+    """
+    try:
+        with conn:  # one read transaction: a consistent view if another process
+            conn.execute("BEGIN")  # is setting up the same file right now
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            columns = "SELECT name FROM pragma_table_info(?)"
+            tables = {
+                name: [c for (c,) in conn.execute(columns, (name,))] for (name,) in names.fetchall()
+            }
+    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+        msg = f"{path} is not a shapiq-spex query cache ({exc}); refusing to use it."
+        raise ValueError(msg) from None
+    if app_id == _APPLICATION_ID:
+        if version > _SCHEMA_VERSION:
+            msg = (
+                f"the query cache {path} was written by a newer shapiq-spex (layout "
+                f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade shapiq-spex."
+            )
+            raise ValueError(msg)
+        return "ours"
+    if app_id == 0 and not tables and str(path) == ":memory:":
+        return "empty"
+    if app_id == 0 and not tables:  # not created by us: someone's empty file or database
+        what = "an empty file" if path.stat().st_size == 0 else "an empty SQLite database"
+        msg = (
+            f"{path} is {what}, not a shapiq-spex query cache; refusing to use it. "
+            "Pass the path of a new file (it is created) or of a cache written by shapiq-spex."
+        )
+        raise ValueError(msg)
+    if app_id == 0 and tables == _VERSION_1_COLUMNS:
+        return "version 1"
+    msg = (
+        f"{path} is not a shapiq-spex query cache (it holds the tables "
+        f"{sorted(tables)}); refusing to write into it. Pass the path of a new file."
+    )
+    raise ValueError(msg)
+
+
+def check_cache_path(path: str | os.PathLike) -> None:
+    """Raise unless ``path`` can hold a query cache: a new file, or a cache of this package.
+
+    What :class:`QueryCache` checks when it opens ``path``, without creating or changing any
+    file; for a command that must refuse a bad cache before it evaluates anything.
+
+    Raises:
+        TypeError: If ``path`` is not a str or os.PathLike.
+        ValueError: If the path cannot hold a cache (see :class:`QueryCache`).
+    """
+    location = _usable_path(path)
+    if not isinstance(location, Path) or not location.exists():
+        return
+    uri = f"{location.absolute().as_uri()}?mode=rw"
+    conn = sqlite3.connect(uri, timeout=_BUSY_TIMEOUT, isolation_level=None, uri=True)
+    try:
+        _layout(conn, location)
+    finally:
+        conn.close()
+
+
 class QueryCache:
     """Mask -> value store for one game.
 
@@ -202,48 +267,8 @@ class QueryCache:
     # -- opening ------------------------------------------------------------------------------
 
     def _layout(self) -> str:
-        """``"ours"``, ``"empty"`` (``":memory:"`` only) or ``"version 1"``; else raise.
-
-        Only reads, so that a foreign file is left exactly as it was.
-        """
-        try:
-            with self._conn:  # one read transaction: a consistent view if another process
-                self._conn.execute("BEGIN")  # is setting up the same file right now
-                app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-                names = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                columns = "SELECT name FROM pragma_table_info(?)"
-                tables = {
-                    name: [c for (c,) in self._conn.execute(columns, (name,))]
-                    for (name,) in names.fetchall()
-                }
-        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-            msg = f"{self.path} is not a shapiq-spex query cache ({exc}); refusing to use it."
-            raise ValueError(msg) from None
-        if app_id == _APPLICATION_ID:
-            if version > _SCHEMA_VERSION:
-                msg = (
-                    f"the query cache {self.path} was written by a newer shapiq-spex (layout "
-                    f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade shapiq-spex."
-                )
-                raise ValueError(msg)
-            return "ours"
-        if app_id == 0 and not tables and str(self.path) == ":memory:":
-            return "empty"
-        if app_id == 0 and not tables:  # not created by us: someone's empty file or database
-            what = "an empty file" if self.path.stat().st_size == 0 else "an empty SQLite database"
-            msg = (
-                f"{self.path} is {what}, not a shapiq-spex query cache; refusing to use it. "
-                "Pass the path of a new file (it is created) or of a cache written by shapiq-spex."
-            )
-            raise ValueError(msg)
-        if app_id == 0 and tables == _VERSION_1_COLUMNS:
-            return "version 1"
-        msg = (
-            f"{self.path} is not a shapiq-spex query cache (it holds the tables "
-            f"{sorted(tables)}); refusing to write into it. Pass the path of a new file."
-        )
-        raise ValueError(msg)
+        """``"ours"``, ``"empty"`` (``":memory:"`` only) or ``"version 1"``; else raise."""
+        return _layout(self._conn, self.path)
 
     def _open_schema(self) -> None:
         """Check the file is ours (or new, or of the first layout), then set it up."""
