@@ -80,3 +80,22 @@ def test_tiny_report_names_the_holdout_seed(tmp_path):
     argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
     assert main([*argv, "--games", "soum-12", "--methods", "spex"]) == 0
     assert "drawn with seed 987654 + n" in (tmp_path / "tiny.md").read_text()
+
+
+def test_run_prints_the_median_r2_table_of_its_report(tmp_path, capsys):
+    # `make demo` promises the quick suite's table on the terminal, not only in the .md file
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    assert main([*argv, "--games", "soum-12", "--methods", "spex,banzhaf"]) == 0
+    out = capsys.readouterr().out
+    assert "Median R² on held-out masks" in out
+    printed = {
+        tuple(line.split()[:3]): line.split()[3:]
+        for line in out.splitlines()
+        if line.startswith("soum-12")
+    }
+    table = (tmp_path / "tiny.md").read_text()
+    for budget in ("256", "512"):
+        row = next(
+            line for line in table.splitlines() if line.startswith(f"| soum-12 | 12 | {budget} |")
+        )
+        assert printed[("soum-12", "12", budget)] == row.strip("| ").split(" | ")[3:]

@@ -195,6 +195,7 @@ def _micro_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the suite of parsed ``run``/``bench`` arguments; returns the exit code."""
+    from .report import console_table
     from .runner import run_suite
     from .suites import LLM_ENTRY, get_suite
 
@@ -217,6 +218,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
     paths = _write_outputs(result, args.out, plots=not args.no_plots)
+    print(console_table(result))
     print(f"suite {suite.name}: {len(result.records)} records in {result.wall_s:.0f} s")
     for path in paths:
         print(f"wrote {path}")

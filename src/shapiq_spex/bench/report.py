@@ -15,7 +15,7 @@ from .lead import lead_section
 from .metrics import TOP_K, Summary, summarize
 from .runner import Record, RunResult
 
-__all__ = ["Cell", "aggregate", "markdown", "merge_runs", "write_json"]
+__all__ = ["Cell", "aggregate", "console_table", "markdown", "merge_runs", "write_json"]
 
 CellStatus = Literal["ok", "partial", "n/a", "error"]
 
@@ -350,6 +350,48 @@ def _header(result: RunResult) -> list[str]:
         lines += ["", "Methods:", ""]
         lines += [f"- `{key}`: {text}" for key, text in configs.items()]
     return lines
+
+
+def console_table(result: RunResult) -> str:
+    """The median R² of every (game, budget) and method that ran, as aligned plain text.
+
+    What ``run`` prints when it finishes: the report's first table without its footnotes, and
+    without the columns of methods that have no value anywhere (those excluded from the suite).
+    A cell without a complete value shows its status (``n/a``, ``error``, ``k/s seeds``).
+    """
+    cells = aggregate(result.records)
+    by_key = {(c.game, c.budget, c.method): c for c in cells}
+    labels = {c.method: c.label for c in cells}
+    order = result.settings.get("methods") or list(labels)
+    methods = [m for m in dict.fromkeys(order) if any(c.method == m and c.seeds_ok for c in cells)]
+    rows = [["game", "n", "budget", *(labels[m] for m in methods)]]
+    for game in _ordered_games(result, cells):
+        for budget in sorted({b for (g, b, _m) in by_key if g == game}):
+            present = [by_key[k] for k in by_key if k[:2] == (game, budget)]
+            row = [game, n_text(tuple(sorted({n for c in present for n in c.n}))), str(budget)]
+            for method in methods:
+                cell = by_key.get((game, budget, method))
+                if cell is None:
+                    row.append("")
+                elif cell.status == "ok":
+                    row.append(r2_text(cell.r2.median))
+                elif cell.status == "partial":
+                    row.append(f"{r2_text(cell.r2.median)} ({cell.seeds_ok}/{cell.seeds} seeds)")
+                else:
+                    row.append(cell.status)
+            rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            text.ljust(w) if i == 0 else text.rjust(w)
+            for i, (text, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "Median R² on held-out masks (higher is better; 1 = exact):\n" + "\n".join(
+        line.rstrip() for line in lines
+    )
 
 
 def markdown(result: RunResult) -> str:

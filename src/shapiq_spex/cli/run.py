@@ -153,9 +153,22 @@ def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
         print(f"shapiq-spex: warning: {' '.join(message.split())}", file=sys.stderr)
     from_cache = cache.hits - hits if cache is not None else 0
     f_x, f_empty = _ends(explained.game, n, cache)
+    _restore_offset(values, f_empty)
     return Run(
         values, approximator, f_x, f_empty, approximator.budget_used_, from_cache, seconds, advice
     )
+
+
+def _restore_offset(values: Any, f_empty: float) -> None:
+    """Give ``values`` the baseline of the game as the model computes it, as in Python.
+
+    The command explains the normalized game ``f - f(∅)``; a constant moves only the empty
+    set's value, so adding ``f(∅)`` there (and as ``baseline_value``) gives the values of
+    ``f`` itself: ``baseline_value`` means ``v(∅)`` in the JSON as it does in Python.
+    """
+    if () in values.interactions:
+        values.interactions[()] = float(values.interactions[()]) + f_empty
+    values.baseline_value = f_empty
 
 
 def _num(value: float) -> str:
@@ -189,11 +202,11 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
     print(f"  f(x)          {_num(run.f_x)}   (prediction on the whole input)")
     print(f"  f(∅)          {_num(run.f_empty)}   (every player absent)")
     if args.index in EFFICIENT_INDICES:
-        total = values.baseline_value + sum(v for s, v in values.interactions.items() if s)
-        print(
-            f"  sum of values {_num(total)}   (baseline + interactions; efficiency: "
-            f"f(x) - f(∅) = {_num(run.f_x - run.f_empty)})"
-        )
+        total = run.f_empty + sum(v for s, v in values.interactions.items() if s)
+        gap = run.f_x - total
+        meets = abs(gap) <= 1e-6 * max(1.0, abs(run.f_x), abs(run.f_empty))
+        how = "equals f(x) by efficiency" if meets else f"f(x) - this = {_num(gap)}"
+        print(f"  f(∅) + values {_num(total)}   (f(∅) plus the sum of the values; {how})")
     faithfulness = getattr(run.approximator, "faithfulness_", None)
     if faithfulness is not None:
         how = _FAITHFULNESS_METHODS.get(getattr(run.approximator, "faithfulness_method_", None))
