@@ -315,6 +315,13 @@ def test_an_empty_file_or_dev_null_as_cache_is_refused_before_any_query(
         (["explain", "csv", "missing.csv", "--model", "missing.txt"], "no such file"),
         (["explain", "csv", "d.csv", "--model", "m.txt", "--class", "-1"], "integer >= 0"),
         (["frobnicate"], "invalid choice"),
+        (["explain", "text", TEXT, "--target-r2", "1"], "between 0 and 1 (exclusive), got 1.0"),
+        (["explain", "text", TEXT, "--target-r2", "0"], "between 0 and 1 (exclusive), got 0.0"),
+        (["explain", "text", TEXT, "--target-r2", "nan"], "between 0 and 1 (exclusive), got nan"),
+        (
+            ["explain", "text", TEXT, "--target-r2", "high"],
+            "between 0 and 1 (exclusive), got 'high'",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(capsys, argv, message):
@@ -680,3 +687,147 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path):
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 128 + 13  # as a process ended by SIGPIPE
+
+
+# ---------------------------------------------------------------- standard errors, --target-r2
+def _errors_of(values, make):
+    """Standard errors ``make(position)`` on exactly the interactions of ``values``."""
+    from shapiq import InteractionValues
+
+    lookup = values.interaction_lookup
+    return InteractionValues(
+        values=np.array([make(k) for k in range(len(lookup))], dtype=float),
+        index=values.index,
+        max_order=values.max_order,
+        n_players=values.n_players,
+        min_order=values.min_order,
+        interaction_lookup=dict(lookup),
+        baseline_value=0.0,
+    )
+
+
+def _reporting_spex(made, errors=lambda k: 0.01 * (k % 7 + 1)):
+    """SPEX that reports standard errors and rounds the way the approximators' contract says.
+
+    With a target it spends half the cap in two rounds and records their (queries, score).
+    """
+
+    class Reporting(SPEX):
+        def __init__(self, n, *, target_faithfulness=None, **kwargs):
+            super().__init__(n, **kwargs)
+            self.target_faithfulness = target_faithfulness
+            made.append(self)
+
+        def approximate(self, budget, game):
+            spend = budget if self.target_faithfulness is None else budget // 2
+            values = super().approximate(spend, game)
+            self.uncertainty_ = _errors_of(values, errors)
+            self.history_ = [(spend // 2, 0.5), (spend, 0.95)]
+            return values
+
+    return Reporting
+
+
+def test_standard_errors_go_to_the_json_the_report_and_the_pictures(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators, plots
+
+    made, drawn = [], {}
+    monkeypatch.setattr(approximators, "SPEX", _reporting_spex(made))
+    for name in ("bar", "interaction_graph"):
+        original = getattr(plots, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            drawn[_name] = kwargs["uncertainty"]
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(plots, name, spy)
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--json", str(path)]
+    argv += ["--bar", str(tmp_path / "bar.png"), "--graph", str(tmp_path / "graph.png")]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    (approximator,) = made
+    errors = approximator.uncertainty_
+    payload = json.loads(path.read_text())
+    assert payload["interactions"]
+    for item in payload["interactions"]:
+        assert item["standard_error"] == errors[tuple(item["players"])]
+    top = payload["interactions"][0]
+    half = 1.645 * errors[tuple(top["players"])]
+    names = " x ".join(payload["labels"][i] for i in top["players"])
+    assert f"{top['value']:+10.4f} ± {half:.4f}  {names}" in out
+    assert "interactions (value ± 1.645·SE, a 90 % interval):" in out
+    assert drawn == {"bar": errors, "interaction_graph": errors}
+    assert (tmp_path / "bar.png").stat().st_size > 0 and (tmp_path / "graph.png").exists()
+    assert payload["target_r2"] is None and payload["budget_used"] == 600
+
+
+def test_without_standard_errors_the_json_says_null(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    class Silent(SPEX):  # an approximator that gives no standard errors
+        def approximate(self, budget, game):
+            values = super().approximate(budget, game)
+            self.uncertainty_ = None
+            return values
+
+    monkeypatch.setattr(approximators, "SPEX", Silent)
+    path = tmp_path / "out.json"
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--json", str(path))
+    assert code == 0, err
+    items = json.loads(path.read_text())["interactions"]
+    assert items and all(item["standard_error"] is None for item in items)
+    assert f"top {min(10, len(items))} interactions:" in out and " ± " not in out
+
+
+def test_standard_errors_that_do_not_fit_are_left_out_with_a_warning(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    made = []
+    broken = _reporting_spex(made, errors=lambda k: np.nan if k == 1 else 0.1)
+    monkeypatch.setattr(approximators, "SPEX", broken)
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--json", str(path)]
+    code, _, err = run(capsys, *argv, "--bar", str(tmp_path / "bar.png"))
+    assert code == 0, err
+    warning = "shapiq-spex: warning: the standard errors are left out: uncertainty must hold finite"
+    assert warning in err
+    payload = json.loads(path.read_text())
+    assert all(item["standard_error"] is None for item in payload["interactions"])
+    assert any("standard errors are left out" in w for w in payload["warnings"])
+
+
+def test_target_r2_is_passed_on_and_the_rounds_are_recorded(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    made = []
+    monkeypatch.setattr(approximators, "SPEX", _reporting_spex(made))
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "800", "--target-r2", "0.9", "--json", str(path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    (approximator,) = made
+    assert approximator.target_faithfulness == 0.9
+    payload = json.loads(path.read_text())
+    assert payload["target_r2"] == 0.9 and payload["budget"] == 800
+    assert payload["budget_used"] == approximator.budget_used_ == 400
+    assert payload["history"] == [{"queries": 200, "score": 0.5}, {"queries": 400, "score": 0.95}]
+    assert "budget cap 800, target R² 0.9" in out
+    assert "R² after 200 q: 0.500, 400 q: 0.950; target reached after 400 queries" in out
+    assert "400 spent" in out
+
+
+def test_target_r2_needs_an_approximator_that_has_rounds(capsys, monkeypatch):
+    from shapiq_spex import approximators
+
+    class WithoutRounds(SPEX):
+        def __init__(self, n, **kwargs):
+            super().__init__(n, **kwargs)
+
+    def never(self, texts):
+        raise AssertionError("the model was called")
+
+    monkeypatch.setattr(approximators, "SPEX", WithoutRounds)
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--target-r2", "0.9"])
+    assert "--target-r2 needs an approximator with target_faithfulness" in err

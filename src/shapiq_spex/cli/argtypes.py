@@ -11,7 +11,13 @@ import errno
 import os
 from pathlib import Path
 
-__all__ = ["non_negative_int", "output_path", "positive_float", "positive_int"]
+__all__ = [
+    "non_negative_int",
+    "open_fraction",
+    "output_path",
+    "positive_float",
+    "positive_int",
+]
 
 
 def _integer_at_least(text: str, minimum: int, expected: str) -> int:
@@ -42,6 +48,21 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def open_fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (e.g. a target R²), else an ``argparse`` error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (exclusive), got {text!r}"
+        ) from None
+    if not 0 < value < 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (exclusive), got {value}"
+        )
     return value
 
 

@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .._indices import VALID_INDICES
-from .argtypes import non_negative_int, output_path, positive_int
+from .argtypes import non_negative_int, open_fraction, output_path, positive_int
 
 __all__ = ["DEFAULT_INDEX", "build_parser", "main"]
 
@@ -47,6 +47,13 @@ def _version() -> str:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", type=positive_int, default=2000, help="queries (default 2000)")
+    parser.add_argument(
+        "--target-r2",
+        type=open_fraction,
+        metavar="X",
+        help="spend the budget in rounds and stop at the first whose faithfulness R² reaches "
+        "X (0 < X < 1); --budget is then the cap",
+    )
     parser.add_argument(
         "--method", choices=METHODS, default="spex", help="approximator (default %(default)s)"
     )
@@ -183,8 +190,9 @@ def _wants_figures(args: argparse.Namespace) -> bool:
 
 def _explain(args: argparse.Namespace) -> None:
     from .inputs import check_outputs, csv_game, text_game
-    from .run import explain, open_cache, order_for, report, write_outputs
+    from .run import check_target, explain, open_cache, order_for, report, write_outputs
 
+    check_target(args)  # an approximator without rounds fails before any model call
     if _wants_figures(args):
         try:
             import matplotlib
