@@ -547,7 +547,11 @@ class _Run:
             memory_cap_gb=self.memory_cap_gb,
             time_cap_s=self.caps.cap(method.key),
         ) or self.caps.blocked(method.key, call.game.family, n, call.budget)
-        if reason is None and self.suite.skip_underdetermined:
+        if (
+            reason is None
+            and self.suite.skip_underdetermined
+            and (method.dense_order or 0) >= self.suite.skip_underdetermined_from
+        ):
             reason = _underdetermined(method, n, call.budget) or None
         if reason is None and time.perf_counter() > self.deadline:
             reason = f"suite time limit ({self.result.settings['max_minutes']:g} min) reached"

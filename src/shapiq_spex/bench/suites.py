@@ -119,6 +119,9 @@ class Suite:
             extra queries of the noiseless game per call, not counted in the method's).
         skip_underdetermined: Dense regressions with fewer queries than unknowns are not run
             (instead of run and footnoted: their R² is meaningless, far below zero).
+        skip_underdetermined_from: The skip applies to regressions of at least this order
+            (2: first-order KernelSHAP and Banzhaf still run at few queries, footnoted, since
+            that is how they are used with few calls).
         lead_budget: Budget of the report's lead table (ours against the best anchor per
             game), ``None`` for no such table.
         holdout_size: Held-out masks of every game, replacing the games' own numbers
@@ -145,6 +148,7 @@ class Suite:
     removal_k: tuple[int, ...] = REMOVAL_K
     lead_budget: int | None = None
     skip_underdetermined: bool = False
+    skip_underdetermined_from: int = 1
     holdout_size: int | None = None
     holdout_seed: int | None = None
     honest: bool = False
@@ -521,6 +525,7 @@ _REAL = Suite(
     head_to_head=(("proxyspex", "shapiq-proxyspex-nohpo"), ("spex", "shapiq-spex")),
     lead_budget=4000,
     skip_underdetermined=True,
+    skip_underdetermined_from=2,
 )
 SUITES["real"] = _REAL
 
