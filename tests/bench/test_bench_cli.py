@@ -80,3 +80,30 @@ def test_tiny_report_names_the_holdout_seed(tmp_path):
     argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
     assert main([*argv, "--games", "soum-12", "--methods", "spex"]) == 0
     assert "drawn with seed 987654 + n" in (tmp_path / "tiny.md").read_text()
+
+
+def test_resume_takes_over_the_written_results_and_removes_the_partial_file(tmp_path, capsys):
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    argv += ["--games", "soum-12", "--methods", "banzhaf"]
+    assert main(argv) == 0
+    first = json.loads((tmp_path / "tiny.json").read_text())
+    assert not (tmp_path / "tiny.partial.json").exists()
+    assert main([*argv, "--resume"]) == 0
+    assert "resuming from" in capsys.readouterr().out
+    again = json.loads((tmp_path / "tiny.json").read_text())
+    assert again["records"] == first["records"]  # nothing re-run
+    assert again["settings"]["resumed"][0]["records_taken"] == 2
+    assert "- Resumed (`run --resume`): 2 records" in (tmp_path / "tiny.md").read_text()
+
+
+def test_stopping_reports_a_missing_target_parameter(tmp_path, capsys, monkeypatch):
+    from shapiq_spex.bench import stopping
+
+    class NoTarget:
+        def __init__(self, n, *, max_order, index, random_state):
+            pass
+
+    monkeypatch.setattr(stopping, "_default_class", lambda: NoTarget)
+    argv = ["stopping", "--games", "soum-12", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "no target_faithfulness parameter" in capsys.readouterr().err

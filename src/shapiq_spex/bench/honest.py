@@ -41,10 +41,11 @@ def _summary(rows: Sequence[Record]) -> list[str]:
     poor = [r for r in rows if r.r2 is not None and r.r2 < _POOR]
     missed = sum(not r.warned_poor_fit for r in poor)
     false_alarms = sum(bool(r.warned_poor_fit) for r in rows if r.r2 is not None and r.r2 >= _POOR)
+    size = np.abs(gaps)
     return [
-        f"Gap between reported and true R² (absolute) over {gaps.size} calls of ours: median {np.median(np.abs(gaps)):.3f}, "
-        f"90th percentile {np.quantile(np.abs(gaps), 0.9):.3f}, largest "
-        f"{np.max(np.abs(gaps)):.3g}; optimistic by more than {OPTIMISTIC:g} in {optimistic}. "
+        f"Absolute gap between reported and true R² over {gaps.size} calls of ours: median "
+        f"{np.median(size):.3f}, 90th percentile {np.quantile(size, 0.9):.3f}, largest "
+        f"{np.max(size):.3g}; optimistic by more than {OPTIMISTIC:g} in {optimistic}. "
         f"True R² below {_POOR:g} in {len(poor)} calls, of which the poor-fit warning missed "
         f"{missed}; it fired in {false_alarms} calls whose true R² was at least {_POOR:g}.",
     ]

@@ -437,7 +437,8 @@ def _resumable(
 ) -> dict[tuple[str, int, int, str], Record]:
     """The records of ``previous`` that stand for calls of this run (see :func:`run_suite`).
 
-    Also carries the previous run's warm-up times and its provenance into ``result``.
+    Also records the previous run's provenance (and its warm-up times) in ``result``'s
+    settings; the warm-ups themselves run again in this process before the first timed call.
     """
     if previous is None:
         return {}
@@ -451,13 +452,13 @@ def _resumable(
         if _record_key(r) in planned
         and (r.status in ("ok", "error") or r.reason.startswith(_BELOW_MINIMUM))
     }
-    result.warmups.update(previous.warmups)
     resumed = list(previous.settings.get("resumed") or [])
     resumed.append(
         {
             "from_run": previous.environment,
             "records_taken": len(done),
             "wall_s_before": previous.wall_s,
+            "warmups": previous.warmups,
         }
     )
     result.settings["resumed"] = resumed
