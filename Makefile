@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-full bench-spex bench-real setup clean
+.PHONY: demo test lint bench bench-full bench-spex bench-real bench-honest setup clean
 
 setup: $(STAMP)
 
@@ -46,7 +46,11 @@ bench-full: $(STAMP)
 
 bench-real: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	$(PY) -m benchmarks run --suite real
+	$(PY) -m benchmarks run --suite real --resume
+
+bench-honest: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite honest --resume
 
 bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

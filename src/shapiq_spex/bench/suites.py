@@ -11,7 +11,7 @@
 * ``real``: real models at 30-1000 players (:mod:`.real_games`: VADER on reviews of about 40,
   120 and 400 words, the offline LLM's sentiment and retrieval answer, MLP / LightGBM / random
   forest on scikit-learn data, data attribution with 200 and 1000 training points, all 270
-  attention heads of SmolLM2), ours against every anchor that fits, under 60 minutes; the
+  attention heads of SmolLM2), ours against every anchor that fits, under 120 minutes; the
   report adds the lead table (ours against the best anchor at 4000 queries) and the
   feature-identification (removal) check. Every game also runs at the few-call budgets 64,
   128 and 256 against the ContextCite-style Lasso, KernelSHAP, Banzhaf, ProxySHAP and shapiq's
