@@ -82,18 +82,28 @@ def test_tiny_report_names_the_holdout_seed(tmp_path):
     assert "drawn with seed 987654 + n" in (tmp_path / "tiny.md").read_text()
 
 
-def test_resume_takes_over_the_written_results_and_removes_the_partial_file(tmp_path, capsys):
+def test_resume_takes_over_an_interrupted_or_named_run(tmp_path, capsys):
     argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
     argv += ["--games", "soum-12", "--methods", "banzhaf"]
     assert main(argv) == 0
     first = json.loads((tmp_path / "tiny.json").read_text())
-    assert not (tmp_path / "tiny.partial.json").exists()
+    assert not (tmp_path / "tiny.partial.json").exists()  # removed once the run is written
+    # without a checkpoint, --resume starts afresh (never from older finished results)
+    assert main([*argv, "--resume"]) == 0
+    assert "resuming" not in capsys.readouterr().out
+    # an interrupted run left its checkpoint: taken over
+    (tmp_path / "tiny.partial.json").write_text((tmp_path / "tiny.json").read_text())
     assert main([*argv, "--resume"]) == 0
     assert "resuming from" in capsys.readouterr().out
     again = json.loads((tmp_path / "tiny.json").read_text())
-    assert again["records"] == first["records"]  # nothing re-run
     assert again["settings"]["resumed"][0]["records_taken"] == 2
     assert "- Resumed (`run --resume`): 2 records" in (tmp_path / "tiny.md").read_text()
+    # a finished run named explicitly: nothing re-run
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps(first))
+    assert main([*argv, "--resume", str(named)]) == 0
+    assert json.loads((tmp_path / "tiny.json").read_text())["records"] == first["records"]
+    assert main([*argv, "--resume", str(tmp_path / "missing.json")]) == 2
 
 
 def test_stopping_reports_a_missing_target_parameter(tmp_path, capsys, monkeypatch):

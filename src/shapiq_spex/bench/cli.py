@@ -4,7 +4,7 @@ Usage::
 
     python -m benchmarks run --suite quick [--out DIR]
     python -m benchmarks run --suite spex-vs-shapiq      # head to head with shapiq's SPEX
-    python -m benchmarks run --suite real --resume       # real models, resumable
+    python -m benchmarks run --suite real --resume       # real models (continues a cut run)
     python -m benchmarks run --suite honest --resume     # reported vs true faithfulness
     python -m benchmarks stopping --cap 4000 --target 0.9   # target stopping vs fixed budgets
     python -m benchmarks report benchmarks/results/quick.json   # table and plots again
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_OUT", "add_run_arguments", "build_parser", "main", "run_command"]
 
 DEFAULT_OUT = Path("bench-results")
+_PARTIAL = "partial"  # --resume without a file: the run's own checkpoint
 
 
 def _keys(text: str) -> list[str]:
@@ -80,9 +81,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DE
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
         "--resume",
-        action="store_true",
-        help="take over the measured calls of OUT/SUITE.partial.json (written every 20 s "
-        "while a run goes) or else OUT/SUITE.json, and run only the others",
+        nargs="?",
+        const=_PARTIAL,
+        metavar="JSON",
+        help="take over the measured calls of an interrupted run, OUT/SUITE.partial.json "
+        "(written every 20 s while a run goes; a fresh start when there is none), or of the "
+        "results JSON given, and run only the others (e.g. calls cut by --max-minutes)",
     )
 
 
@@ -283,11 +287,11 @@ def run_command(args: argparse.Namespace) -> int:
         suite = get_suite(args.suite)
         partial = args.out / f"{suite.name}.partial.json"
         previous = None
-        if getattr(args, "resume", False):
-            source = partial if partial.exists() else args.out / f"{suite.name}.json"
-            previous = _read(source) if source.exists() else None
-            if previous is not None:
-                print(f"resuming from {source} ({len(previous.records)} records)")
+        resume = getattr(args, "resume", None)
+        source = partial if resume == _PARTIAL else None if resume is None else Path(resume)
+        if source is not None and (source.exists() or source != partial):
+            previous = _read(source)
+            print(f"resuming from {source} ({len(previous.records)} records)")
         result = run_suite(
             suite,
             methods=args.methods,
