@@ -117,3 +117,41 @@ def test_stopping_reports_a_missing_target_parameter(tmp_path, capsys, monkeypat
     argv = ["stopping", "--games", "soum-12", "--out", str(tmp_path)]
     assert main(argv) == 2
     assert "no target_faithfulness parameter" in capsys.readouterr().err
+
+
+class Halting:
+    """Spends at most 200 queries when given a target; predicts the mean of what it saw."""
+
+    calls = 0
+
+    def __init__(self, n, *, max_order, index, random_state, target_faithfulness=None):
+        self.n, self.target = n, target_faithfulness
+
+    def approximate(self, budget, game):
+        import numpy as np
+
+        Halting.calls += 1
+        spend = budget if self.target is None else min(budget, 200)
+        masks = np.random.default_rng(0).integers(0, 2, size=(spend, self.n)).astype(bool)
+        self.mean = float(np.mean(game(masks)))
+        self.budget_used_, self.faithfulness_, self.faithfulness_method_ = spend, 0.0, "x"
+        self.history_ = [(spend, 0.0)]
+
+    def predict(self, masks):
+        return self.mean + 0.0 * masks.sum(axis=1)
+
+
+def test_stopping_writes_json_and_table_and_resumes(tmp_path, monkeypatch, capsys):
+    from shapiq_spex.bench import stopping
+
+    monkeypatch.setattr(stopping, "_default_class", lambda: Halting)
+    argv = ["stopping", "--games", "soum-12", "--cap", "512", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    payload = json.loads((tmp_path / "stopping.json").read_text())
+    (row,) = payload["results"]
+    assert row["game"] == "soum-12" and row["queries"] == 200 and row["cap"] == 512
+    assert set(row["fixed"]) == {"128", "256", "512"}
+    assert "| soum-12 | 12 | 0.9 | 512 | 200 |" in (tmp_path / "stopping.md").read_text()
+    before = Halting.calls
+    assert main([*argv, "--resume"]) == 0
+    assert Halting.calls == before  # the game was done: not run again
