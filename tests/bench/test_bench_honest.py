@@ -245,3 +245,15 @@ def test_records_of_old_results_without_the_new_fields_still_load():
         }
     )
     assert isinstance(result.records[0], Record) and result.records[0].faithfulness is None
+
+
+def test_the_r2_plot_names_the_run_s_number_of_held_out_masks(stubs, monkeypatch, tmp_path):
+    from shapiq_spex.bench import plots
+
+    titles = []
+    monkeypatch.setattr(plots, "_by_budget_panels", lambda cells, games, path, title, *a, **k: (
+        titles.append(title)
+    ))  # fmt: skip
+    result = run_suite(suite(["banzhaf"], holdout_size=2000))
+    plots.plot_run(result, tmp_path, "t")
+    assert titles and titles[0].startswith("Faithfulness: R² on 2000 held-out uniform masks")
