@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint bench bench-full bench-spex bench-real setup clean
+.PHONY: demo test lint bench bench-full bench-spex bench-real bench-honest setup clean
 
 setup: $(STAMP)
 
@@ -56,7 +56,11 @@ bench-full: $(STAMP)
 
 bench-real: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	$(PY) -m benchmarks run --suite real
+	$(PY) -m benchmarks run --suite real --resume
+
+bench-honest: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m benchmarks run --suite honest --resume
 
 bench-spex: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"

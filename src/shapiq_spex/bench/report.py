@@ -11,7 +11,8 @@ from typing import Literal
 from ..metrics import HOLDOUT_SEED, HOLDOUT_SIZE
 from ._format import Notes, n_text, r2_text, ratio_text, seconds_text, with_range
 from .compare import head_to_head
-from .lead import lead_section
+from .honest import honest_section
+from .lead import first_order_section, lead_section
 from .metrics import TOP_K, Summary, summarize
 from .runner import Record, RunResult
 
@@ -262,6 +263,21 @@ def _merged_note(settings: dict) -> list[str]:
     return lines
 
 
+def _resumed_note(settings: dict) -> list[str]:
+    resumed = settings.get("resumed") or []
+    if not resumed:
+        return []
+    parts = [
+        f"{entry['records_taken']} records from the run of {entry['from_run'].get('date')}"
+        for entry in resumed
+    ]
+    return [
+        "- Resumed (`run --resume`): "
+        + "; ".join(parts)
+        + " were taken over; the wall time adds up every session."
+    ]
+
+
 def _caps_note(settings: dict) -> list[str]:
     if settings.get("memory_cap_gb") is None:
         return ["- No caps: every call ran to its end."]
@@ -324,6 +340,7 @@ def _header(result: RunResult) -> list[str]:
         f"- Versions: {versions}.",
         *([f"- {settings['provenance']}"] if settings.get("provenance") else []),
         *_merged_note(settings),
+        *_resumed_note(settings),
         *_caps_note(settings),
         _holdout_note(settings),
         "- Queries are counted by a wrapper around the game. Overhead = wall time outside the "
@@ -408,6 +425,8 @@ def markdown(result: RunResult) -> str:
     lines += _summary_table(games, by_key, methods, labels, notes)
     if result.settings.get("lead_budget"):
         lines += lead_section(cells, games, result.settings["lead_budget"])
+        lines += first_order_section(cells, games)
+    lines += honest_section(result.records, full=bool(result.settings.get("honest")))
     for ours, baseline in result.settings.get("head_to_head") or []:
         lines += [
             "",
