@@ -21,6 +21,7 @@ import numpy as np
 from ..metrics import holdout_masks, holdout_r2
 from .harness import measure
 from .methods import self_report
+from .suites import CHEAP_GAMES
 
 __all__ = [
     "FIXED_BUDGETS",
@@ -33,17 +34,7 @@ __all__ = [
 FIXED_BUDGETS = (128, 256, 512, 1000, 2000, 4000)
 """The fixed budgets the stopping point is compared with (those up to the cap)."""
 
-STOPPING_GAMES = (
-    "vader-40",
-    "vader-120",
-    "vader-400",
-    "mlp-digits",
-    "lgbm-digits",
-    "rf-breast_cancer",
-    "data-lr-200",
-    "data-knn-1000",
-    "vader-saturated-20",
-)
+STOPPING_GAMES = (*CHEAP_GAMES, "vader-saturated-20")
 """Default games of ``python -m benchmarks stopping``: the real suite's cheap games."""
 
 _TARGET = "target_faithfulness"

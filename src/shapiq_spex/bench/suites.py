@@ -336,7 +336,7 @@ _ANCHORS = (
     "banzhaf",
     "shapiq-proxyspex",
 )
-_CHEAP = (
+CHEAP_GAMES = (
     "vader-40",
     "vader-120",
     "vader-400",
@@ -346,6 +346,7 @@ _CHEAP = (
     "data-lr-200",
     "data-knn-1000",
 )
+"""The real suite's games whose queries cost milliseconds."""
 _VADER_GAMES = ("vader-40", "vader-120", "vader-400")
 _PROBABILITY_GAMES = (
     "mlp-digits",
@@ -472,7 +473,7 @@ _REAL = Suite(
         *(Exclusion(m, _LOW_REASON, budgets=_LOW) for m in _NOT_LOW),
         *_linked_only(),
         *(
-            Exclusion(m, _HALF, games=_CHEAP, except_budgets=(*_LOW, 500, 1000, 4000, 16000))
+            Exclusion(m, _HALF, games=CHEAP_GAMES, except_budgets=(*_LOW, 500, 1000, 4000, 16000))
             for m in _ANCHORS
         ),
         *(
