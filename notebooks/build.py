@@ -79,6 +79,7 @@ explanation.""",
 import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
+from IPython.display import Markdown, display
 from sklearn.datasets import load_breast_cancer
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
@@ -162,17 +163,33 @@ fig.suptitle("Strongest Faith-Banzhaf values: single training points and pairs")
 plt.show()""",
         ),
         (
-            "md",
-            """**Conclusion.** The pairs carry real structure. *Same-class* neighbours
-are redundant (p1, p2 and p3 with p7): any one of them fills a slot of the 3-NN vote. The
-strongest synergies pair a same-class neighbour with an *other-class* one (p2 with p4, p5
-and p6): a same-class point is worth most exactly when it has to outvote an other-class
-point. That dependence on context is what one score per training point cannot express.
-Accordingly, the interaction model explains held-out coalitions with R² ≈ 0.88, while the
-additive Banzhaf model reaches only ≈ 0.09. SPEX recovers this from 2000 retrainings,
-where all 2^16 coalitions would need 65,536. ProxySPEX, from 2000 random coalitions, does
-slightly better here (R² ≈ 0.91) and gives every one of SPEX's ten strongest pairs the same
-sign: two different query designs find the same structure.""",
+            "code",
+            """# The conclusion, written from the values computed above (it cannot disagree).
+def kind(s):
+    return "/".join(sorted(labels[i].split(":")[1] for i in s))  # "same/same", "other/same"...
+
+def listed(group):
+    return ", ".join(f"{labels[s[0]]} & {labels[s[1]]} ({v:+.3f})" for s, v in group)
+
+redundant = [(s, v) for s, v in pairs[:5] if v < 0]
+synergies = [(s, v) for s, v in pairs[::-1][:5] if v > 0]
+mixed = sum(kind(s) == "other/same" for s, _ in synergies)
+comparison = (
+    f"better than SPEX (R² {r2_proxy:.2f} against {r2:.2f})" if r2_proxy > r2 + 0.005
+    else f"worse than SPEX (R² {r2_proxy:.2f} against {r2:.2f})" if r2_proxy < r2 - 0.005
+    else f"as well as SPEX (R² {r2_proxy:.2f})"
+)
+display(Markdown(f\"\"\"**Conclusion** (from the values computed above).
+The strongest redundancies are {listed(redundant) or "absent"}; the strongest synergies are
+{listed(synergies) or "absent"}. {mixed} of these {len(synergies)} synergies pair a
+same-class neighbour with an other-class one: a same-class point is worth most when it has to
+outvote an other-class point in the 3-NN vote, a dependence on context that one score per
+training point cannot express. The order-2 interaction model recovered by SPEX explains
+held-out coalitions with R² = {r2:.2f}; the additive Banzhaf model, from as many retrainings,
+reaches {r2_marginal:.2f}. SPEX used {spex.budget_used_} retrainings, where all
+2^{game.n_players} coalitions would need {2 ** game.n_players:,}. ProxySPEX, from
+{proxy.budget_used_} random coalitions, fits held-out coalitions {comparison}, and gives
+{agree:.0%} of SPEX's ten strongest pairs the same sign.\"\"\"))""",
         ),
     ],
 )
@@ -196,6 +213,7 @@ removal flips the sentiment.""",
             """import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
+from IPython.display import Markdown, display
 
 from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.games import MaskedTextGame, VaderScorer, split_text
@@ -266,17 +284,32 @@ print(f"predicted score {flip.value:+.3f}; VADER on the edited review: {scorer([
 print(edited)""",
         ),
         (
-            "md",
-            """**Conclusion.** The strongest pair is the negation "not" x "good". Alone,
-"good" raises the score; with "not" in front, VADER flips it, so the pair carries a large
-negative interaction. "but" also interacts with the words before it (VADER damps the clause
-before "but"). An additive Shapley model cannot express these rules: its held-out R² is
-lower than that of the order-2 explanation recovered by SPEX. Because SPEX returns a full
-sparse function, not just scores, it can also be optimized: the mixed-integer program finds
-the smallest set of words whose removal flips the sentiment, and VADER confirms the flip on
-the edited text. ProxySPEX, from the same number of random maskings, finds the same
-strongest pair ("not" x "good", about -0.53) and fits held-out maskings even better
-(R² ≈ 0.98 against ≈ 0.93).""",
+            "code",
+            """# The conclusion, written from the values computed above (it cannot disagree).
+def pair_text(s, v):
+    return f"{words[s[0]]!r} x {words[s[1]]!r} ({v:+.2f})"
+
+with_but = [(s, v) for s, v in pairs if "but" in (words[s[0]], words[s[1]])]
+but_text = pair_text(*with_but[0]) if with_but else "not among the recovered pairs"
+flipped = scorer([edited])[0] < -0.05
+comparison = (
+    f"better than SPEX (R² {r2_proxy:.2f} against {r2:.2f})" if r2_proxy > r2 + 0.005
+    else f"worse than SPEX (R² {r2_proxy:.2f} against {r2:.2f})" if r2_proxy < r2 - 0.005
+    else f"as well as SPEX (R² {r2_proxy:.2f})"
+)
+same_top = "the same" if set(pairs_proxy[0][0]) == set(best) else "another"
+display(Markdown(f\"\"\"**Conclusion** (from the values computed above). The strongest
+pair is the negation {pair_text(*pairs[0])}: alone, "good" raises the score; with "not" in
+front, VADER flips it. "but" interacts with the words around it (VADER damps the clause
+before "but"); its strongest pair is {but_text}. An additive Shapley model cannot express
+these rules: its held-out R² is {r2_marginal:.2f}, against {r2:.2f} for the order-2
+explanation recovered by SPEX.
+Because SPEX returns a full sparse function, not just scores, it can also be optimized: the
+mixed-integer program removes {flip.n_changes} word(s) ({", ".join(removed)}) and VADER
+{"confirms" if flipped else "does not confirm"} the flip on the edited text
+({scorer([edited])[0]:+.3f}). ProxySPEX, from the same number of random maskings, finds
+{same_top} strongest pair ({pair_text(*pairs_proxy[0])}) and fits held-out maskings
+{comparison}.\"\"\"))""",
         ),
     ],
 )
@@ -307,6 +340,7 @@ Face model instead, set `ENGINE = "transformers"` and `HF_MODEL` in the next cel
 import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
+from IPython.display import Markdown, display
 
 from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.games import MaskedTextGame, TransformersAnswerScorer
@@ -380,18 +414,29 @@ fig.suptitle("Faith-Shapley values of the documents for the answer ' Varnia'")
 plt.show()""",
         ),
         (
-            "md",
-            """**Conclusion.** Both methods fit held-out document subsets almost exactly
-(R² ≈ 0.99 from 600 of the 1024 subsets), and both show how this small model really answers.
-It mostly *copies* the word: the two documents that contain "Varnia" (d2 "Elsbridge is in
-Varnia" and d5 "Varnia is known for its apple orchards") each raise the answer's
-log-probability by about 10-13 nats, and their pair is strongly **redundant** (≈ -10.9):
-either mention suffices, the second adds little. The two-hop chain the question needs, d0
-("Marta Kovac was born in Elsbridge") with d2, is a **synergy** but a small one (+0.28 with
-SPEX, +0.33 with ProxySPEX): the 135M-parameter model barely reasons across documents.
-A per-document score would add d2's and d5's effects and overstate the two documents
-together by about 11 nats; the pair term shows they are substitutes. (Figures for the default
-engine; with `ENGINE = "transformers"` they are your model's.)""",
+            "code",
+            """# The conclusion, written from the values computed above: it holds for any model.
+named = [i for i, d in enumerate(documents) if "Varnia" in d]  # the answer's word: d2, d5
+a, b = named
+chain = fsii[(0, 2)], fsii_proxy[(0, 2)]  # "born in Elsbridge" + "Elsbridge is in Varnia"
+model_name = "SmolLM2-135M-Instruct" if ENGINE == "numpy" else HF_MODEL or "SmolLM2 (GGUF)"
+
+def relation(value):
+    return "redundant" if value < 0 else "synergistic"
+
+display(Markdown(f\"\"\"**Conclusion** for {model_name} (from the values computed above).
+SPEX fits held-out document subsets with R² = {r2:.2f} and ProxySPEX with {r2_proxy:.2f},
+from {BUDGET} of the {2 ** game.n_players} subsets. The two documents that contain the
+answer's word, d{a} and d{b}, have values {fsii[(a,)]:+.2f} and {fsii[(b,)]:+.2f} nats, and
+their pair is {relation(fsii[(a, b)])} ({fsii[(a, b)]:+.2f}): a per-document score would
+{"overstate" if fsii[(a, b)] < 0 else "understate"} the two together by
+{abs(fsii[(a, b)]):.2f} nats. The two-hop chain the question needs, d0 ("Marta Kovac was born
+in Elsbridge") with d2 ("Elsbridge is in Varnia"), is {relation(chain[0])} with SPEX
+({chain[0]:+.2f}) and {relation(chain[1])} with ProxySPEX ({chain[1]:+.2f}): against the
+{max(abs(fsii[(a,)]), abs(fsii[(b,)])):.1f} nats of the strongest answer-naming document,
+{"the model barely reasons across documents; it mostly copies the word" if max(map(abs, chain))
+< 0.1 * max(abs(fsii[(a,)]), abs(fsii[(b,)])) else "the model does combine the two facts"}.
+\"\"\"))""",
         ),
     ],
 )
@@ -433,6 +478,7 @@ its last ten layers.""",
 import matplotlib.pyplot as plt
 import numpy as np
 import shapiq
+from IPython.display import Markdown, display
 
 from shapiq_spex import SPEX, ProxySPEX
 from shapiq_spex.games import CAPITALS_TASK, HeadAblationGame, TransformersHeadAblationGame
@@ -554,19 +600,39 @@ fig.tight_layout()
 plt.show()""",
         ),
         (
-            "md",
-            """**Conclusion.** From 1000 ablation queries, ProxySPEX explains held-out head subsets
-with R² ≈ 0.86 (SPEX, same budget: ≈ 0.76). The heads interact strongly within a layer, e.g.
-L23H3 x L23H4 (+1.8, synergy) and L23H4 x L23H7 (-1.2, redundancy). Pruning with the
-interactions works: keeping the 15 heads that maximize the recovered function gives a mean
-answer log-probability of -0.44 with all four answers top-1, against -1.47 (two answers
-top-1) for the top-15 Shapley or Banzhaf heads and -6.4 for random heads. At 30 heads it
-gives -0.30 against -0.90 (one answer lost by the marginal choice), and at 45, 60 and 75
-heads -0.29, -0.34 and -0.41 against -0.55, -0.60 and -0.72: at every size the pruned model
-does better than all 90 heads (-0.61), the marginal choice only from 45 heads on. Random
-pruning is far worse at every size. Marginal scores cannot see that some heads only help (or
-only hurt) in combination; the interaction model can, and the MIP uses it. (Figures for the
-default engine; with `ENGINE = "transformers"` they are your model's.)""",
+            "code",
+            """# The conclusion, written from the values computed above: it holds for any model.
+model_name = "SmolLM2-135M-Instruct" if ENGINE == "numpy" else HF_MODEL or "SmolLM2 (GGUF)"
+result = {(k, name): (value, acc) for k, name, value, acc in rows}
+inter, shap, banz, rand = (
+    "interactions (ProxySPEX)", "marginal (Shapley)", "marginal (Banzhaf)", "random (5 draws)"
+)
+marg = {k: max(result[(k, shap)], result[(k, banz)]) for k in ks}  # the better marginal choice
+wins = [k for k in ks if result[(k, inter)][0] > marg[k][0]]
+beats_random = [k for k in ks if result[(k, inter)][0] > result[(k, rand)][0]]
+full_value = float(game(all_heads)[0])
+above_full = [k for k in ks if result[(k, inter)][0] > full_value]
+lines = ["| heads kept | interactions | best marginal | random |", "|---:|---:|---:|---:|"]
+lines += [
+    f"| {k} | " + " | ".join(f"{v:.2f} ({acc:.0%})" for v, acc in (
+        result[(k, inter)], marg[k], result[(k, rand)])) + " |"
+    for k in ks
+]
+strongest = ", ".join(f"{head(s[0])} x {head(s[1])} ({v:+.2f})" for s, v in pairs[:3])
+display(Markdown(f\"\"\"**Conclusion** for {model_name} (from the values computed above).
+From {BUDGET} ablation queries, ProxySPEX explains held-out head subsets with
+R² = {r2:.2f} (SPEX, same budget: {r2_spex:.2f}). The strongest head pairs are {strongest}
+(positive: synergy; negative: redundancy). Pruning to `k` heads, scored on the real model as
+mean answer log-probability (top-1 accuracy):
+
+{chr(10).join(lines)}
+
+All {n} heads: {full_value:.2f} ({accuracy(all_heads[0]):.0%}). The heads chosen with the
+interactions beat the better marginal choice at {len(wins)} of {len(ks)} sizes
+({", ".join(map(str, wins)) or "none"}), random heads at {len(beats_random)} of {len(ks)},
+and the unpruned model at {len(above_full)} ({", ".join(map(str, above_full)) or "none"}).
+Marginal scores cannot see that some heads only help (or only hurt) in combination; the
+interaction model can, and the MIP uses it.\"\"\"))""",
         ),
     ],
 )
@@ -620,6 +686,32 @@ def build(name: str, timeout: int = 3600) -> Path:
     return path
 
 
+def main(argv: list[str] | None = None) -> int:
+    """Build the notebooks named in ``argv`` (all when none); returns the exit code."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python notebooks/build.py",
+        description="Write the notebooks from their definitions here and execute them in place "
+        "(their outputs are saved in the .ipynb files).",
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="name",
+        help=f"notebooks to build (default: all): {', '.join(NOTEBOOKS)}",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=3600, help="seconds allowed per cell (default 3600)"
+    )
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in NOTEBOOKS]
+    if unknown:
+        parser.error(f"unknown notebook {unknown[0]!r}; choose from {', '.join(NOTEBOOKS)}")
+    for name in args.names or list(NOTEBOOKS):
+        print("built", build(name, timeout=args.timeout))
+    return 0
+
+
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(NOTEBOOKS):
-        print("built", build(name))
+    sys.exit(main())

@@ -1,9 +1,13 @@
 """The console command: outputs agree with the library, bad input exits 2 in one line."""
 
+import contextlib
 import inspect
 import io
 import json
+import os
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -61,6 +65,16 @@ def test_default_index_is_the_librarys_and_help_says_so(capsys):
     with pytest.raises(SystemExit):
         main(["explain", "text", "--help"])
     assert "as SPEX and ProxySPEX in Python" in " ".join(capsys.readouterr().out.split())
+
+
+def test_help_shows_the_defaults_of_method_and_scorer(capsys):
+    parser = build_parser()
+    defaults = parser.parse_args(["explain", "text", "x"])
+    with pytest.raises(SystemExit):
+        main(["explain", "text", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"approximator (default {defaults.method})" in help_text
+    assert f"(default {defaults.scorer})" in help_text
 
 
 # ---------------------------------------------------------------- explain text
@@ -269,6 +283,22 @@ def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
     assert foreign.read_text() == "not a database " * 100  # refused before any write
 
 
+def test_an_empty_file_or_dev_null_as_cache_is_refused_before_any_query(
+    capsys, tmp_path, monkeypatch
+):
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", str(empty)])
+    assert f"{empty} is an empty file, not a shapiq-spex query cache" in err
+    assert empty.read_bytes() == b"" and [p.name for p in tmp_path.iterdir()] == ["empty.sqlite"]
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--cache", os.devnull])
+    assert f"{os.devnull} is not a regular file" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -285,6 +315,13 @@ def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
         (["explain", "csv", "missing.csv", "--model", "missing.txt"], "no such file"),
         (["explain", "csv", "d.csv", "--model", "m.txt", "--class", "-1"], "integer >= 0"),
         (["frobnicate"], "invalid choice"),
+        (["explain", "text", TEXT, "--target-r2", "1"], "between 0 and 1 (exclusive), got 1.0"),
+        (["explain", "text", TEXT, "--target-r2", "0"], "between 0 and 1 (exclusive), got 0.0"),
+        (["explain", "text", TEXT, "--target-r2", "nan"], "between 0 and 1 (exclusive), got nan"),
+        (
+            ["explain", "text", TEXT, "--target-r2", "high"],
+            "between 0 and 1 (exclusive), got 'high'",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(capsys, argv, message):
@@ -398,7 +435,7 @@ def test_csv_errors(capsys, tmp_path):
     err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model), "--row", "9"])
     assert "--row must be in [0, 1]" in err
     err = one_line_exit(capsys, ["explain", "csv", str(data), "--model", str(model)])
-    assert "cannot read LightGBM model" in err
+    assert "neither a LightGBM text model nor a skops" in err
 
 
 def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path, monkeypatch):
@@ -471,3 +508,326 @@ def test_a_saturated_game_is_reported_in_one_line(capsys, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("shapiq-spex: warning: ")
     cli_run.write_outputs(args, explained, run, explained.names)
     assert any("barely varies" in w for w in json.loads(path.read_text())["warnings"])
+
+
+def test_explain_csv_with_a_scikit_learn_model_saved_with_skops(capsys, tabular):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = tabular["x"]
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, labels)
+    path = tabular["folder"] / "pipe.skops"
+    sio.dump(pipe, path)
+    payload, _ = _csv(capsys, {**tabular, "pipe": path}, "pipe", "--class", "2")
+    game = BaselineMaskedModel(pipe.predict_proba, x[5], x.mean(axis=0), class_index=2)
+    full = game(np.ones((1, 4), bool))[0] - game(np.zeros((1, 4), bool))[0]
+    assert sum(item["value"] for item in payload["interactions"]) == pytest.approx(full, abs=1e-9)
+    assert payload["output"] == "probability of class 2"
+    assert payload["f_x"] == pytest.approx(pipe.predict_proba(x[5:6])[0, 2], abs=1e-12)
+
+
+def test_a_joblib_model_needs_trust_pickle_and_says_how_to_save_one(capsys, tabular):
+    import joblib
+    from sklearn.linear_model import LinearRegression
+
+    x = tabular["x"]
+    regression = LinearRegression().fit(x, x @ [1.0, -2.0, 0.5, 0.0])
+    path = tabular["folder"] / "model.joblib"
+    joblib.dump(regression, path)
+    base = ["explain", "csv", str(tabular["data"]), "--model", str(path), "--budget", "64"]
+    err = one_line_exit(capsys, base)  # was LightGBM's own "[Fatal]" line and an error
+    assert "--trust-pickle" in err and "skops.io.dump" in err and "save_model" in err
+    payload, _ = _csv(capsys, {**tabular, "joblib": path}, "joblib", "--trust-pickle")
+    assert payload["f_x"] == pytest.approx(regression.predict(x[5:6])[0], abs=1e-9)
+
+
+def test_a_directory_as_input_file_is_called_a_directory(capsys, tabular, tmp_path):
+    err = one_line_exit(capsys, ["explain", "text", "--file", str(tmp_path)])
+    assert f"--file {tmp_path} is a directory" in err
+    argv = ["explain", "csv", str(tabular["data"]), "--model", str(tmp_path)]
+    assert f"--model {tmp_path} is a directory" in one_line_exit(capsys, argv)
+
+
+@contextlib.contextmanager
+def unprivileged():
+    """Drop root's effective uid (root may write into read-only folders and files)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_unwritable_outputs_are_refused_before_any_query(capsys, tmp_path, monkeypatch):
+    # The README promises output paths are checked first: a folder that exists but cannot be
+    # written used to fail with "Permission denied" after the whole (paid) run.
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    with tempfile.TemporaryDirectory() as shared:  # tmp_path's parents are private to root
+        Path(shared).chmod(0o755)
+        locked = Path(shared) / "locked"
+        locked.mkdir(mode=0o555)
+        existing = Path(shared) / "old.json"
+        existing.write_text("{}")
+        existing.chmod(0o444)
+        try:
+            for option, path in [
+                ("--json", locked / "out.json"),
+                ("--graph", locked / "g.png"),
+                ("--json", existing),
+            ]:
+                parser = build_parser()  # imports done as root (nobody cannot read them)
+                with unprivileged(), pytest.raises(SystemExit) as info:
+                    parser.parse_args(["explain", "text", TEXT, option, str(path)])
+                assert info.value.code == 2
+                assert f"cannot write {path}: Permission denied" in capsys.readouterr().err
+            assert list(locked.iterdir()) == [] and existing.read_text() == "{}"
+        finally:
+            locked.chmod(0o755)
+    a_file = tmp_path / "x.csv"
+    a_file.write_text("a\n1\n")
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--json", str(a_file / "out.json")])
+    assert f"{a_file} is a file, not a folder" in err and "mkdir" not in err
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, tabular, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    data = tabular["data"]
+    before = data.read_bytes()
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, [*argv, "--json", str(data)])
+    assert f"--json {data} is the input file (the CSV)" in err
+    err = one_line_exit(capsys, [*argv, "--plot", str(tabular["regression_file"])])
+    assert "is the input file (--model)" in err
+    assert data.read_bytes() == before
+    text = tabular["folder"] / "review.txt"
+    text.write_text(TEXT)
+    err = one_line_exit(capsys, ["explain", "text", "--file", str(text), "--html", str(text)])
+    assert "is the input file (--file)" in err and text.read_text() == TEXT
+    same = tabular["folder"] / "figure.png"
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--plot", str(same), "--bar", str(same)])
+    assert f"--bar {same} is also the path of --plot" in err
+
+
+def test_baseline_value_is_f_of_empty_as_in_python_and_the_summary_says_what_it_sums(
+    capsys, tabular
+):
+    # The JSON said baseline_value 0.0 (the normalized game's) next to f_empty; Python's
+    # explanation of the model's own output has baseline_value = v(∅).
+    # (these options follow _csv's --index Moebius --order 4, and win)
+    payload, out = _csv(capsys, tabular, "regression_file", "--index", "k-SII", "--order", "2")
+    x, model = tabular["x"], tabular["regression"]
+    game = BaselineMaskedModel(model.predict, x[5], x.mean(axis=0), normalize=False)
+    python = SPEX(4, max_order=2, index="k-SII", random_state=0).approximate(64, game)
+    empty = game(np.zeros((1, 4), bool))[0]
+    assert payload["baseline_value"] == pytest.approx(empty, abs=1e-9)
+    assert python.baseline_value == pytest.approx(empty, abs=1e-9)
+    cli_values = {tuple(item["players"]): item["value"] for item in payload["interactions"]}
+    for players, value in python.interactions.items():
+        if players:
+            assert cli_values.get(players, 0.0) == pytest.approx(value, abs=1e-9)
+    line = next(line for line in out.splitlines() if "f(∅) + values" in line)
+    total = empty + sum(cli_values.values())
+    assert f"{total:+.4f}" in line and "equals f(x) by efficiency" in line
+    assert total == pytest.approx(payload["f_x"], abs=1e-9)
+
+
+@pytest.mark.parametrize("cell", ["1_000", "\u0661\u0662", "0x10"])
+def test_csv_cells_must_be_plain_numbers(capsys, tabular, tmp_path, cell):
+    # float() reads "1_000" as 1000 and Arabic-Indic digits as numbers: not silently.
+    data = tmp_path / "d.csv"
+    data.write_text(f"a,b,c,d\n1,2,3,4\n-.5, 1e3 ,+2.,{cell}\n", encoding="utf-8")
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, argv)
+    assert f"data row 1, column 'd': {cell!r} is not a" in err
+    if cell != "0x10":
+        assert "not a plain number" in err
+
+
+def test_csv_plain_numbers_in_every_spelling_are_read(capsys, tabular, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,c,d\n1,2,3,4\n-.5, 1e3 ,+2.,7E-1\n", encoding="utf-8")
+    out_json = tmp_path / "v.json"
+    argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"]), "--row", "1"]
+    code, _, err = run(capsys, *argv, "--budget", "64", "--json", str(out_json))
+    assert code == 0, err
+    row = np.array([-0.5, 1000.0, 2.0, 0.7])
+    expected = tabular["regression"].predict(row[None, :])[0]
+    assert json.loads(out_json.read_text())["f_x"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    # `shapiq-spex explain ... | head` printed "error: [Errno 32] Broken pipe" (exit 2).
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "shapiq_spex.cli", "explain", "text", TEXT, "--quiet"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")},
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 128 + 13  # as a process ended by SIGPIPE
+
+
+# ---------------------------------------------------------------- standard errors, --target-r2
+def _errors_of(values, make):
+    """Standard errors ``make(position)`` on exactly the interactions of ``values``."""
+    from shapiq import InteractionValues
+
+    lookup = values.interaction_lookup
+    return InteractionValues(
+        values=np.array([make(k) for k in range(len(lookup))], dtype=float),
+        index=values.index,
+        max_order=values.max_order,
+        n_players=values.n_players,
+        min_order=values.min_order,
+        interaction_lookup=dict(lookup),
+        baseline_value=0.0,
+    )
+
+
+def _reporting_spex(made, errors=lambda k: 0.01 * (k % 7 + 1)):
+    """SPEX that reports standard errors and rounds the way the approximators' contract says.
+
+    With a target it spends half the cap in two rounds and records their (queries, score).
+    """
+
+    class Reporting(SPEX):
+        def __init__(self, n, *, target_faithfulness=None, **kwargs):
+            super().__init__(n, **kwargs)
+            self.target_faithfulness = target_faithfulness
+            made.append(self)
+
+        def approximate(self, budget, game):
+            spend = budget if self.target_faithfulness is None else budget // 2
+            values = super().approximate(spend, game)
+            self.uncertainty_ = _errors_of(values, errors)
+            self.history_ = [(spend // 2, 0.5), (spend, 0.95)]
+            return values
+
+    return Reporting
+
+
+def test_standard_errors_go_to_the_json_the_report_and_the_pictures(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators, plots
+
+    made, drawn = [], {}
+    monkeypatch.setattr(approximators, "SPEX", _reporting_spex(made))
+    for name in ("bar", "interaction_graph"):
+        original = getattr(plots, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            drawn[_name] = kwargs["uncertainty"]
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(plots, name, spy)
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--json", str(path)]
+    argv += ["--bar", str(tmp_path / "bar.png"), "--graph", str(tmp_path / "graph.png")]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    (approximator,) = made
+    errors = approximator.uncertainty_
+    payload = json.loads(path.read_text())
+    assert payload["interactions"]
+    for item in payload["interactions"]:
+        assert item["standard_error"] == errors[tuple(item["players"])]
+    top = payload["interactions"][0]
+    half = 1.645 * errors[tuple(top["players"])]
+    names = " x ".join(payload["labels"][i] for i in top["players"])
+    assert f"{top['value']:+10.4f} ± {half:.4f}  {names}" in out
+    assert "interactions (value ± 1.645·SE, a 90 % interval):" in out
+    assert drawn == {"bar": errors, "interaction_graph": errors}
+    assert (tmp_path / "bar.png").stat().st_size > 0 and (tmp_path / "graph.png").exists()
+    assert payload["target_r2"] is None and payload["budget_used"] == 600
+
+
+def test_without_standard_errors_the_json_says_null(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    class Silent(SPEX):  # an approximator that gives no standard errors
+        def approximate(self, budget, game):
+            values = super().approximate(budget, game)
+            self.uncertainty_ = None
+            return values
+
+    monkeypatch.setattr(approximators, "SPEX", Silent)
+    path = tmp_path / "out.json"
+    code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--json", str(path))
+    assert code == 0, err
+    items = json.loads(path.read_text())["interactions"]
+    assert items and all(item["standard_error"] is None for item in items)
+    assert f"top {min(10, len(items))} interactions:" in out and " ± " not in out
+
+
+def test_standard_errors_that_do_not_fit_are_left_out_with_a_warning(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    made = []
+    broken = _reporting_spex(made, errors=lambda k: np.nan if k == 1 else 0.1)
+    monkeypatch.setattr(approximators, "SPEX", broken)
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "600", "--json", str(path)]
+    code, _, err = run(capsys, *argv, "--bar", str(tmp_path / "bar.png"))
+    assert code == 0, err
+    warning = "shapiq-spex: warning: the standard errors are left out: uncertainty must hold finite"
+    assert warning in err
+    payload = json.loads(path.read_text())
+    assert all(item["standard_error"] is None for item in payload["interactions"])
+    assert any("standard errors are left out" in w for w in payload["warnings"])
+
+
+def test_target_r2_is_passed_on_and_the_rounds_are_recorded(capsys, tmp_path, monkeypatch):
+    from shapiq_spex import approximators
+
+    made = []
+    monkeypatch.setattr(approximators, "SPEX", _reporting_spex(made))
+    path = tmp_path / "out.json"
+    argv = ["explain", "text", TEXT, "--budget", "800", "--target-r2", "0.9", "--json", str(path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    (approximator,) = made
+    assert approximator.target_faithfulness == 0.9
+    payload = json.loads(path.read_text())
+    assert payload["target_r2"] == 0.9 and payload["budget"] == 800
+    assert payload["budget_used"] == approximator.budget_used_ == 400
+    assert payload["history"] == [{"queries": 200, "score": 0.5}, {"queries": 400, "score": 0.95}]
+    assert "budget cap 800, target R² 0.9" in out
+    assert "R² after 200 q: 0.500, 400 q: 0.950; target reached after 400 queries" in out
+    assert "400 spent" in out
+
+
+def test_target_r2_needs_an_approximator_that_has_rounds(capsys, monkeypatch):
+    from shapiq_spex import approximators
+
+    class WithoutRounds(SPEX):
+        def __init__(self, n, **kwargs):
+            super().__init__(n, **kwargs)
+
+    def never(self, texts):
+        raise AssertionError("the model was called")
+
+    monkeypatch.setattr(approximators, "SPEX", WithoutRounds)
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    err = one_line_exit(capsys, ["explain", "text", TEXT, "--target-r2", "0.9"])
+    assert "--target-r2 needs an approximator with target_faithfulness" in err

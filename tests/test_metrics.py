@@ -9,6 +9,7 @@ from shapiq_spex.metrics import (
     faithfulness,
     holdout_masks,
     holdout_r2,
+    r2_score,
     uniform_masks,
 )
 
@@ -86,3 +87,34 @@ def test_faithfulness_queries_the_game_on_the_holdout_masks():
     residual = masks[:, 0] - 0.5
     total = masks.sum(1) - masks.sum(1).mean()
     assert r2 == pytest.approx(1 - residual @ residual / (total @ total))
+
+
+def test_r2_is_computed_on_centred_values():
+    # Noise riding on a huge constant has variance to explain, however small relative to the
+    # constant; predicting the constant or the mean explains none of it.
+    noise = np.random.default_rng(0).standard_normal(1000)
+    target = 1e12 + noise
+    assert abs(r2_score(target, np.full(1000, 1e12))) < 0.01
+    assert abs(r2_score(target, np.full(1000, target.mean()))) < 1e-6
+    assert r2_score(target, target) == 1.0
+    # the R² of the noise itself, up to the rounding of storing it on top of 1e12
+    half = 1e12 + 0.5 * noise
+    assert r2_score(target, half) == pytest.approx(r2_score(noise, 0.5 * noise), abs=1e-4)
+
+
+def test_r2_of_a_constant_target():
+    constant = np.full(500, 1e12)
+    rounded = constant * (1 + 1e-14 * np.random.default_rng(1).standard_normal(500))
+    assert r2_score(constant, rounded) == 1.0  # recovered up to the fit's round-off
+    assert r2_score(constant, constant + 1e3) == 0.0  # off by far more than round-off
+    assert r2_score(np.zeros(10), np.zeros(10)) == 1.0
+    assert r2_score(np.zeros(10), np.ones(10)) == 0.0
+
+
+def test_r2_of_huge_values_does_not_overflow():
+    noise = np.random.default_rng(2).standard_normal(300)
+    target = 1e307 * (1.0 + 0.1 * noise)
+    assert r2_score(target, target) == 1.0
+    assert r2_score(target, 1e307 * (1.0 + 0.05 * noise)) == pytest.approx(
+        r2_score(noise, 0.5 * noise), abs=1e-9
+    )

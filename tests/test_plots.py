@@ -175,3 +175,154 @@ def test_an_explanation_without_interactions_still_gives_figures() -> None:
     figure = plots.interaction_graph(lone, names, title="T")
     texts = [t.get_text() for axis in figure.axes for t in axis.texts]
     assert texts == ["only b#1 has a non-zero value (+0.5): no graph to draw"]
+
+
+# ---------------------------------------------------------------- standard errors as whiskers
+def standard_errors(values, errors: dict[tuple[int, ...], float], default: float = 0.0):
+    """Standard errors on exactly the interactions of ``values`` (as ``uncertainty_``)."""
+    lookup = values.interaction_lookup
+    column = np.full(len(lookup), default)
+    for s, se in errors.items():
+        column[lookup[s]] = se
+    return InteractionValues(
+        values=column,
+        index=values.index,
+        max_order=values.max_order,
+        n_players=values.n_players,
+        min_order=values.min_order,
+        interaction_lookup=dict(lookup),
+        baseline_value=0.0,
+    )
+
+
+def _whiskers(figure) -> dict[str, tuple[float, float]]:
+    """Bar label -> (left, right) end of its whisker, read from the errorbar artists."""
+    axis = figure.axes[0]
+    (container,) = axis.containers[1:]  # [0] is the bars, [1] the error bars
+    segments = container.lines[2][0].get_segments()
+    ticks = zip(axis.get_yticks(), axis.get_yticklabels(), strict=True)
+    rows = {round(float(y)): t.get_text() for y, t in ticks}
+    ends = {}
+    for segment in segments:
+        (x0, y0), (x1, y1) = segment
+        assert y0 == y1
+        ends[rows[round(float(y0))]] = (min(x0, x1), max(x0, x1))
+    return ends
+
+
+@pytest.mark.parametrize("z", [None, 1.0])
+def test_bar_whiskers_span_value_plus_minus_z_standard_errors(z) -> None:
+    entries = {(0,): 0.8, (1,): -0.4, (2,): 0.4, (3,): 0.05, (0, 1): 0.4, (2, 3): -1.2}
+    values = explanation(4, entries)
+    errors = {(0,): 0.1, (1,): 0.02, (2,): 0.3, (3,): 0.2, (0, 1): 0.0, (2, 3): 0.25}
+    names = ["a", "b", "c", "d"]
+    extra = {} if z is None else {"z": z}
+    figure = plots.bar(values, names, uncertainty=standard_errors(values, errors), **extra)
+    factor = 1.645 if z is None else z
+    labels = plots.player_labels(names)
+    ends = _whiskers(figure)
+    # one whisker per bar, also for the equal values 0.4 and -0.4 of different players
+    assert set(ends) == {" x ".join(labels[p] for p in s) for s in entries}
+    for s, value in entries.items():
+        left, right = ends[" x ".join(labels[p] for p in s)]
+        assert left == pytest.approx(value - factor * errors[s], abs=1e-12)
+        assert right == pytest.approx(value + factor * errors[s], abs=1e-12)
+    texts = {t.get_text() for t in figure.axes[0].texts}
+    assert f"\u22121.20 ± {factor * 0.25:.2f}" in texts
+    xmin, xmax = figure.axes[0].get_xlim()
+    assert xmin < -1.2 - factor * 0.25 and xmax > 0.8 + factor * 0.1  # whiskers inside
+    note = "±1.645·SE (90 % interval)" if z is None else "±1·SE"
+    assert note in figure.axes[0].get_xlabel()
+
+
+def test_bar_whiskers_follow_the_players_through_the_cap() -> None:
+    values = random_explanation(30, 60, seed=5)
+    rng = np.random.default_rng(6)
+    errors = {s: float(rng.uniform(0.0, 0.3)) for s in values.interaction_lookup}
+    names = [f"w{i}" for i in range(30)]
+    figure = plots.bar(
+        values, names, max_players=6, max_display=8, uncertainty=standard_errors(values, errors)
+    )
+    labels = plots.player_labels(names)
+    by_label = {" x ".join(labels[p] for p in s): s for s in values.interaction_lookup if s}
+    ends = _whiskers(figure)
+    assert len(ends) == 8
+    for label, (left, right) in ends.items():
+        s = by_label[label]  # in the original player indices
+        assert (left + right) / 2 == pytest.approx(values[s], abs=1e-12)
+        assert (right - left) / 2 == pytest.approx(1.645 * errors[s], abs=1e-12)
+
+
+def _circle_centres(patch) -> list[np.ndarray]:
+    from matplotlib.path import Path
+
+    path, centres, start = patch.get_path(), [], 0
+    for k, code in enumerate(path.codes):
+        if code == Path.MOVETO:
+            start = k
+        elif code == Path.CLOSEPOLY:
+            ring = path.vertices[start:k]
+            centres.append((ring.min(axis=0) + ring.max(axis=0)) / 2)
+    return centres
+
+
+def test_graph_dashes_the_edges_whose_interval_contains_zero() -> None:
+    import networkx as nx
+    from matplotlib.patches import PathPatch
+
+    entries = {(0,): 0.6, (1,): -0.3, (2,): 0.2, (3,): 0.1,
+               (0, 1): 1.0, (1, 2): -0.5, (2, 3): 0.3, (0, 3): -0.8}  # fmt: skip
+    errors = {(0,): 0.05, (1,): 0.2, (2,): 0.01, (3,): 0.1,
+              (0, 1): 0.1, (1, 2): 0.5, (2, 3): 0.2, (0, 3): 0.01}  # fmt: skip
+    values = explanation(4, entries)
+    names = ["a", "b", "c", "d"]
+    figure = plots.interaction_graph(values, names, uncertainty=standard_errors(values, errors))
+    axis = figure.axes[0]
+    # shapiq puts the players on the unit circle in player order
+    layout = nx.circular_layout(nx.path_graph(4))
+    edges = {}
+    for patch in axis.patches:  # an edge's patch has a circle at each of its two players
+        if not isinstance(patch, PathPatch):
+            continue
+        centres = _circle_centres(patch)
+        ends = tuple(p for p in range(4) if any(np.allclose(c, layout[p]) for c in centres))
+        if len(ends) == 2:
+            edges[ends] = patch.get_facecolor()[3] == 0 and patch.get_linestyle() != "solid"
+    assert edges == {(0, 1): False, (1, 2): True, (2, 3): True, (0, 3): False}
+    texts = {t.get_text() for t in axis.texts}
+    assert {"a#0\n+0.60 ± 0.08", "b#1\n\u22120.30 ± 0.33", "c#2\n+0.20 ± 0.02"} <= texts
+    assert any("dashed edges" in t.get_text() for t in figure.texts)
+
+
+def test_uncertainty_must_match_the_values() -> None:
+    values = explanation(3, {(0,): 0.5, (1,): -0.2, (0, 1): 0.3})
+    good = standard_errors(values, {(0,): 0.1})
+    for make in (plots.bar, plots.interaction_graph):
+        with pytest.raises(TypeError, match="uncertainty must be a shapiq InteractionValues"):
+            make(values, uncertainty=good.values)
+        with pytest.raises(TypeError, match="z must be a number"):
+            make(values, uncertainty=good, z="2")
+        with pytest.raises(ValueError, match="z must be a finite number in"):
+            make(values, uncertainty=good, z=0.0)
+    other = explanation(3, {(0,): 0.5, (1,): -0.2, (1, 2): 0.3})
+    reordered_lookup = dict(reversed(list(values.interaction_lookup.items())))
+    reordered = InteractionValues(
+        values=np.zeros(len(reordered_lookup)),
+        index="k-SII",
+        max_order=2,
+        n_players=3,
+        min_order=0,
+        interaction_lookup={s: i for i, s in enumerate(reordered_lookup)},
+    )
+    wrong = {
+        "n_players": explanation(4, {(0,): 0.5, (1,): -0.2, (0, 1): 0.3}),
+        "only one of them": standard_errors(other, {}),
+        "different order": reordered,
+        "non-negative": standard_errors(values, {(1,): -0.1}),
+        "finite": standard_errors(values, {(1,): np.nan}),
+    }
+    for why, uncertainty in wrong.items():
+        with pytest.raises(ValueError, match=why):
+            plots.bar(values, uncertainty=uncertainty)
+        with pytest.raises(ValueError, match=why):
+            plots.interaction_graph(values, uncertainty=uncertainty)

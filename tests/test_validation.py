@@ -50,7 +50,7 @@ EXPECTED = {
     "holdout_fraction leaves < 10 masks": (ValueError, "at least 10 are needed"),
     "ProxySPEX budget below 64": (ValueError, "at least 64 queries"),
     "unknown link": (ValueError, "link must be one of"),
-    "values outside the link's domain": (ValueError, "link='logit' needs game values in"),
+    "values outside the link's domain": (GameEvaluationError, "link='logit' needs game values in"),
     "sampling_weights given": (ValueError, "sampling_weights is not supported"),
     "degree and degree_parameter": (TypeError, "pass either degree or its alias"),
 }

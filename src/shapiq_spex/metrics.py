@@ -35,6 +35,10 @@ HOLDOUT_SEED = 987_654
 HOLDOUT_SIZE = 1000
 """Number of held-out masks (the protocol's ``m``)."""
 
+_CONSTANT_ULPS = 64
+"""A target whose values differ by at most this many units in the last place of its magnitude
+is constant up to float rounding."""
+
 SetFunction = Callable[[np.ndarray], np.ndarray]
 
 
@@ -90,22 +94,31 @@ def holdout_masks(n: int, m: int = HOLDOUT_SIZE, seed: int | None = None) -> np.
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Coefficient of determination ``1 - sum (y - ŷ)^2 / sum (y - ȳ)^2``.
 
-    A ``y_true`` that is constant up to float rounding (spread below ``1e-12`` of its scale)
-    has no variance to explain: the score is 1.0 when the prediction matches it to ``1e-8`` of
-    its scale (a recovered constant carries round-off of the fit), else 0.0.
+    Computed on values centred at the mean of ``y_true`` and scaled by their spread, so a
+    large offset neither hides the variation on top of it nor overflows: noise around
+    ``1e12`` is scored as noise. A ``y_true`` whose spread is within float rounding of its
+    magnitude (:data:`_CONSTANT_ULPS` units in the last place) has no variance to explain:
+    the score is 1.0 when the prediction matches it to ``1e-10`` of its magnitude (a
+    recovered constant carries the fit's round-off), else 0.0.
     """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         msg = f"y_true and y_pred must be 1-D of equal shape, got {y_true.shape}, {y_pred.shape}."
         raise ValueError(msg)
-    scale = float(np.max(np.abs(y_true), initial=0.0))
-    if 0.0 < scale < np.inf:  # in units of the scale: squares of huge values overflow
-        y_true, y_pred = y_true / scale, y_pred / scale
-    ss_res = float(np.sum((y_true - y_pred) ** 2))
-    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
-    if ss_tot <= y_true.size * 1e-24:
-        return 1.0 if ss_res <= y_true.size * 1e-16 else 0.0
+    if y_true.size == 0:
+        return 1.0
+    magnitude = float(np.max(np.abs(y_true)))
+    if 0.0 < magnitude < np.inf:  # in units of the magnitude: sums of huge values overflow
+        y_true, y_pred = y_true / magnitude, y_pred / magnitude
+    centre = float(np.mean(y_true))
+    centred, residual = y_true - centre, y_pred - y_true
+    spread = float(np.max(np.abs(centred)))
+    if spread <= _CONSTANT_ULPS * np.finfo(float).eps * (1.0 if magnitude > 0 else 0.0):
+        tolerance = 1e-10 if magnitude > 0 else 1e-16
+        return 1.0 if float(np.sqrt(np.mean(residual**2))) <= tolerance else 0.0
+    ss_res = float(np.sum((residual / spread) ** 2))
+    ss_tot = float(np.sum((centred / spread) ** 2))
     return 1.0 - ss_res / ss_tot
 
 

@@ -1,5 +1,6 @@
 """The explanation contract: exact endpoints, efficiency, quality report, drop-in for shapiq."""
 
+import math
 import warnings
 
 import lightgbm
@@ -12,7 +13,7 @@ from shapiq_games.synthetic import SOUM
 from sklearn.datasets import load_breast_cancer
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, VaderScorer
+from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, SparseFourierGame, VaderScorer
 from shapiq_spex.metrics import r2_score, uniform_masks
 
 EFFICIENT = ("SV", "k-SII", "STII", "FSII")
@@ -278,3 +279,123 @@ def test_every_index_reports_the_queried_baseline(method, index, tabular):
     empty = float(game(np.zeros((1, 30), dtype=bool))[0])
     values = method(30, index=index, max_order=2, random_state=0).approximate(600, game)
     assert values.baseline_value == empty
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_values_near_the_float_maximum_are_scaled_without_overflow(method):
+    # |v| <= 12 + 6 * 2 = 24, so 5e306 * v stays below the float maximum (1.8e308), while
+    # sums over the queries (and v - mean(v) for mixed signs) would overflow.
+    game = SparseFourierGame.random(24, 6, 2, constant=12.0, random_state=3)
+    base = method(24, index="SV", random_state=0).approximate(1000, game)
+    huge = method(24, index="SV", random_state=0).approximate(
+        1000, lambda masks: 5e306 * game(masks)
+    )
+    assert np.all(np.isfinite(huge.values))
+    np.testing.assert_allclose(huge.values / 5e306, base.values, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("index", ["k-SII", "SII", "STII", "FSII", "FBII", "BII", "SV", "BV"])
+@pytest.mark.parametrize("order", [2, 3])
+def test_values_are_laid_out_as_exact_computer_lays_them_out(method, index, order):
+    # A game whose every interaction up to order 3 has a non-zero value, so that shapiq's
+    # tables list them all and positions can be compared one to one.
+    n = 6
+    order = 1 if index in ("SV", "BV") else order
+    game = SOUM(n, n_basis_games=40, max_interaction_size=5, random_state=1)
+    exact = shapiq.ExactComputer(game, n_players=n)(index, order)
+    assert len(exact.values) == sum(math.comb(n, k) for k in range(order + 1))
+    ours = method(n, max_order=order, index=index, random_state=0).approximate(2**n, game)
+    assert list(ours.interaction_lookup) == list(exact.interaction_lookup)
+    np.testing.assert_allclose(ours.values, exact.values, atol=1e-9)
+
+
+def _explain_in_child(approx, budget, game):
+    return approx.approximate(budget, game).values
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_approximators_pickle_before_and_after_a_call(method, tmp_path):
+    import concurrent.futures
+    import multiprocessing
+    import pickle
+
+    import joblib
+
+    game = SparseFourierGame.random(20, 6, 2, constant=1.0, random_state=0)
+    masks = uniform_masks(20, 200, seed=3)
+    approx = method(20, random_state=0, link="identity")
+    copy = pickle.loads(pickle.dumps(approx))
+    first = approx.approximate(1000, game)
+    np.testing.assert_array_equal(copy.approximate(1000, game).values, first.values)
+    # A fitted approximator keeps its fitted function and attributes.
+    joblib.dump(approx, tmp_path / "approx.joblib")
+    fitted = joblib.load(tmp_path / "approx.joblib")
+    np.testing.assert_array_equal(fitted.predict(masks), approx.predict(masks))
+    assert fitted.faithfulness_ == approx.faithfulness_
+    assert fitted.budget_used_ == approx.budget_used_
+    np.testing.assert_array_equal(fitted.approximate(1000, game).values, first.values)
+    # Spawned worker processes receive the approximator by pickle.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        remote = pool.submit(_explain_in_child, method(20, random_state=0), 1000, game)
+        np.testing.assert_array_equal(remote.result(timeout=600), first.values)
+
+
+def _non_default_arguments(method, tmp_path):
+    """A value other than the default for every constructor argument that has one."""
+    from shapiq_spex.evaluation import QueryCache, SerialBackend
+
+    common = {
+        "n": 24,
+        "max_order": 3,
+        "index": "FSII",
+        "top_order": True,
+        "random_state": 7,
+        "batch_size": 100,
+        "verbose": True,
+        "cache": QueryCache(tmp_path / f"{method.__name__}.sqlite", "params", 24),
+        "backend": SerialBackend(),
+        "holdout_fraction": 0.1,
+        "link": (np.arctanh, np.tanh),
+    }
+    if method is SPEX:
+        own = {"degree": 3, "decoder": "hard", "n_groups": 4, "refine_rounds": 2}
+        own |= {"hierarchy": False, "decoder_type": "hard", "degree_parameter": 3}
+    else:
+        own = {"max_depth": 5, "sampling": "paired", "learning_rate": 0.2, "max_trees": 50}
+        own |= {"validation_fraction": 0.3, "max_terms": 100, "n_bags": 2, "n_jobs": 2}
+        own |= {"time_limit": 10.0, "hpo": False, "pairing_trick": True}
+        own |= {"sampling_weights": None, "proxy_model": "lightgbm"}
+    return common | own
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_constructor_argument_is_readable_under_its_name(method, tmp_path):
+    import inspect
+
+    names = [p for p in inspect.signature(method.__init__).parameters if p != "self"]
+    arguments = _non_default_arguments(method, tmp_path)
+    assert sorted(arguments) == sorted(names)  # a new argument must be added here
+    approx = method(**arguments)
+    for name in names:
+        assert getattr(approx, name) == arguments[name], name
+    # Read back, the arguments build an equal approximator (scikit-learn's clone).
+    again = method(**{name: getattr(approx, name) for name in names})
+    for name in names:
+        assert getattr(again, name) == getattr(approx, name), name
+    # Validated normal forms: None for max_order is n, names of links and decoders.
+    assert method(10, max_order=None).max_order == 10
+    assert method(10).link == "identity" and method(10, link="logit").link == "logit"
+    arguments["cache"].close()
+
+
+def test_spex_exposes_shapiqs_settings_attributes():
+    spex = SPEX(24, degree_parameter=3, decoder_type="Hard", n_groups=4, hierarchy=False)
+    assert (spex.degree, spex.decoder) == (3, "hard")
+    assert spex.transform_type == "fourier"
+    assert spex.query_args["t"] == 3 and spex.query_args["num_subsample"] == 4
+    assert spex.decoder_args["decoder_type"] == "hard"
+    assert spex.decoder_args["reconstruct_method_channel"] == "identity"
+    assert SPEX(24).decoder_args["reconstruct_method_channel"] == "identity-siso"
+    assert spex.decoder_args["hierarchy"] is False

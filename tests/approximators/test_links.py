@@ -5,8 +5,11 @@ import pytest
 from scipy.special import expit
 from shapiq_games.synthetic import SOUM
 
-from shapiq_spex import SPEX, ProxySPEX
+from shapiq_spex import SPEX, GameEvaluationError, ProxySPEX
+from shapiq_spex.approximators import Link
 from shapiq_spex.approximators._links import LINKS, check_link
+from shapiq_spex.evaluation import QueryCache
+from shapiq_spex.games import SparseFourierGame
 from shapiq_spex.metrics import r2_score, uniform_masks
 
 METHODS = (SPEX, ProxySPEX)
@@ -79,9 +82,77 @@ def test_a_custom_pair_equals_the_built_in_link():
     np.testing.assert_allclose(custom.values, built_in.values, atol=1e-9)
 
 
-def test_values_outside_the_links_domain_are_refused():
-    with pytest.raises(ValueError, match="link='logit' needs game values in"):
-        ProxySPEX(N, random_state=0, link="logit").approximate(500, lambda m: m.sum(axis=1) * 1.0)
+@pytest.mark.parametrize("method", METHODS)
+def test_values_outside_the_links_domain_stop_the_call_and_keep_the_paid_queries(method, tmp_path):
+    # A probability that overshoots 1 by round-off on an eighth of the coalitions.
+    inner = _sparse()
+
+    def game(masks):
+        return np.where(masks[:, :3].all(axis=1), 1.0 + 1e-9, expit(0.3 * inner(masks)))
+
+    cache = QueryCache(tmp_path / "cache.sqlite", "overshoot", N)
+    approx = method(N, random_state=0, link="logit", batch_size=100, cache=cache)
+    with pytest.raises(GameEvaluationError, match="link='logit' needs game values in") as info:
+        approx.approximate(3000, game)
+    kept = info.value
+    # Checked batch by batch: the call stops at the first batch holding such a value, and
+    # that batch is kept with the others, in the error and in the cache.
+    assert 0 < len(kept.values) <= 300
+    assert np.any(kept.values > 1.0)
+    np.testing.assert_array_equal(kept.values, game(kept.masks))
+    stored, found = cache.lookup(kept.masks)
+    cache.close()
+    assert found.all()
+    np.testing.assert_array_equal(stored, kept.values)
+
+
+def _half_tanh(x):
+    return 0.5 * np.tanh(x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    ("link", "values", "match"),
+    [
+        ((np.arctanh, _half_tanh), "tanh", r"not a \(forward, inverse\) pair"),
+        ((np.log, np.exp), "count", r"forward\(0\.0\) is -inf"),
+    ],
+)
+def test_a_custom_link_is_checked_on_the_games_values(method, link, values, match):
+    inner = _sparse()
+
+    def game(masks):
+        if values == "tanh":
+            return np.tanh(0.3 * inner(masks))
+        return masks.sum(axis=1).astype(float)  # 0 at the empty coalition: log(0) = -inf
+
+    approx = method(N, random_state=0, link=link, batch_size=100)
+    with pytest.raises(GameEvaluationError, match=match) as info:
+        approx.approximate(2000, game)
+    assert 0 < len(info.value.values) <= 200
+    assert approx.fourier_ is None  # no result from a link that does not fit
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("link", ["vader", "atanh"])
+def test_a_vader_score_rounded_to_plus_minus_one_stays_bounded(method, link):
+    # VADER's compound score s / sqrt(s^2 + 15), rounded to 4 decimals: with large valence
+    # sums two coalitions in five score exactly ±1.
+    inner = SparseFourierGame.random(N, 10, 2, magnitude=(100.0, 200.0), random_state=5)
+
+    def game(masks):
+        s = inner(masks)
+        return np.round(s / np.sqrt(s**2 + 15.0), 4)
+
+    masks = uniform_masks(N, 1000, seed=1)
+    truth = game(masks)
+    assert np.mean(np.abs(truth) == 1.0) > 0.3
+    approx = method(N, random_state=0, link=link)
+    values = approx.approximate(3000, game)
+    # ±1 is read as ±0.99995, the end of the rounding: a valence sum of about ±387.
+    assert np.max(np.abs(values.values)) < 2000
+    assert LINKS["vader"].apply(np.array([1.0]))[0] == pytest.approx(387.3, abs=0.1)
+    assert r2_score(truth, approx.predict(masks)) > 0.9
 
 
 def test_bad_links_name_the_argument():
@@ -113,3 +184,11 @@ def test_the_vader_link_undoes_the_compound_normalization():
     # The link is the exact inverse of VADER's normalization on the scorer's values.
     s = LINKS["vader"].apply(truth)
     np.testing.assert_allclose(LINKS["vader"].inverse(s), np.clip(truth, -1 + 1e-12, 1 - 1e-12))
+
+
+def test_a_link_of_another_resolution():
+    coarse = Link("atanh", np.arctanh, np.tanh, (-1.0, 1.0), resolution=1e-4)
+    assert coarse.apply(np.array([1.0]))[0] == pytest.approx(np.arctanh(1 - 5e-5))
+    assert check_link(coarse) is coarse
+    with pytest.raises(ValueError, match="resolution must be"):
+        Link("atanh", np.arctanh, np.tanh, (-1.0, 1.0), resolution=0.0)

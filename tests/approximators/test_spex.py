@@ -167,6 +167,8 @@ def test_tabular_explainer_drop_in():
         ({"n": 10, "decoder": "fuzzy"}, ValueError, "decoder must be"),
         ({"n": 10, "random_state": -1}, ValueError, "random_state must be >= 0"),
         ({"n": 10, "degree": 0}, ValueError, "degree must be >= 1"),
+        ({"n": 10, "hierarchy": "no"}, TypeError, "hierarchy must be"),
+        ({"n": 10, "hierarchy": 0}, TypeError, "hierarchy must be"),
     ],
 )
 def test_bad_constructor_arguments(kwargs, error, match):

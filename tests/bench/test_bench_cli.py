@@ -80,3 +80,97 @@ def test_tiny_report_names_the_holdout_seed(tmp_path):
     argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
     assert main([*argv, "--games", "soum-12", "--methods", "spex"]) == 0
     assert "drawn with seed 987654 + n" in (tmp_path / "tiny.md").read_text()
+
+
+def test_run_prints_the_median_r2_table_of_its_report(tmp_path, capsys):
+    # `make demo` promises the quick suite's table on the terminal, not only in the .md file
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    assert main([*argv, "--games", "soum-12", "--methods", "spex,banzhaf"]) == 0
+    out = capsys.readouterr().out
+    assert "Median R² on held-out masks" in out
+    printed = {
+        tuple(line.split()[:3]): line.split()[3:]
+        for line in out.splitlines()
+        if line.startswith("soum-12")
+    }
+    table = (tmp_path / "tiny.md").read_text()
+    for budget in ("256", "512"):
+        row = next(
+            line for line in table.splitlines() if line.startswith(f"| soum-12 | 12 | {budget} |")
+        )
+        assert printed[("soum-12", "12", budget)] == row.strip("| ").split(" | ")[3:]
+
+
+def test_resume_takes_over_an_interrupted_or_named_run(tmp_path, capsys):
+    argv = ["run", "--suite", "tiny", "--out", str(tmp_path), "--quiet", "--no-plots"]
+    argv += ["--games", "soum-12", "--methods", "banzhaf"]
+    assert main(argv) == 0
+    first = json.loads((tmp_path / "tiny.json").read_text())
+    assert not (tmp_path / "tiny.partial.json").exists()  # removed once the run is written
+    # without a checkpoint, --resume starts afresh (never from older finished results)
+    assert main([*argv, "--resume"]) == 0
+    assert "resuming" not in capsys.readouterr().out
+    # an interrupted run left its checkpoint: taken over
+    (tmp_path / "tiny.partial.json").write_text((tmp_path / "tiny.json").read_text())
+    assert main([*argv, "--resume"]) == 0
+    assert "resuming from" in capsys.readouterr().out
+    again = json.loads((tmp_path / "tiny.json").read_text())
+    assert again["settings"]["resumed"][0]["records_taken"] == 2
+    assert "- Resumed (`run --resume`): 2 records" in (tmp_path / "tiny.md").read_text()
+    # a finished run named explicitly: nothing re-run
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps(first))
+    assert main([*argv, "--resume", str(named)]) == 0
+    assert json.loads((tmp_path / "tiny.json").read_text())["records"] == first["records"]
+    assert main([*argv, "--resume", str(tmp_path / "missing.json")]) == 2
+
+
+def test_stopping_reports_a_missing_target_parameter(tmp_path, capsys, monkeypatch):
+    from shapiq_spex.bench import stopping
+
+    class NoTarget:
+        def __init__(self, n, *, max_order, index, random_state):
+            pass
+
+    monkeypatch.setattr(stopping, "_default_class", lambda: NoTarget)
+    argv = ["stopping", "--games", "soum-12", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "no target_faithfulness parameter" in capsys.readouterr().err
+
+
+class Halting:
+    """Spends at most 200 queries when given a target; predicts the mean of what it saw."""
+
+    calls = 0
+
+    def __init__(self, n, *, max_order, index, random_state, target_faithfulness=None):
+        self.n, self.target = n, target_faithfulness
+
+    def approximate(self, budget, game):
+        import numpy as np
+
+        Halting.calls += 1
+        spend = budget if self.target is None else min(budget, 200)
+        masks = np.random.default_rng(0).integers(0, 2, size=(spend, self.n)).astype(bool)
+        self.mean = float(np.mean(game(masks)))
+        self.budget_used_, self.faithfulness_, self.faithfulness_method_ = spend, 0.0, "x"
+        self.history_ = [(spend, 0.0)]
+
+    def predict(self, masks):
+        return self.mean + 0.0 * masks.sum(axis=1)
+
+
+def test_stopping_writes_json_and_table_and_resumes(tmp_path, monkeypatch, capsys):
+    from shapiq_spex.bench import stopping
+
+    monkeypatch.setattr(stopping, "_default_class", lambda: Halting)
+    argv = ["stopping", "--games", "soum-12", "--cap", "512", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    payload = json.loads((tmp_path / "stopping.json").read_text())
+    (row,) = payload["results"]
+    assert row["game"] == "soum-12" and row["queries"] == 200 and row["cap"] == 512
+    assert set(row["fixed"]) == {"128", "256", "512"}
+    assert "| soum-12 | 12 | 0.9 | 512 | 200 |" in (tmp_path / "stopping.md").read_text()
+    before = Halting.calls
+    assert main([*argv, "--resume"]) == 0
+    assert Halting.calls == before  # the game was done: not run again

@@ -90,3 +90,55 @@ def test_removal_table_takes_the_best_of_each_side():
     ]
     text = "\n".join(lead_section(aggregate(records), ["g"], 4000))
     assert "| g | 4000 | 0.7 / 0.6 | 1 / 1.2 |" in text
+
+
+FEW_CALLS = [
+    # the best baseline at 4000 is the Lasso; ours reaches its R² at 128 already
+    *game(
+        "few",
+        120,
+        {("proxyspex", 64): 0.40, ("proxyspex", 128): 0.71, ("proxyspex", 4000): 0.90},
+        {
+            ("contextcite-lasso", 64): 0.60,
+            ("contextcite-lasso", 128): 0.65,
+            ("contextcite-lasso", 4000): 0.70,
+            ("kernelshap", 64): -2.0,
+            ("kernelshap", 4000): 0.68,
+            ("proxyshap", 64): 0.62,
+            ("proxyshap", 4000): 0.69,
+        },
+    ),
+]
+
+
+def test_reached_at_covers_the_few_call_budgets_and_the_lasso():
+    (lead,) = leads(aggregate(FEW_CALLS), ["few"], 4000)
+    assert lead.anchor.method == "contextcite-lasso"
+    assert lead.reach == 128  # 0.71 >= the Lasso's 0.70 at 4000; 64 gives only 0.40
+    text = "\n".join(lead_section(aggregate(FEW_CALLS), ["few"], 4000))
+    assert "| 128 | 31.2× |" in text
+
+
+def test_first_order_table_compares_ours_per_budget():
+    from shapiq_spex.bench.lead import first_order_section
+
+    text = "\n".join(first_order_section(aggregate(FEW_CALLS), ["few"]))
+    # at 64 the best first-order method is the Lasso (0.60 > KernelSHAP's -2), the best
+    # baseline ProxySHAP (0.62); ours trails both
+    assert (
+        "| few | 120 | 64 | 0.400 | proxyspex 0.400 | contextcite-lasso 0.600 | -0.200 "
+        "| proxyshap 0.620 | -0.220 |"
+    ) in text
+    assert "| few | 120 | 128 | 0.710 | proxyspex 0.710 | contextcite-lasso 0.650 | +0.060 " in text
+    assert (
+        "| few | 120 | 4000 | 0.900 | proxyspex 0.900 | contextcite-lasso 0.700 | +0.200 "
+        "| contextcite-lasso 0.700 | +0.200 |"
+    ) in text
+    assert "as good as the best first-order method in 2 of 3 (game, budget) cells" in text
+    assert "as the best baseline in 2 of 3." in text
+
+
+def test_first_order_table_is_left_out_without_first_order_methods():
+    from shapiq_spex.bench.lead import first_order_section
+
+    assert first_order_section(aggregate(RECORDS), ["ahead"]) == []

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +25,7 @@ from shapiq_spex.evaluation import (
     QueryEvaluator,
     SerialBackend,
 )
+from shapiq_spex.evaluation._dispatch import Guarded
 from shapiq_spex.games import SparseFourierGame
 
 
@@ -214,3 +216,48 @@ def test_joblib_workers_stop_when_the_parent_is_killed(tmp_path):
         for pid in workers:  # the orphaned workers of the killed process, if still alive
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+class ReusedBuffer:
+    """Answers every batch in one buffer per thread, overwritten by that thread's next call.
+
+    A worker thread that starts its next batch before the evaluator has read the previous
+    output changes that output under the evaluator's feet unless the worker copies it.
+    """
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def __call__(self, masks):
+        buffer = getattr(self.local, "buffer", None)
+        if buffer is None or buffer.shape[0] < masks.shape[0]:
+            buffer = self.local.buffer = np.empty(max(64, masks.shape[0]))
+        out = buffer[: masks.shape[0]]
+        out[:] = value_of(masks)
+        return out
+
+
+def test_guarded_game_output_is_copied_in_the_worker():
+    game = ReusedBuffer()
+    guarded = Guarded(game)
+    masks = np.eye(4, dtype=bool)
+    first = guarded(masks[:2])
+    second = guarded(masks[2:])
+    assert not np.shares_memory(first, second)
+    np.testing.assert_array_equal(first, value_of(masks[:2]))
+
+
+@pytest.mark.parametrize("name", ["joblib-threads", "dask"])
+def test_threads_reusing_their_output_buffer_store_the_right_values(name, request, tmp_path):
+    codes = np.random.default_rng(0).choice(4096, size=741, replace=False)
+    masks = ((codes[:, None] >> np.arange(12)) & 1).astype(bool)
+    cache = QueryCache(tmp_path / "cache.sqlite", "reused-buffer", 12)
+    evaluate = QueryEvaluator(
+        ReusedBuffer(), 12, batch_size=3, cache=cache, backend=make_backend(name, request)
+    )
+    returned = evaluate(masks)
+    stored, found = cache.lookup(masks)
+    cache.close()
+    assert found.all()
+    np.testing.assert_array_equal(returned, value_of(masks))
+    np.testing.assert_array_equal(stored, value_of(masks))

@@ -412,3 +412,70 @@ def test_a_cache_of_a_newer_layout_is_refused(tmp_path):
     con.close()
     with pytest.raises(ValueError, match="written by a newer shapiq-spex"):
         QueryCache(path, "g", 8)
+
+
+def test_an_empty_file_or_database_is_refused_and_left_untouched(tmp_path):
+    # Neither was created by shapiq-spex: taking them over would write into someone's file.
+    empty_file = tmp_path / "empty.sqlite"
+    empty_file.touch()
+    empty_database = tmp_path / "blank.sqlite"
+    con = sqlite3.connect(empty_database)
+    con.execute("PRAGMA user_version = 7")  # a valid SQLite file without any table
+    con.close()
+    assert empty_database.stat().st_size > 0
+    for path, what in ((empty_file, "an empty file"), (empty_database, "an empty SQLite database")):
+        before = path.read_bytes()
+        with pytest.raises(ValueError, match=f"is {what}, not a shapiq-spex query cache") as info:
+            QueryCache(path, "g", 8)
+        assert str(path) in str(info.value)
+        assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blank.sqlite", "empty.sqlite"]
+
+
+def test_a_path_that_is_not_a_regular_file_is_refused_before_sqlite_touches_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in (Path(os.devnull), fifo):
+        with pytest.raises(ValueError, match="is not a regular file") as info:
+            QueryCache(path, "g", 8)
+        assert str(path) in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no pipe-journal or pipe-wal
+
+
+def test_a_new_cache_leaves_no_temporary_file_and_reopens(tmp_path):
+    path = tmp_path / "weird name #1?.sqlite"  # characters that a file: URI must escape
+    masks = distinct_masks(5, 9)
+    cache = QueryCache(path, "g", 9)
+    cache.store(masks, value_of(masks))
+    cache.close()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    values, found = QueryCache(path, "g", 9).lookup(masks)
+    assert found.all()
+    np.testing.assert_array_equal(values, value_of(masks))
+
+
+def test_check_cache_path_refuses_what_the_cache_refuses_and_writes_nothing(tmp_path):
+    from shapiq_spex.evaluation.cache import check_cache_path
+
+    good = tmp_path / "good.sqlite"
+    QueryCache(good, "g", 4).close()
+    check_cache_path(good)
+    check_cache_path(tmp_path / "new.sqlite")  # a new file is fine, and is not created
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database " * 100)
+    for path, message in [
+        (empty, "is an empty file"),
+        (text, "not a shapiq-spex query cache"),
+        (Path(os.devnull), "is not a regular file"),
+        (tmp_path, "is a directory"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_cache_path(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "empty.sqlite",
+        "good.sqlite",
+        "notes.sqlite",
+    ]
+    assert empty.read_bytes() == b""

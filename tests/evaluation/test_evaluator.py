@@ -131,3 +131,28 @@ def test_batch_size_types_and_values():
         QueryEvaluator(value_of, 3, batch_size=2.0)
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         QueryEvaluator(value_of, 3, batch_size=0)
+
+
+def test_a_batch_failing_the_check_is_kept_and_cached_then_the_call_stops(tmp_path):
+    masks = np.zeros((50, 4), dtype=bool)
+    masks[np.arange(50), 1 + np.arange(50) % 3] = True
+    masks[25:, 0] = True  # from the third batch of 10 on, every mask holds player 0
+    cache = QueryCache(tmp_path / "c.sqlite", "check", 4)
+
+    def game(m):
+        return m[:, 0] * 2.0 + m[:, 1]  # 2 or more exactly when player 0 is in
+
+    def below_two(values):
+        return None if np.all(values < 2) else "values must stay below 2"
+
+    evaluate = QueryEvaluator(game, 4, batch_size=10, cache=cache, check=below_two)
+    with pytest.raises(GameEvaluationError, match=r"values must stay below 2.*kept and cached"):
+        evaluate(masks)
+    kept_masks, kept_values = evaluate.history()
+    np.testing.assert_array_equal(kept_masks, masks[:30])
+    assert len(kept_values) == 10 * 3  # the first batch with such a value is kept, no later one
+    np.testing.assert_array_equal(kept_values, game(masks[:30]))
+    stored, found = cache.lookup(masks[:30])
+    cache.close()
+    assert found.all()
+    np.testing.assert_array_equal(stored, kept_values)

@@ -85,6 +85,22 @@ def test_bad_sources() -> None:
         read_text(io.BytesIO(b"abc"))  # type: ignore[arg-type]
 
 
+class _Stdin(io.TextIOWrapper):
+    name = "<stdin>"  # as sys.stdin's
+
+
+@pytest.mark.parametrize("errors", ["surrogateescape", "strict"])
+def test_a_stream_of_bytes_that_are_not_utf8_is_named_not_utf8(errors) -> None:
+    # sys.stdin decodes with errors="surrogateescape": bytes that are not UTF-8 came out as
+    # "'utf-8' codec can't encode ...: surrogates not allowed" when the text was scored.
+    stdin = io.TextIOWrapper(io.BytesIO(b"good \xff\xfe movie"), encoding="utf-8", errors=errors)
+    with pytest.raises(ValueError, match=r"the stream is not (UTF-8|utf-8) text"):
+        read_text(stdin)
+    stdin = _Stdin(io.BytesIO(b"good \xff movie"), encoding="utf-8", errors=errors)
+    with pytest.raises(ValueError, match=r"standard input is not (UTF-8|utf-8) text"):
+        read_text(stdin)
+
+
 def test_bad_encoding_names_the_file(tmp_path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("café".encode("latin-1"))

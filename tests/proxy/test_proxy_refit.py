@@ -13,6 +13,8 @@ from shapiq_spex.proxy.refit import (
     fit_support,
     hierarchical_order,
     refit_all,
+    standardization,
+    standardized,
 )
 from shapiq_spex.proxy.sampling import sample_masks
 from shapiq_spex.spectral.terms import terms_from_tuples, terms_to_tuples
@@ -196,3 +198,19 @@ def test_trainer_reuse_gives_the_models_of_fresh_fits_and_their_validation_error
         # holds labels in single precision).
         pred = proxy.booster.predict(masks[600:].astype(np.float32), num_iteration=proxy.n_trees)
         assert proxy.val_mse == pytest.approx(np.mean((y[600:] - pred) ** 2), rel=1e-6)
+
+
+def test_standardization_of_values_near_the_float_maximum():
+    values = np.array([1.7e308, -1e308, 0.0, 1e308])  # sum and differences overflow
+    offset, spread = standardization(values, np.arange(4))
+    y = standardized(values, offset, spread)
+    assert np.isfinite(offset) and np.isfinite(spread)
+    assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0 + 1e-15
+    # the mean of the reference values, and the largest distance from it
+    assert offset == pytest.approx(0.425e308, rel=1e-12)
+    assert spread == pytest.approx(1.425e308, rel=1e-12)
+    np.testing.assert_allclose(y * spread + offset, values, rtol=1e-12, atol=1e-15 * spread)
+    # ordinary values: the plain mean and maximal deviation; a constant has spread 1
+    small = np.array([1.0, 2.0, 6.0])
+    assert standardization(small, np.array([0, 1])) == (1.5, 4.5)
+    assert standardization(np.full(3, 7.0), np.arange(3)) == (7.0, 1.0)

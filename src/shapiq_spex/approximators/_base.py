@@ -167,6 +167,9 @@ class SpectralApproximator(Approximator):
         endpoint_errors_: How far the returned function misses ``v(∅)`` and ``v(N)`` (on
             the link's scale); zeros when it meets them exactly.
         transform_: Diagnostics of the last transform.
+
+    Every constructor argument is also readable (and settable) under its own name, in its
+    validated form, as in scikit-learn's ``get_params`` convention.
     """
 
     valid_indices = VALID_INDICES
@@ -188,7 +191,8 @@ class SpectralApproximator(Approximator):
     ) -> None:
         n = check_int(n, "n", minimum=1)
         self._link = check_link(link)
-        self.link = self._link.name
+        # As passed (a name in normal form, a pair or a Link): get_params-style readable.
+        self.link = self._link.name if link is None or isinstance(link, str) else link
         self.holdout_fraction = check_number(
             holdout_fraction, "holdout_fraction", minimum=0.0, maximum=0.5, include_maximum=False
         )
@@ -227,6 +231,15 @@ class SpectralApproximator(Approximator):
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
         super().set_random_state(check_random_state_seed(random_state))
+
+    @property
+    def random_state(self) -> int | None:
+        """The seed of the following calls (the constructor's ``random_state``)."""
+        return self._random_state
+
+    @random_state.setter
+    def random_state(self, value: int | None) -> None:
+        self.set_random_state(value)
 
     @property
     @abstractmethod
@@ -315,6 +328,7 @@ class SpectralApproximator(Approximator):
             total=2**self.n if exhaustive else budget,
             cache=self.cache,
             backend=self.backend,
+            check=self._link.check,  # per batch, so a value the link refuses stops the call
         )
         modelled = _Modelled(evaluator, self._link)
         try:

@@ -36,7 +36,8 @@ def to_interaction_values(
     When the reported orders hold at most :data:`MAX_DENSE_INTERACTIONS` interactions, the
     table lists every one of them (zeros included) in shapiq's order, as shapiq's regression
     approximators do, so that explanations stack (aggregation, beeswarm plots); above that it
-    lists only the non-zero ones.
+    lists only the non-zero ones. k-SII tables follow shapiq's k-SII order (see
+    :func:`_k_sii_order`), the others shapiq's order by size.
 
     Args:
         moebius: The Möbius representation of the (approximated) game.
@@ -75,6 +76,8 @@ def to_interaction_values(
         scores.setdefault((), _empty_set_value(moebius, index))
     if _table_size(n, min_order, max_order) <= MAX_DENSE_INTERACTIONS:
         lookup = generate_interaction_lookup(n, min_order, max_order)
+        if index == "k-SII":
+            lookup = _k_sii_order(lookup, n, max_order)
         values = np.zeros(len(lookup))
         for interaction, value in scores.items():
             values[lookup[interaction]] = value
@@ -92,6 +95,18 @@ def to_interaction_values(
         estimation_budget=estimation_budget,
         baseline_value=empty_value,
     )
+
+
+def _k_sii_order(lookup: dict, n: int, max_order: int) -> dict:
+    """The interactions in the order of shapiq's k-SII results (ExactComputer, approximators).
+
+    shapiq aggregates SII into k-SII by sorting the interactions as tuples padded to
+    ``max_order`` with ``n`` (so an interaction comes after its extensions: ``(0, 1, 2)``,
+    ``(0, 1)``, ...), with ``()`` first; positional reads of ``.values`` then agree.
+    """
+    pad = (n,) * max_order
+    ordered = sorted(lookup, key=lambda s: (len(s) > 0, s + pad[len(s) :]))
+    return {s: i for i, s in enumerate(ordered)}
 
 
 def _table_size(n: int, min_order: int, max_order: int) -> int:

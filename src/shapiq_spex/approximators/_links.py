@@ -16,9 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from .._validation import check_number
+
 __all__ = ["LINKS", "Link", "check_link"]
 
-_EDGE = 1e-12  # boundary values are moved inside the open interval by this much
+_FLOAT_RESOLUTION = 2e-12  # bounded scores of unknown rounding: ends moved inside by 1e-12
+_ROUND_TRIP_RTOL = 1e-6  # how closely inverse(forward(v)) must return a custom link's v
 
 
 @dataclass(frozen=True)
@@ -29,29 +32,98 @@ class Link:
         name: Shown in messages and reports.
         forward: Game value -> modelled value.
         inverse: Modelled value -> game value.
-        domain: Open interval of game values the forward map accepts (closed ends are moved
-            inside by 1e-12).
+        domain: Interval of game values the forward map accepts. Where an end is finite, the
+            forward map is infinite there (``atanh(±1)``, ``logit(0)``), so values closer to it
+            than half of ``resolution`` are moved to that distance.
+        resolution: The rounding step of the game's output near the ends of the domain: a
+            value reported at an end lies within half a step of it. VADER rounds its compound
+            score to 4 decimals (``"vader"``: ``1e-4``, so ``±1`` is read as ``±0.99995``);
+            scores of unknown rounding are taken to carry float precision (``2e-12``). A
+            :class:`Link` of another resolution can be passed as ``link``, e.g.
+            ``Link("atanh", np.arctanh, np.tanh, (-1.0, 1.0), resolution=1e-4)``.
+        checked: Check every batch of game values by the round trip
+            ``inverse(forward(v)) ≈ v`` (custom links).
     """
 
     name: str
     forward: Callable[[np.ndarray], np.ndarray]
     inverse: Callable[[np.ndarray], np.ndarray]
     domain: tuple[float, float] = (-np.inf, np.inf)
+    resolution: float = _FLOAT_RESOLUTION
+    checked: bool = False
+
+    def __post_init__(self) -> None:
+        check_number(self.resolution, "resolution", minimum=0.0, maximum=1.0, include_minimum=False)
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         """``forward(values)``, after checking that they lie in the domain."""
         values = np.asarray(values, dtype=float)
-        low, high = self.domain
-        if np.any(values < low) or np.any(values > high):
-            bad = float(values[(values < low) | (values > high)][0])
-            msg = (
-                f"link={self.name!r} needs game values in [{low}, {high}], got {bad!r}; choose "
-                "another link (e.g. 'identity')."
+        problem = self._outside(values)
+        if problem is not None:
+            raise ValueError(problem)
+        return self._forward(values)
+
+    def check(self, values: np.ndarray) -> str | None:
+        """Why the game values ``values`` cannot be modelled through this link, or ``None``.
+
+        The values must lie in the domain, their forward map must be finite, and for a
+        checked (custom) link ``inverse(forward(v))`` must return ``v``.
+        """
+        values = np.asarray(values, dtype=float)
+        problem = self._outside(values)
+        if problem is not None:
+            return problem
+        with np.errstate(all="ignore"):
+            modelled = np.asarray(self._forward(values), dtype=float)
+            if modelled.shape != values.shape:
+                return (
+                    f"link={self.name!r}: forward returned shape {modelled.shape} for game "
+                    f"values of shape {values.shape}; it must map arrays element-wise"
+                )
+            bad = ~np.isfinite(modelled)
+            if bad.any():
+                v = float(values[bad][0])
+                return (
+                    f"link={self.name!r}: forward({v!r}) is {float(modelled[bad][0])!r}; the "
+                    "game's values must lie where the link is finite (choose another link)"
+                )
+            if not self.checked:
+                return None
+            back = np.asarray(self.inverse(modelled), dtype=float)
+        scale = float(np.max(np.abs(values), initial=0.0))
+        off = ~np.isclose(back, values, rtol=_ROUND_TRIP_RTOL, atol=_ROUND_TRIP_RTOL * scale)
+        if back.shape != values.shape or off.any():
+            i = int(np.flatnonzero(off)[0]) if back.shape == values.shape else 0
+            got = back[i] if back.shape == values.shape else back.shape
+            return (
+                f"link={self.name!r} is not a (forward, inverse) pair on the game's values: "
+                f"inverse(forward({float(values[i])!r})) = {got!r}; pass the inverse of "
+                "forward as the second function"
             )
-            raise ValueError(msg)
+        return None
+
+    def _outside(self, values: np.ndarray) -> str | None:
+        low, high = self.domain
+        outside = (values < low) | (values > high)
+        if not outside.any():
+            return None
+        bad = float(values[outside][0])
+        return (
+            f"link={self.name!r} needs game values in [{low}, {high}], got {bad!r}; choose "
+            "another link (e.g. 'identity')"
+        )
+
+    def _forward(self, values: np.ndarray) -> np.ndarray:
+        low, high = self.domain
         if np.isfinite(low) or np.isfinite(high):
-            values = np.clip(values, low + _EDGE, high - _EDGE)
+            edge = 0.5 * self.resolution
+            values = np.clip(values, low + edge, high - edge)
         return self.forward(values)
+
+
+# Module-level functions, not lambdas: approximators holding a link must pickle.
+def _identity(v: np.ndarray) -> np.ndarray:
+    return v
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -59,6 +131,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 _VADER_ALPHA = 15.0  # vaderSentiment's normalize(): compound = s / sqrt(s^2 + alpha)
+_VADER_RESOLUTION = 1e-4  # vaderSentiment rounds the compound score to 4 decimals
 
 
 def _vader_sum(c: np.ndarray) -> np.ndarray:
@@ -70,19 +143,24 @@ def _vader_compound(s: np.ndarray) -> np.ndarray:
 
 
 LINKS = {
-    "identity": Link("identity", lambda v: v, lambda v: v),
+    "identity": Link("identity", _identity, _identity),
     "logit": Link("logit", _logit, expit, (0.0, 1.0)),
     "atanh": Link("atanh", np.arctanh, np.tanh, (-1.0, 1.0)),
-    "vader": Link("vader", _vader_sum, _vader_compound, (-1.0, 1.0)),
+    "vader": Link("vader", _vader_sum, _vader_compound, (-1.0, 1.0), _VADER_RESOLUTION),
 }
 """The built-in links: ``"identity"``, ``"logit"`` (probabilities), ``"atanh"`` (scores in
 ``[-1, 1]``) and ``"vader"`` (the exact inverse of VADER's compound normalization
 ``s / sqrt(s^2 + 15)``, which recovers the sum of valences: R² 0.94 on the compound score of the
-106-word review above, against 0.89 with ``"atanh"``)."""
+106-word review above, against 0.89 with ``"atanh"``). ``"vader"`` reads a compound score of
+``±1`` as ``±0.99995``, the end of VADER's 4-decimal rounding (a valence sum of about ±387)."""
 
 
 def check_link(link: object) -> Link:
-    """A :class:`Link` from a name, a ``(forward, inverse)`` pair, a Link, or None (identity)."""
+    """A :class:`Link` from a name, a ``(forward, inverse)`` pair, a Link, or None (identity).
+
+    A pair's round trip ``inverse(forward(v)) ≈ v`` and the finiteness of ``forward(v)`` are
+    checked on every batch of game values.
+    """
     if link is None:
         return LINKS["identity"]
     if isinstance(link, Link):
@@ -93,6 +171,6 @@ def check_link(link: object) -> Link:
             raise ValueError(msg)
         return LINKS[link]
     if isinstance(link, tuple) and len(link) == 2 and all(callable(f) for f in link):
-        return Link("custom", link[0], link[1])
+        return Link("custom", link[0], link[1], checked=True)
     msg = f"link must be a name, a (forward, inverse) pair of callables or None, got {link!r}."
     raise TypeError(msg)

@@ -165,7 +165,8 @@ class ProxySPEX(SpectralApproximator):
     ) -> None:
         self.hpo = check_bool(hpo, "hpo")
         sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
-        if check_bool(pairing_trick, "pairing_trick"):
+        self.pairing_trick = check_bool(pairing_trick, "pairing_trick")
+        if self.pairing_trick:
             sampling = "paired"
         if sampling_weights is not None:
             msg = (
@@ -180,6 +181,8 @@ class ProxySPEX(SpectralApproximator):
                 f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
             )
             raise ValueError(msg)
+        self.sampling_weights = None
+        self.proxy_model = "lightgbm"
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
         self.sampling = sampling
         self.learning_rate = (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import check_bool, check_choice, check_int
 from ..coding import bch_code
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..spex.design import minimum_budget
@@ -69,6 +69,8 @@ class SPEX(SpectralApproximator):
         degree_parameter: shapiq's name for ``degree``.
 
     Attributes:
+        transform_type, query_args, decoder_args: shapiq's settings attributes, holding this
+            implementation's equivalent settings (read-only summaries of the arguments).
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call.
@@ -119,7 +121,7 @@ class SPEX(SpectralApproximator):
             raise ValueError(msg) from None
         self.n_groups = check_int(n_groups, "n_groups", minimum=1, allow_none=True)
         self.refine_rounds = check_int(refine_rounds, "refine_rounds", minimum=0)
-        self.hierarchy = bool(hierarchy)
+        self.hierarchy = check_bool(hierarchy, "hierarchy")
         super().__init__(
             n,
             max_order=max_order,
@@ -133,6 +135,54 @@ class SPEX(SpectralApproximator):
             holdout_fraction=holdout_fraction,
             link=link,
         )
+
+    # shapiq's names of the settings (shapiq.approximator.SPEX exposes them as attributes).
+    transform_type = "fourier"
+    """The transform recovered: always ``"fourier"``, as in shapiq."""
+
+    @property
+    def decoder_type(self) -> str:
+        """The ``decoder`` under shapiq's name."""
+        return self.decoder
+
+    @decoder_type.setter
+    def decoder_type(self, value: str) -> None:
+        self.decoder = value
+
+    @property
+    def degree_parameter(self) -> int:
+        """The ``degree`` under shapiq's name."""
+        return self.degree
+
+    @degree_parameter.setter
+    def degree_parameter(self, value: int) -> None:
+        self.degree = value
+
+    @property
+    def query_args(self) -> dict[str, Any]:
+        """The query design's settings, under shapiq's keys where it has one.
+
+        ``t``: the BCH correction capability (``degree``); ``num_subsample``: the number of
+        aliasing groups (``n_groups``; ``None``: chosen for the budget); ``batch_size``.
+        """
+        return {"t": self.degree, "num_subsample": self.n_groups, "batch_size": self.batch_size}
+
+    @property
+    def decoder_args(self) -> dict[str, Any]:
+        """The decoder's settings, under shapiq's keys where it has one.
+
+        ``decoder_type`` (``decoder``); ``reconstruct_method_channel``: shapiq's name of the
+        same choice (``"identity-siso"``: soft decoding, ``"identity"``: hard);
+        ``refine_rounds``; ``hierarchy``; and ``regress``: ``"ridge"`` (the refit; shapiq's
+        SPEX uses lasso).
+        """
+        return {
+            "decoder_type": self.decoder,
+            "reconstruct_method_channel": "identity-siso" if self.decoder == "soft" else "identity",
+            "refine_rounds": self.refine_rounds,
+            "hierarchy": self.hierarchy,
+            "regress": "ridge",
+        }
 
     @property
     def _method(self) -> str:
@@ -171,10 +221,10 @@ class SPEX(SpectralApproximator):
 
 
 def _alias(value: object, default: object, alias: object, name: str, alias_name: str) -> object:
-    """Resolve an argument given under our name or shapiq's (not both)."""
+    """Resolve an argument given under our name or shapiq's (both only when they agree)."""
     if alias is _UNSET:
         return value
-    if value != default:
+    if value != default and value != alias:
         msg = f"pass either {name} or its alias {alias_name}, not both."
         raise TypeError(msg)
     return alias

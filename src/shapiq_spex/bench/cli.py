@@ -4,7 +4,9 @@ Usage::
 
     python -m benchmarks run --suite quick [--out DIR]
     python -m benchmarks run --suite spex-vs-shapiq      # head to head with shapiq's SPEX
-    python -m benchmarks run --suite real                # real models, under 60 minutes
+    python -m benchmarks run --suite real --resume       # real models (continues a cut run)
+    python -m benchmarks run --suite honest --resume     # reported vs true faithfulness
+    python -m benchmarks stopping --cap 4000 --target 0.9   # target stopping vs fixed budgets
     python -m benchmarks report benchmarks/results/quick.json   # table and plots again
     python -m benchmarks report full.json --merge rerun.json --methods proxyspex
     python -m benchmarks micro cache                     # or: extraction
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_OUT", "add_run_arguments", "build_parser", "main", "run_command"]
 
 DEFAULT_OUT = Path("bench-results")
+_PARTIAL = "partial"  # --resume without a file: the run's own checkpoint
 
 
 def _keys(text: str) -> list[str]:
@@ -76,6 +79,15 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, default_out: Path = DE
     )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const=_PARTIAL,
+        metavar="JSON",
+        help="take over the measured calls of an interrupted run, OUT/SUITE.partial.json "
+        "(written every 20 s while a run goes; a fresh start when there is none), or of the "
+        "results JSON given, and run only the others (e.g. calls cut by --max-minutes)",
+    )
 
 
 def build_parser(*, default_out: Path = DEFAULT_OUT) -> argparse.ArgumentParser:
@@ -100,6 +112,22 @@ def build_parser(*, default_out: Path = DEFAULT_OUT) -> argparse.ArgumentParser:
         "one changed method) and rewrite the merged JSON, table and plots",
     )
     report.add_argument("--methods", type=_keys, help="method keys taken from --merge")
+    stopping = sub.add_parser(
+        "stopping", help="ProxySPEX with target_faithfulness against fixed budgets (JSON + md)"
+    )
+    stopping.add_argument(
+        "--games", type=_keys, help="comma-separated game keys (default: the cheap real games)"
+    )
+    stopping.add_argument("--cap", type=positive_int, default=4000, help="budget cap (4000)")
+    stopping.add_argument("--target", type=positive_float, default=0.9, help="target (0.9)")
+    stopping.add_argument("--seed", type=int, default=0, help="seed of games and calls (0)")
+    stopping.add_argument(
+        "--max-minutes", type=positive_float, default=30.0, help="no new game after this (30)"
+    )
+    stopping.add_argument("--resume", action="store_true", help="skip games already in the JSON")
+    stopping.add_argument(
+        "--out", type=Path, default=default_out, help=f"output directory (default {default_out})"
+    )
     micro = sub.add_parser("micro", help="a micro-benchmark of one component (JSON)")
     micro.add_argument("name", choices=("cache", "extraction"))
     micro.add_argument(
@@ -193,13 +221,77 @@ def _micro_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stopping_command(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from .games import get_game
+    from .harness import environment
+    from .stopping import STOPPING_GAMES, StoppingResult, stopping_markdown, target_stopping
+
+    keys = args.games or list(STOPPING_GAMES)
+    try:
+        specs = [get_game(key) for key in keys]
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "stopping.json"
+    results: list[StoppingResult] = []
+    if args.resume and path.exists():
+        results = [StoppingResult(**row) for row in json.loads(path.read_text())["results"]]
+    done = {(r.game, r.cap, r.target, r.seed) for r in results}
+    env = environment()
+    deadline = time.perf_counter() + 60.0 * args.max_minutes
+    for spec in specs:
+        if (spec.key, args.cap, args.target, args.seed) in done:
+            continue
+        if time.perf_counter() > deadline:
+            print(f"{spec.key}: not run, --max-minutes {args.max_minutes:g} reached")
+            continue
+        instance = spec.build(args.seed)
+        try:
+            result = target_stopping(
+                instance.make(),
+                instance.n,
+                cap=args.cap,
+                target=args.target,
+                seed=args.seed,
+                key=spec.key,
+                instance=instance.label,
+            )
+        except NotImplementedError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        results.append(result)
+        print(
+            f"{spec.key}: stopped at {result.queries} queries (reported "
+            f"{result.reported}, R2 {result.r2:.3f}), matched by fixed {result.matched}",
+            flush=True,
+        )
+        payload = {"environment": env, "results": [r.to_dict() for r in results]}
+        path.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n")
+    markdown_path = args.out / "stopping.md"
+    markdown_path.write_text(stopping_markdown(results, env))
+    print(f"wrote {path}\nwrote {markdown_path}")
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run the suite of parsed ``run``/``bench`` arguments; returns the exit code."""
+    from .report import console_table, write_json
     from .runner import run_suite
     from .suites import LLM_ENTRY, get_suite
 
     try:
         suite = get_suite(args.suite)
+        partial = args.out / f"{suite.name}.partial.json"
+        previous = None
+        resume = getattr(args, "resume", None)
+        source = partial if resume == _PARTIAL else None if resume is None else Path(resume)
+        if source is not None and (source.exists() or source != partial):
+            previous = _read(source)
+            print(f"resuming from {source} ({len(previous.records)} records)")
         result = run_suite(
             suite,
             methods=args.methods,
@@ -212,11 +304,18 @@ def run_command(args: argparse.Namespace) -> int:
             threads=args.threads or None,
             extra=(LLM_ENTRY,) if args.llm else (),
             log=None if args.quiet else (lambda line: print(line, flush=True)),
+            previous=previous,
+            checkpoint=lambda run: write_json(run, partial),
         )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     paths = _write_outputs(result, args.out, plots=not args.no_plots)
+    print(console_table(result))
+    partial.unlink(missing_ok=True)
     print(f"suite {suite.name}: {len(result.records)} records in {result.wall_s:.0f} s")
     for path in paths:
         print(f"wrote {path}")
@@ -233,4 +332,6 @@ def main(argv: Sequence[str] | None = None, *, default_out: Path = DEFAULT_OUT) 
         return _report_command(args)
     if args.command == "micro":
         return _micro_command(args)
+    if args.command == "stopping":
+        return _stopping_command(args)
     return run_command(args)

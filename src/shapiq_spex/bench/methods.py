@@ -8,8 +8,14 @@ The predictor whose R² is reported is
 * for ours: the recovered function itself (``fourier_``, an exact representation);
 * for shapiq's SPEX and ProxySPEX: the Möbius transform they recover internally (captured
   where they hand it to their index conversion), the same treatment as ours;
+* for the ContextCite-style surrogate (``contextcite-lasso``): its linear model, which is the
+  Möbius-form polynomial of its values (intercept and one weight per player);
 * for every other method: the Möbius-form polynomial of its interaction values
   (:func:`~shapiq_spex.bench.metrics.moebius_predictor`).
+
+For ours, a call also records the approximator's own quality estimate (``faithfulness_`` and
+``faithfulness_method_``) and whether it warned of a poor fit or a saturated game, so that the
+report can set the reported score beside the R² measured on held-out masks.
 
 ``r2_index`` in the results is the R² of the returned index values' polynomial for *every*
 method, ours included.
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,18 +42,25 @@ from .metrics import moebius_predictor
 
 __all__ = [
     "ASSUMED_FLOPS",
+    "CONTEXTCITE_FOLDS",
     "METHODS",
     "MethodOutput",
     "MethodSpec",
+    "contextcite_lasso",
     "dense_regression_cost",
     "get_method",
     "refusal",
+    "self_report",
     "warm_up",
 ]
 
 ASSUMED_FLOPS = 1e10  # sustained float64 rate assumed by the time prediction (2 busy cores)
 _INDEX = "FBII"
 _ORDER = 2
+CONTEXTCITE_FOLDS = 5
+"""Cross-validation folds of the ContextCite-style Lasso's penalty."""
+_POOR_FIT = "fits the game poorly"  # the approximators' poor-fit warning
+_SATURATED = "barely varies"  # their saturated-game warning
 Game = Callable[[np.ndarray], np.ndarray]
 
 
@@ -62,12 +75,16 @@ class MethodOutput:
             recover a whole function (ours, shapiq's SPEX and ProxySPEX), else ``None``.
         inverse_link: For a method that models ``link(v)``: maps its values' scale back to the
             game's, so that the index values are scored on the game's scale too.
+        diagnostics: What the method reported about itself (ours: ``faithfulness``,
+            ``faithfulness_method``, ``warned_poor_fit``, ``warned_saturated``,
+            ``budget_used``); empty for the others.
     """
 
     values: InteractionValues
     predictor: Callable[[np.ndarray], np.ndarray]
     representation: dict[tuple[int, ...], float] | None = None
     inverse_link: Callable[[np.ndarray], np.ndarray] | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -189,12 +206,112 @@ def _ours(
 
         cls = getattr(importlib.import_module(module), name)
         approximator = cls(n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link)
-        values = approximator.approximate(budget, game)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = approximator.approximate(budget, game)
         links = importlib.import_module("shapiq_spex.approximators").LINKS
         inverse = None if link is None else links[link].inverse
-        return MethodOutput(values, approximator.predict, approximator.moebius_.to_dict(), inverse)
+        return MethodOutput(
+            values,
+            approximator.predict,
+            approximator.moebius_.to_dict(),
+            inverse,
+            self_report(approximator, [str(w.message) for w in caught]),
+        )
 
     return run
+
+
+def self_report(approximator: Any, messages: Sequence[str]) -> dict[str, Any]:
+    """What one of our approximators reported about its last call.
+
+    Args:
+        approximator: A fitted approximator of this package.
+        messages: The texts of the warnings its call emitted.
+
+    Returns:
+        ``faithfulness`` and ``faithfulness_method`` (its ``faithfulness_`` and
+        ``faithfulness_method_``, ``None`` when absent), ``warned_poor_fit`` and
+        ``warned_saturated`` (whether those warnings fired), ``budget_used`` (its
+        ``budget_used_``).
+    """
+    score = getattr(approximator, "faithfulness_", None)
+    used = getattr(approximator, "budget_used_", None)
+    return {
+        "faithfulness": None if score is None else float(score),
+        "faithfulness_method": getattr(approximator, "faithfulness_method_", None),
+        "warned_poor_fit": any(_POOR_FIT in m for m in messages),
+        "warned_saturated": any(_SATURATED in m for m in messages),
+        "budget_used": None if used is None else int(used),
+    }
+
+
+def _uniform_queries(game: Game, n: int, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``budget`` masks drawn uniformly from ``{0,1}^n`` and the game's values on them."""
+    from ..metrics import uniform_masks
+
+    masks = uniform_masks(n, budget, np.random.default_rng(seed))
+    chunks = [
+        np.asarray(game(masks[start : start + _CHUNK]), dtype=float)
+        for start in range(0, budget, _CHUNK)
+    ]
+    return masks, np.concatenate(chunks)
+
+
+_CHUNK = 1024  # masks per game call, as our approximators' default batch
+
+
+def contextcite_lasso(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+    """The ContextCite-style surrogate: a cross-validated Lasso on uniform random masks.
+
+    ContextCite (Cohen-Wang et al., 2024) ablates each source with probability 1/2 and fits an
+    L1-penalised linear model to the outputs; here the penalty is chosen by
+    :data:`CONTEXTCITE_FOLDS`-fold cross-validation (scikit-learn's ``LassoCV``). The masks
+    have the distribution of the held-out test masks. The surrogate ``b + Σ_{i ∈ S} w_i`` is
+    returned as first-order values (``I(∅) = b``, ``I({i}) = w_i``), so the Möbius-form
+    polynomial of the values is the fitted model itself.
+
+    Args:
+        game: The set function on boolean masks ``(m, n)``.
+        n: Number of players.
+        budget: Queries, all spent on the random masks (at least ``2 *`` the folds).
+        seed: Seed of the masks.
+
+    Returns:
+        The values and the fitted linear model as the predictor.
+
+    Raises:
+        ValueError: If ``budget`` is below ``2 * CONTEXTCITE_FOLDS`` (too few masks to
+            cross-validate).
+    """
+    from sklearn.linear_model import LassoCV
+
+    if budget < 2 * CONTEXTCITE_FOLDS:
+        msg = (
+            f"budget={budget} is too small for the ContextCite Lasso: it needs at least "
+            f"{2 * CONTEXTCITE_FOLDS} queries for {CONTEXTCITE_FOLDS}-fold cross-validation."
+        )
+        raise ValueError(msg)
+    masks, values = _uniform_queries(game, n, budget, seed)
+    model = LassoCV(cv=CONTEXTCITE_FOLDS, max_iter=10_000)
+    _quiet(lambda: model.fit(masks.astype(float), values))
+    intercept, weights = float(model.intercept_), np.asarray(model.coef_, dtype=float)
+    interactions = {(): intercept} | {(i,): float(w) for i, w in enumerate(weights)}
+    explanation = InteractionValues(
+        interactions,
+        index="BV",
+        n_players=n,
+        min_order=0,
+        max_order=1,
+        baseline_value=intercept,
+        estimated=True,
+        estimation_budget=budget,
+    )
+
+    def predictor(coalitions: np.ndarray) -> np.ndarray:
+        return intercept + np.asarray(coalitions, dtype=float) @ weights
+
+    return MethodOutput(explanation, predictor)
 
 
 def _regression(cls_name: str, **kwargs: Any) -> Callable[[Game, int, int, int], MethodOutput]:
@@ -333,6 +450,11 @@ def _registry() -> dict[str, MethodSpec]:
                        config=config)
         )  # fmt: skip
     specs += [
+        MethodSpec("contextcite-lasso", "ContextCite Lasso (linear)", False, "BV", 1,
+                   contextcite_lasso,
+                   config="ContextCite-style surrogate (bench.methods.contextcite_lasso): "
+                   "scikit-learn LassoCV (5-fold CV of the penalty) fitted to the outputs on "
+                   "uniform random masks (every query); R² of the linear model"),
         MethodSpec("proxyshap", "ProxySHAP (FBII-2)", False, _INDEX, _ORDER, _proxyshap, tier=1,
                    config="shapiq ProxySHAP(proxy_model='lightgbm'; xgboost is not installed "
                    "and the default falls back to it), no adjustment"),

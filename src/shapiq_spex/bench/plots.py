@@ -176,14 +176,17 @@ def _by_budget_panels(
     return _finish(plt, figure, axes, path)
 
 
-def plot_r2_vs_budget(cells: Sequence[Cell], path: Path, games: Sequence[str]) -> Path | None:
-    """Held-out R² against the budget, one panel per game."""
+def plot_r2_vs_budget(
+    cells: Sequence[Cell], path: Path, games: Sequence[str], holdout: int = 1000
+) -> Path | None:
+    """Held-out R² against the budget, one panel per game (``holdout``: masks, for the title)."""
     present = [g for g in games if any(c.game == g and c.seeds_ok for c in cells)]
     return _by_budget_panels(
         cells,
         present,
         path,
-        "Faithfulness: R² on 1000 held-out uniform masks vs budget (median; band = min-max over "
+        f"Faithfulness: R² on {holdout} held-out uniform masks vs budget (median; band = "
+        "min-max over "
         f"seeds; hollow ▽ = below {R2_FLOOR}, drawn at {R2_FLOOR})",
         "held-out R²",
         lambda c: c.r2,
@@ -264,7 +267,12 @@ def plot_run(result: RunResult, out_dir: Path, stem: str) -> list[Path]:
     cells = aggregate(result.records)
     games = result.settings.get("game_order") or list(dict.fromkeys(c.game for c in cells))
     written = [
-        plot_r2_vs_budget(cells, out_dir / f"{stem}-r2-vs-budget.png", games),
+        plot_r2_vs_budget(
+            cells,
+            out_dir / f"{stem}-r2-vs-budget.png",
+            games,
+            (result.settings.get("holdout") or {}).get("size", 1000),
+        ),
         plot_overhead_vs_n(
             cells, out_dir / f"{stem}-overhead-vs-n.png", result.settings.get("scale_budget")
         ),

@@ -18,6 +18,11 @@
 * ``heads-270``: every attention head of SmolLM2 (30 layers x 9 heads) as a player
   (:class:`~shapiq_spex.games.HeadAblationGame`) on one short factual prompt; ``v(S)`` = the
   answer's log-probability with the heads outside ``S`` zeroed.
+* ``vader-saturated-12`` / ``-20`` / ``-40``: a glowing review of 12, 20 or 40 positive
+  sentences (:data:`GLOWING_REVIEW`), one player per sentence, VADER's raw compound score
+  (``normalize=False``): ``v(∅) = 0`` and almost every other coalition scores near 0.999. The
+  game is an OR of its parts, dense at every order: the case where an approximator's own
+  quality estimate was found optimistic (issue 21).
 
 The tabular games of the suite are registered in :mod:`.games` (``mlp-digits``,
 ``lgbm-digits``, ``rf-breast_cancer``).
@@ -34,7 +39,15 @@ import numpy as np
 
 from .games import GameInstance, GameSpec
 
-__all__ = ["HEAD_PROMPTS", "RAG_HOLDOUT", "attribution_rows", "real_specs", "real_texts"]
+__all__ = [
+    "GLOWING_REVIEW",
+    "HEAD_PROMPTS",
+    "RAG_HOLDOUT",
+    "SATURATED_SIZES",
+    "attribution_rows",
+    "real_specs",
+    "real_texts",
+]
 
 RAG_HOLDOUT = 250
 """Held-out masks of ``llm-rag`` (about 0.5 s per query on the shared 2-core machine)."""
@@ -47,6 +60,53 @@ HEAD_PROMPTS: tuple[tuple[str, str], ...] = (
 """Factual prompts of ``heads-270`` (the seed picks one)."""
 
 _KNN = 5
+
+GLOWING_REVIEW: tuple[str, ...] = (
+    "This hotel was absolutely wonderful.",
+    "The staff were friendly and incredibly helpful.",
+    "Our room was spotless, bright and beautiful.",
+    "The bed was so comfortable that we slept perfectly.",
+    "Breakfast was delicious and generous.",
+    "The view from the balcony was stunning and beautiful.",
+    "Check-in was quick and pleasant.",
+    "The pool was clean, warm and lovely.",
+    "Every dinner at the restaurant was excellent.",
+    "The concierge gave us great advice and fantastic tips.",
+    "The spa was relaxing and the massage was superb.",
+    "We loved every minute of our stay.",
+    "The gardens were charming and peaceful.",
+    "The bathroom was elegant and very clean.",
+    "Housekeeping was thoughtful and kind.",
+    "The location was perfect for exploring the city.",
+    "The coffee at the lobby bar was amazing.",
+    "The children were happy and entertained all week.",
+    "The gym was great and the trainers were friendly.",
+    "The price was fair for such a great experience.",
+    "The manager welcomed us warmly on arrival.",
+    "Our anniversary dinner was a delightful surprise.",
+    "The wine list was impressive and the sommelier was brilliant.",
+    "The terrace was a lovely place to enjoy the sunset.",
+    "The towels were soft and the robes were lovely.",
+    "The shuttle driver was cheerful and punctual.",
+    "The live music in the evening was fun and joyful.",
+    "The pastries were fresh and wonderful.",
+    "The beach nearby was beautiful and calm.",
+    "Room service was excellent and the food was great.",
+    "The decor was stylish, elegant and charming.",
+    "The quiet hallways made it easy to rest well.",
+    "The front desk solved every request with a smile.",
+    "The cooking class was a fantastic highlight.",
+    "The rooftop lounge had an amazing atmosphere.",
+    "Even the small details were thoughtful and perfect.",
+    "We felt safe, comfortable and truly cared for.",
+    "We would gladly recommend this hotel to our friends.",
+    "It was the best holiday we have ever had.",
+    "We would love to come back again.",
+)
+"""The saturated game's review: 40 positive sentences (the 12- and 20-sentence games take the
+first 12 and 20)."""
+
+SATURATED_SIZES = (12, 20, 40)
 
 
 @cache
@@ -187,6 +247,19 @@ def _heads(seed: int) -> GameInstance:
     return GameInstance(game.n_players, label, lambda: game, game)
 
 
+def _saturated(sentences: int) -> Callable[[int], GameInstance]:
+    def build(seed: int) -> GameInstance:
+        del seed  # one review: the seeds differ only in the methods' randomness
+        from ..games.language import MaskedTextGame
+
+        text = " ".join(GLOWING_REVIEW[:sentences])
+        game = MaskedTextGame(text, _vader(), unit="sentence", normalize=False)
+        label = f"a glowing review of {game.n_players} positive sentences"
+        return GameInstance(game.n_players, label, lambda: game, game)
+
+    return build
+
+
 def real_specs() -> list[GameSpec]:
     """The :class:`GameSpec` of every game above."""
     specs = [
@@ -241,5 +314,16 @@ def real_specs() -> list[GameSpec]:
             _heads,
             270,
         ),
+    ]
+    specs += [
+        GameSpec(
+            f"vader-saturated-{size}",
+            "vader-saturated",
+            f"VADER on a glowing review of {size} positive sentences, raw compound score "
+            "(saturated: v(∅) = 0, almost every other coalition near 0.999)",
+            _saturated(size),
+            size,
+        )
+        for size in SATURATED_SIZES
     ]
     return specs

@@ -11,11 +11,12 @@ from typing import Literal
 from ..metrics import HOLDOUT_SEED, HOLDOUT_SIZE
 from ._format import Notes, n_text, r2_text, ratio_text, seconds_text, with_range
 from .compare import head_to_head
-from .lead import lead_section
+from .honest import honest_section
+from .lead import first_order_section, lead_section
 from .metrics import TOP_K, Summary, summarize
 from .runner import Record, RunResult
 
-__all__ = ["Cell", "aggregate", "markdown", "merge_runs", "write_json"]
+__all__ = ["Cell", "aggregate", "console_table", "markdown", "merge_runs", "write_json"]
 
 CellStatus = Literal["ok", "partial", "n/a", "error"]
 
@@ -262,6 +263,21 @@ def _merged_note(settings: dict) -> list[str]:
     return lines
 
 
+def _resumed_note(settings: dict) -> list[str]:
+    resumed = settings.get("resumed") or []
+    if not resumed:
+        return []
+    parts = [
+        f"{entry['records_taken']} records from the run of {entry['from_run'].get('date')}"
+        for entry in resumed
+    ]
+    return [
+        "- Resumed (`run --resume`): "
+        + "; ".join(parts)
+        + " were taken over; the wall time adds up every session."
+    ]
+
+
 def _caps_note(settings: dict) -> list[str]:
     if settings.get("memory_cap_gb") is None:
         return ["- No caps: every call ran to its end."]
@@ -324,6 +340,7 @@ def _header(result: RunResult) -> list[str]:
         f"- Versions: {versions}.",
         *([f"- {settings['provenance']}"] if settings.get("provenance") else []),
         *_merged_note(settings),
+        *_resumed_note(settings),
         *_caps_note(settings),
         _holdout_note(settings),
         "- Queries are counted by a wrapper around the game. Overhead = wall time outside the "
@@ -352,6 +369,48 @@ def _header(result: RunResult) -> list[str]:
     return lines
 
 
+def console_table(result: RunResult) -> str:
+    """The median R² of every (game, budget) and method that ran, as aligned plain text.
+
+    What ``run`` prints when it finishes: the report's first table without its footnotes, and
+    without the columns of methods that have no value anywhere (those excluded from the suite).
+    A cell without a complete value shows its status (``n/a``, ``error``, ``k/s seeds``).
+    """
+    cells = aggregate(result.records)
+    by_key = {(c.game, c.budget, c.method): c for c in cells}
+    labels = {c.method: c.label for c in cells}
+    order = result.settings.get("methods") or list(labels)
+    methods = [m for m in dict.fromkeys(order) if any(c.method == m and c.seeds_ok for c in cells)]
+    rows = [["game", "n", "budget", *(labels[m] for m in methods)]]
+    for game in _ordered_games(result, cells):
+        for budget in sorted({b for (g, b, _m) in by_key if g == game}):
+            present = [by_key[k] for k in by_key if k[:2] == (game, budget)]
+            row = [game, n_text(tuple(sorted({n for c in present for n in c.n}))), str(budget)]
+            for method in methods:
+                cell = by_key.get((game, budget, method))
+                if cell is None:
+                    row.append("")
+                elif cell.status == "ok":
+                    row.append(r2_text(cell.r2.median))
+                elif cell.status == "partial":
+                    row.append(f"{r2_text(cell.r2.median)} ({cell.seeds_ok}/{cell.seeds} seeds)")
+                else:
+                    row.append(cell.status)
+            rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            text.ljust(w) if i == 0 else text.rjust(w)
+            for i, (text, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "Median R² on held-out masks (higher is better; 1 = exact):\n" + "\n".join(
+        line.rstrip() for line in lines
+    )
+
+
 def markdown(result: RunResult) -> str:
     """The report: header, median R², head-to-head tables, one detail table per game, notes."""
     cells = aggregate(result.records)
@@ -366,6 +425,8 @@ def markdown(result: RunResult) -> str:
     lines += _summary_table(games, by_key, methods, labels, notes)
     if result.settings.get("lead_budget"):
         lines += lead_section(cells, games, result.settings["lead_budget"])
+        lines += first_order_section(cells, games)
+    lines += honest_section(result.records, full=bool(result.settings.get("honest")))
     for ours, baseline in result.settings.get("head_to_head") or []:
         lines += [
             "",

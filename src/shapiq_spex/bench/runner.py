@@ -59,6 +59,10 @@ class Record:
     :func:`~shapiq_spex.bench.metrics.removal_changes`; its queries are not counted in the
     method's). Times are seconds, ``peak_mb`` MiB. ``note`` is printed
     as a footnote of the cell; ``extra`` holds diagnostics that are kept but not tabulated.
+    For our approximators, ``faithfulness`` and ``faithfulness_method`` are what the method
+    reported about its own fit (its ``faithfulness_`` and ``faithfulness_method_``; compare
+    with ``r2``, measured on masks it never saw), and ``warned_poor_fit`` /
+    ``warned_saturated`` whether its call emitted those warnings (``None`` for the others).
     """
 
     game: str
@@ -91,6 +95,10 @@ class Record:
     over_budget: bool = False
     over_time_cap: bool = False
     note: str = ""
+    faithfulness: float | None = None
+    faithfulness_method: str | None = None
+    warned_poor_fit: bool | None = None
+    warned_saturated: bool | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -144,9 +152,16 @@ class _Call:
 
 
 class _Instances:
-    """Game instances, held-out targets and exact index values, each computed once."""
+    """Game instances, held-out targets and exact index values, each computed once.
 
-    def __init__(self) -> None:
+    Args:
+        holdout_size: Held-out masks of every game (``None``: the game's own number).
+        holdout_seed: Their seed is ``holdout_seed + n`` (``None``: ``HOLDOUT_SEED + n``).
+    """
+
+    def __init__(self, holdout_size: int | None = None, holdout_seed: int | None = None) -> None:
+        self.holdout_size = holdout_size
+        self.holdout_seed = holdout_seed
         self._games: dict[tuple[str, int], GameInstance | Exception] = {}
         self._holdout: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         self._exact: dict[tuple[str, int, str, int], dict] = {}
@@ -165,7 +180,11 @@ class _Instances:
     ) -> tuple[np.ndarray, np.ndarray]:
         key = (spec.key, seed)
         if key not in self._holdout:
-            masks = holdout_masks(game.n, spec.holdout_size)
+            size = self.holdout_size or spec.holdout_size
+            if self.holdout_seed is None:
+                masks = holdout_masks(game.n, size)
+            else:
+                masks = holdout_masks(game.n, size, seed=self.holdout_seed + game.n)
             self._holdout[key] = (masks, np.asarray(game.target(masks), dtype=float))
         return self._holdout[key]
 
@@ -174,6 +193,9 @@ class _Instances:
         if key not in self._exact:
             self._exact[key] = exact_index_values(game.truth or {}, game.n, index, order)
         return self._exact[key]
+
+
+_BELOW_MINIMUM = "budget below the method's minimum"
 
 
 def _below_minimum(exc: BaseException) -> bool:
@@ -287,6 +309,8 @@ def _score(
         estimated = index_values(output.values)
         record.precision = top_k_precision(exact, estimated, TOP_K)
         record.rel_error = coefficient_error(exact, estimated)
+    for name in ("faithfulness", "faithfulness_method", "warned_poor_fit", "warned_saturated"):
+        setattr(record, name, output.diagnostics.get(name))
     if game.truth is not None and output.representation is not None:
         record.precision_moebius = top_k_precision(game.truth, output.representation, TOP_K)
         record.rel_error_moebius = coefficient_error(game.truth, output.representation)
@@ -305,6 +329,8 @@ def run_suite(
     threads: int | None = 1,
     extra: Sequence[Entry] = (),
     log: Callable[[str], None] | None = None,
+    previous: RunResult | None = None,
+    checkpoint: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
     """Run every cell of ``suite`` and return the records.
 
@@ -325,6 +351,14 @@ def run_suite(
             every method the same setting (games run under it too).
         extra: Entries appended to the suite's (e.g. the optional LLM game).
         log: Receives one line per call (``None``: silent).
+        previous: An earlier (possibly interrupted) run of the same suite to resume: its
+            measured calls (``"ok"``, ``"error"``, or below the method's minimum budget) with
+            the same game, budget, seed and method are taken over instead of run again (their
+            times feed the time caps as if they had just run); every other call runs. Its
+            records of calls outside this run's plan (e.g. other ``games``) are kept.
+        checkpoint: Called with the run so far after each call, at most every
+            :data:`CHECKPOINT_S` seconds, and once at the end (e.g. to write a partial JSON
+            that ``previous`` can resume from).
 
     Returns:
         The :class:`RunResult`.
@@ -347,6 +381,7 @@ def run_suite(
         caps=_TimeCaps(limits.time_cap_s, dict(suite.time_caps) if time_cap_s is None else None),
         memory_cap_gb=limits.memory_cap_gb,
         memory=memory,
+        instances=_Instances(suite.holdout_size, suite.holdout_seed),
     )
     for spec in specs:
         if spec.available is not None:
@@ -355,15 +390,82 @@ def run_suite(
             except Exception as exc:
                 run.result.unavailable[spec.key] = f"not available: {_message(exc)}"
     calls = _plan(entries, suite.seeds, specs, games, seeds)
+    done = _resumable(previous, calls, run.result)
     start = time.perf_counter()
     run.deadline = start + 60.0 * limits.max_minutes
+    saved = start
     with _thread_limit(threads):
         for number, call in enumerate(calls, 1):
-            record = run.call(call)
+            record = done.get(_call_key(call))
+            if record is None:
+                record = run.call(call)
+            else:
+                run.reuse(record)
             run.result.records.append(record)
             say(_line(number, len(calls), record))
-    run.result.wall_s = time.perf_counter() - start
+            if checkpoint is not None and time.perf_counter() - saved >= CHECKPOINT_S:
+                run.result.wall_s = _wall(previous) + time.perf_counter() - start
+                checkpoint(run.result)
+                saved = time.perf_counter()
+    run.result.wall_s = _wall(previous) + time.perf_counter() - start
+    if previous is not None:
+        planned = {_call_key(c) for c in calls}
+        run.result.records += [r for r in previous.records if _record_key(r) not in planned]
+    if checkpoint is not None:
+        checkpoint(run.result)
     return run.result
+
+
+CHECKPOINT_S = 20.0
+"""Least seconds between two checkpoints of a run."""
+
+
+def _call_key(call: _Call) -> tuple[str, int, int, str]:
+    return (call.game.key, call.budget, call.seed, call.method.key)
+
+
+def _record_key(record: Record) -> tuple[str, int, int, str]:
+    return (record.game, record.budget, record.seed, record.method)
+
+
+def _wall(previous: RunResult | None) -> float:
+    return 0.0 if previous is None else previous.wall_s
+
+
+def _resumable(
+    previous: RunResult | None, calls: Sequence[_Call], result: RunResult
+) -> dict[tuple[str, int, int, str], Record]:
+    """The records of ``previous`` that stand for calls of this run (see :func:`run_suite`).
+
+    Also records the previous run's provenance (and its warm-up times) in ``result``'s
+    settings; the warm-ups themselves run again in this process before the first timed call.
+    """
+    if previous is None:
+        return {}
+    if previous.suite != result.suite:
+        msg = f"cannot resume suite {result.suite!r} from a run of suite {previous.suite!r}"
+        raise ValueError(msg)
+    planned = {_call_key(c) for c in calls}
+    done = {
+        _record_key(r): r
+        for r in previous.records
+        if _record_key(r) in planned
+        and (r.status in ("ok", "error") or r.reason.startswith(_BELOW_MINIMUM))
+    }
+    resumed = list(previous.settings.get("resumed") or [])
+    resumed.append(
+        {
+            "from_run": previous.environment,
+            "records_taken": len(done),
+            "wall_s_before": previous.wall_s,
+            "warmups": previous.warmups,
+        }
+    )
+    result.settings["resumed"] = resumed
+    result.settings["game_order"] = list(
+        dict.fromkeys([*previous.settings.get("game_order", []), *result.settings["game_order"]])
+    )
+    return done
 
 
 @dataclass(frozen=True)
@@ -399,13 +501,17 @@ def _settings(
         "threads": None,
         "top_k": TOP_K,
         "scale_budget": suite.scale_budget,
-        "holdout": {"size": HOLDOUT_SIZE, "seed": f"{HOLDOUT_SEED} + n"},
+        "holdout": {
+            "size": suite.holdout_size or HOLDOUT_SIZE,
+            "seed": f"{HOLDOUT_SEED if suite.holdout_seed is None else suite.holdout_seed} + n",
+        },
         "holdout_sizes": {
             e.game: get_game(e.game).holdout_size
             for e in entries
-            if get_game(e.game).holdout_size != HOLDOUT_SIZE
+            if suite.holdout_size is None and get_game(e.game).holdout_size != HOLDOUT_SIZE
         },
         "removal_k": list(suite.removal_k),
+        "honest": suite.honest,
         "lead_budget": suite.lead_budget,
         "reference": suite.reference,
         "head_to_head": [list(pair) for pair in suite.head_to_head],
@@ -442,11 +548,20 @@ class _Run:
             memory_cap_gb=self.memory_cap_gb,
             time_cap_s=self.caps.cap(method.key),
         ) or self.caps.blocked(method.key, call.game.family, n, call.budget)
-        if reason is None and self.suite.skip_underdetermined:
+        if (
+            reason is None
+            and self.suite.skip_underdetermined
+            and (method.dense_order or 0) >= self.suite.skip_underdetermined_from
+        ):
             reason = _underdetermined(method, n, call.budget) or None
         if reason is None and time.perf_counter() > self.deadline:
             reason = f"suite time limit ({self.result.settings['max_minutes']:g} min) reached"
         return reason
+
+    def reuse(self, record: Record) -> None:
+        """Take over a record of a resumed run: its time counts for the time caps."""
+        if record.status == "ok" and record.total_s is not None:
+            self.caps.observe(record.method, record.family, record.n, record.budget, record.total_s)
 
     def warm_up(self, method: MethodSpec) -> None:
         """Run ``method`` once, untimed, before its first timed call; record how long it took."""
@@ -487,7 +602,7 @@ class _Run:
             record.reason = _message(exc)
             record.status = "error"
             if _below_minimum(exc):
-                record.reason = f"budget below the method's minimum: {record.reason}"
+                record.reason = f"{_BELOW_MINIMUM}: {record.reason}"
                 record.status = "n/a"
             return record
         _time(record, timing)

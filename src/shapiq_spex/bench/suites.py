@@ -11,9 +11,13 @@
 * ``real``: real models at 30-1000 players (:mod:`.real_games`: VADER on reviews of about 40,
   120 and 400 words, the offline LLM's sentiment and retrieval answer, MLP / LightGBM / random
   forest on scikit-learn data, data attribution with 200 and 1000 training points, all 270
-  attention heads of SmolLM2), ours against every anchor that fits, under 60 minutes; the
+  attention heads of SmolLM2), ours against every anchor that fits, under 120 minutes; the
   report adds the lead table (ours against the best anchor at 4000 queries) and the
-  feature-identification (removal) check.
+  feature-identification (removal) check. Every game also runs at the few-call budgets 64,
+  128 and 256 against the ContextCite-style Lasso, KernelSHAP, Banzhaf, ProxySHAP and shapiq's
+  ProxySPEX without HPO; the report adds ours against the best first-order method per budget.
+* ``honest`` (issue 21): our approximators' reported ``faithfulness_`` against the R² on 2000
+  fresh uniform masks, every ``real`` game and a saturated VADER review, budgets 128-4000.
 
 Caps (per call, both documented in the report): a dense regression predicted to need more
 than ``memory_cap_gb`` or ``time_cap_s`` is not run. Any other method is timed: after a call
@@ -34,7 +38,18 @@ from dataclasses import dataclass
 from ._registry import lookup
 from .metrics import REMOVAL_K
 
-__all__ = ["LLM_ENTRY", "SUITES", "Entry", "Exclusion", "Suite", "get_suite"]
+__all__ = [
+    "FIRST_ORDER",
+    "HONEST_BUDGETS",
+    "HONEST_HOLDOUT",
+    "HONEST_SEED",
+    "LLM_ENTRY",
+    "SUITES",
+    "Entry",
+    "Exclusion",
+    "Suite",
+    "get_suite",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,7 @@ class Exclusion:
         except_budgets: Budgets it does not apply to.
         from_seed: Seeds below it are not excluded (``0``: every seed is); for a method run
             on fewer seeds than the others.
+        budgets: The only budgets it applies to (``None``: every budget).
     """
 
     method: str
@@ -66,6 +82,7 @@ class Exclusion:
     except_games: tuple[str, ...] = ()
     except_budgets: tuple[int, ...] = ()
     from_seed: int = 0
+    budgets: tuple[int, ...] | None = None
 
     def applies(self, method: str, game: str, budget: int, seed: int = 0) -> bool:
         """Whether this exclusion covers the call."""
@@ -74,6 +91,7 @@ class Exclusion:
             and (self.games is None or game in self.games)
             and game not in self.except_games
             and budget not in self.except_budgets
+            and (self.budgets is None or budget in self.budgets)
             and seed >= self.from_seed
         )
 
@@ -101,8 +119,17 @@ class Suite:
             extra queries of the noiseless game per call, not counted in the method's).
         skip_underdetermined: Dense regressions with fewer queries than unknowns are not run
             (instead of run and footnoted: their R² is meaningless, far below zero).
+        skip_underdetermined_from: The skip applies to regressions of at least this order
+            (2: first-order KernelSHAP and Banzhaf still run at few queries, footnoted, since
+            that is how they are used with few calls).
         lead_budget: Budget of the report's lead table (ours against the best anchor per
             game), ``None`` for no such table.
+        holdout_size: Held-out masks of every game, replacing the games' own numbers
+            (``None``: the games' own).
+        holdout_seed: The held-out masks of an ``n``-player game are drawn with seed
+            ``holdout_seed + n`` (``None``: the package's ``HOLDOUT_SEED + n``).
+        honest: The report lists, per call of ours, the faithfulness the method reported
+            beside the R² measured on the held-out masks (else only a summary line).
     """
 
     name: str
@@ -121,6 +148,10 @@ class Suite:
     removal_k: tuple[int, ...] = REMOVAL_K
     lead_budget: int | None = None
     skip_underdetermined: bool = False
+    skip_underdetermined_from: int = 1
+    holdout_size: int | None = None
+    holdout_seed: int | None = None
+    honest: bool = False
 
     def excluded(self, method: str, game: str, budget: int, seed: int = 0) -> str | None:
         """Why ``method`` is not run on ``game`` at ``budget`` and ``seed`` (``None``: it is)."""
@@ -305,7 +336,7 @@ _ANCHORS = (
     "banzhaf",
     "shapiq-proxyspex",
 )
-_CHEAP = (
+CHEAP_GAMES = (
     "vader-40",
     "vader-120",
     "vader-400",
@@ -315,6 +346,7 @@ _CHEAP = (
     "data-lr-200",
     "data-knn-1000",
 )
+"""The real suite's games whose queries cost milliseconds."""
 _VADER_GAMES = ("vader-40", "vader-120", "vader-400")
 _PROBABILITY_GAMES = (
     "mlp-digits",
@@ -364,45 +396,98 @@ def _linked_only() -> tuple:
     )
 
 
+_LOW = (64, 128, 256)
+"""The few-call budgets of the ``real`` suite (ContextCite's default is 64 ablations)."""
+FIRST_ORDER = ("contextcite-lasso", "kernelshap", "banzhaf")
+"""The first-order baselines of the report's per-budget comparison."""
+_BASELINES = ("contextcite-lasso", *_ANCHORS)
+_NOT_LOW = ("shapiq-spex", "faith-banzhaf-2", "faith-shap-2", "shapiq-proxyspex")
+_LOW_REASON = (
+    "not run at the few-call budgets 64-256: there the suite compares ours with the "
+    "ContextCite Lasso, KernelSHAP, Banzhaf, ProxySHAP and shapiq's ProxySPEX without HPO "
+    "(order-2 regressions are underdetermined there, shapiq's SPEX refuses such budgets, and "
+    "the HPO grid search does not fit in the suite)"
+)
+_LLM_LOW = (
+    "proxyspex",
+    "spex",
+    "contextcite-lasso",
+    "kernelshap",
+    "banzhaf",
+    "proxyshap",
+    "shapiq-proxyspex-nohpo",
+)
+_RAG_LOW = ("proxyspex", "spex", "contextcite-lasso", "kernelshap", "shapiq-proxyspex-nohpo")
+_RAG = (
+    "not run at this budget of the LLM RAG game: at 0.35-0.7 s per query the suite runs ours, "
+    "the ContextCite Lasso, KernelSHAP and shapiq's ProxySPEX (no HPO) at 64-256, the four "
+    "methods of its former runs and the Lasso at 300, and ours and the Lasso at 1000"
+)
+
+
+def _only_at(
+    methods: tuple[str, ...], games: tuple[str, ...], budgets: tuple[int, ...], reason: str
+) -> tuple:
+    """Exclusions of every suite method but ``methods`` on ``games`` at ``budgets``."""
+    return tuple(
+        Exclusion(m, reason, games=games, budgets=budgets)
+        for m in ("proxyspex", "spex", *_BASELINES, *_LINKED)
+        if m not in methods
+    )
+
+
+_LLM_SENTIMENT = (
+    "not run on the LLM sentiment game: at 0.1-0.2 s per query the suite runs ours and the "
+    "brief's baselines (ContextCite Lasso, KernelSHAP, Banzhaf, ProxySHAP, shapiq's ProxySPEX "
+    "without HPO) at 64-256, and six methods and the Lasso at 1000 (Faith-Banzhaf/Faith-Shap "
+    "of order 2 would be underdetermined: 1,082 unknowns for 1000 queries)"
+)
+
 _REAL = Suite(
     name="real",
     description="real models at 22-1000 players, offline: VADER on reviews of about 40, 120 "
     "and 400 words, the SmolLM2 sentiment log-odds and RAG answer, MLP / LightGBM / random "
     "forest on scikit-learn data, data attribution (200 and 1000 training points), all 270 "
-    "SmolLM2 attention heads; ours against shapiq 1.8's anchors, one seed, under 60 minutes",
+    "SmolLM2 attention heads; ours against shapiq 1.8's anchors and a ContextCite-style Lasso "
+    "from 64 queries on, one seed, under 120 minutes (resumable)",
     entries=(
-        Entry("vader-40", (500, 1000, 2000, 4000, 16000)),
-        Entry("vader-120", (500, 1000, 2000, 4000, 16000)),
-        Entry("vader-400", (500, 1000, 2000, 4000)),
-        Entry("mlp-digits", (500, 1000, 2000, 4000, 16000)),
-        Entry("lgbm-digits", (500, 1000, 2000, 4000, 16000)),
-        Entry("rf-breast_cancer", (500, 1000, 2000, 4000, 16000)),
-        Entry("data-lr-200", (500, 1000, 2000, 4000)),
-        Entry("data-lgbm-200", (1000, 2000, 4000)),
-        Entry("data-knn-1000", (500, 1000, 2000, 4000)),
-        Entry("heads-270", (1000, 2000, 4000)),
-        Entry("llm-sentiment", (1000,)),
-        Entry("llm-rag", (300,)),
+        Entry("vader-40", (*_LOW, 500, 1000, 2000, 4000, 16000)),
+        Entry("vader-120", (*_LOW, 500, 1000, 2000, 4000, 16000)),
+        Entry("vader-400", (*_LOW, 500, 1000, 2000, 4000)),
+        Entry("mlp-digits", (*_LOW, 500, 1000, 2000, 4000, 16000)),
+        Entry("lgbm-digits", (*_LOW, 500, 1000, 2000, 4000, 16000)),
+        Entry("rf-breast_cancer", (*_LOW, 500, 1000, 2000, 4000, 16000)),
+        Entry("data-lr-200", (*_LOW, 500, 1000, 2000, 4000)),
+        Entry("data-lgbm-200", (*_LOW, 1000, 2000, 4000)),
+        Entry("data-knn-1000", (*_LOW, 500, 1000, 2000, 4000)),
+        Entry("heads-270", (*_LOW, 1000, 2000, 4000)),
+        Entry("llm-sentiment", (*_LOW, 1000)),
+        Entry("llm-rag", (*_LOW, 300, 1000)),
     ),
-    methods=("proxyspex", "spex", *_LINKED, *_ANCHORS),
+    methods=("proxyspex", "spex", *_LINKED, *_BASELINES),
     seeds=1,
     time_cap_s=300.0,
     memory_cap_gb=3.0,
-    max_minutes=58.0,
+    max_minutes=120.0,
     exclusions=(
+        *(Exclusion(m, _LOW_REASON, budgets=_LOW) for m in _NOT_LOW),
         *_linked_only(),
         *(
-            Exclusion(m, _HALF, games=_CHEAP, except_budgets=(500, 1000, 4000, 16000))
+            Exclusion(m, _HALF, games=CHEAP_GAMES, except_budgets=(*_LOW, 500, 1000, 4000, 16000))
             for m in _ANCHORS
         ),
-        *(Exclusion(m, _HEADS, games=("heads-270",), except_budgets=(4000,)) for m in _ANCHORS),
+        *(
+            Exclusion(m, _HEADS, games=("heads-270",), except_budgets=(*_LOW, 4000))
+            for m in _ANCHORS
+        ),
         *(
             Exclusion(
                 m,
                 "LightGBM retrained per coalition (7-10 ms a query): the anchors run at the "
-                "lead budget only, ours at 1000 and 2000 as well",
+                "few-call budgets and the lead budget only, ours and the Lasso at 1000 and "
+                "2000 as well",
                 games=("data-lgbm-200",),
-                except_budgets=(4000,),
+                except_budgets=(*_LOW, 4000),
             )
             for m in _ANCHORS
         ),
@@ -411,26 +496,29 @@ _REAL = Suite(
             "shapiq-proxyspex", _HPO, games=_HPO_UP_TO_4000, except_budgets=(500, 1000, 4000)
         ),
         Exclusion("shapiq-proxyspex", _HPO, games=_HPO_UP_TO_1000, except_budgets=(500, 1000)),
-        *_only(
+        *_only_at(_LLM_LOW, ("llm-sentiment",), _LOW, _LLM_SENTIMENT),
+        *_only_at(
             (
                 "proxyspex",
                 "spex",
+                "contextcite-lasso",
                 "shapiq-proxyspex-nohpo",
                 "shapiq-spex",
                 "proxyshap",
                 "kernelshap",
             ),
             ("llm-sentiment",),
-            "not run on the LLM sentiment game: at 0.08-0.12 s per query six methods fit in the "
-            "60-minute suite (Faith-Banzhaf/Faith-Shap of order 2 would be underdetermined: "
-            "1,082 unknowns for 1000 queries)",
+            (1000,),
+            _LLM_SENTIMENT,
         ),
-        *_only(
-            ("proxyspex", "spex", "shapiq-proxyspex-nohpo", "faith-banzhaf-2"),
+        *_only_at(_RAG_LOW, ("llm-rag",), _LOW, _RAG),
+        *_only_at(
+            ("proxyspex", "spex", "shapiq-proxyspex-nohpo", "faith-banzhaf-2", "contextcite-lasso"),
             ("llm-rag",),
-            "not run on the LLM RAG game: at 0.3-0.5 s per query four methods at 300 queries "
-            "fit in the 60-minute suite",
+            (300,),
+            _RAG,
         ),
+        *_only_at(("proxyspex", "contextcite-lasso"), ("llm-rag",), (1000,), _RAG),
     ),
     time_caps=(("shapiq-proxyspex", 60.0),),
     scale_budget=4000,
@@ -438,8 +526,67 @@ _REAL = Suite(
     head_to_head=(("proxyspex", "shapiq-proxyspex-nohpo"), ("spex", "shapiq-spex")),
     lead_budget=4000,
     skip_underdetermined=True,
+    skip_underdetermined_from=2,
 )
 SUITES["real"] = _REAL
+
+HONEST_BUDGETS = (128, 300, 1000, 4000)
+"""Budgets of the ``honest`` suite."""
+HONEST_HOLDOUT = 2000
+"""Fresh held-out masks of the ``honest`` suite (never queried, seed ``HONEST_SEED + n``)."""
+HONEST_SEED = 424_242
+_SATURATED_GAMES = ("vader-saturated-12", "vader-saturated-20", "vader-saturated-40")
+_OURS_HONEST = ("proxyspex", "spex", *_LINKED)
+_HONEST_LLM = (
+    "ours with ProxySPEX only on the LLM games (0.1-0.7 s per query); the RAG game up to 1000 "
+    "queries"
+)
+
+SUITES["honest"] = Suite(
+    name="honest",
+    description=f"issue 21: the faithfulness our approximators report against the R² on "
+    f"{HONEST_HOLDOUT} fresh uniform masks (seed {HONEST_SEED} + n, never queried), every "
+    f"game of the real suite and a saturated VADER review of 12 / 20 / 40 sentences, budgets "
+    f"{' / '.join(map(str, HONEST_BUDGETS))}, one seed",
+    entries=(
+        *(
+            Entry(e.game, HONEST_BUDGETS)
+            for e in _REAL.entries
+            if e.game not in ("llm-sentiment", "llm-rag")
+        ),
+        *(Entry(game, HONEST_BUDGETS) for game in _SATURATED_GAMES),
+        Entry("llm-sentiment", HONEST_BUDGETS),
+        Entry("llm-rag", HONEST_BUDGETS[:-1]),
+    ),
+    methods=_OURS_HONEST,
+    seeds=1,
+    time_cap_s=600.0,
+    memory_cap_gb=3.0,
+    max_minutes=90.0,
+    exclusions=(
+        *(
+            Exclusion(m, f"link for {what} only", except_games=games)
+            for m, (games, what) in _LINKED.items()
+            if not m.endswith("-vader")
+        ),
+        *(
+            Exclusion(m, "link for VADER games only", except_games=(*games, *_SATURATED_GAMES))
+            for m, (games, _what) in _LINKED.items()
+            if m.endswith("-vader")
+        ),
+        *(
+            Exclusion(m, _HONEST_LLM, games=("llm-sentiment", "llm-rag"))
+            for m in _OURS_HONEST
+            if m != "proxyspex"
+        ),
+    ),
+    scale_budget=4000,
+    reference="proxyspex",
+    removal_k=(),
+    holdout_size=HONEST_HOLDOUT,
+    holdout_seed=HONEST_SEED,
+    honest=True,
+)
 
 
 LLM_ENTRY = Entry("llm-short", (128, 256))

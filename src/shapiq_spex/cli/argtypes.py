@@ -7,9 +7,17 @@ Each raises ``argparse.ArgumentTypeError``, which argparse reports in one line w
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 from pathlib import Path
 
-__all__ = ["non_negative_int", "output_path", "positive_float", "positive_int"]
+__all__ = [
+    "non_negative_int",
+    "open_fraction",
+    "output_path",
+    "positive_float",
+    "positive_int",
+]
 
 
 def _integer_at_least(text: str, minimum: int, expected: str) -> int:
@@ -43,8 +51,28 @@ def positive_float(text: str) -> float:
     return value
 
 
+def open_fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (e.g. a target R²), else an ``argparse`` error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (exclusive), got {text!r}"
+        ) from None
+    if not 0 < value < 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (exclusive), got {value}"
+        )
+    return value
+
+
 def output_path(text: str) -> Path:
-    """A file path that can be written: its folder exists and it is not a folder itself."""
+    """A file path that can be written now, else an ``argparse`` error (one line, exit code 2).
+
+    Checked by opening it for writing (an existing file is not changed; a new one is created
+    and removed again): a read-only folder or file system fails here, before any query, not
+    after a paid run.
+    """
     path = Path(text)
     if not text:
         raise argparse.ArgumentTypeError("expected a file path, got ''")
@@ -52,7 +80,30 @@ def output_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{path} is a folder; give a file path inside it")
     folder = path.parent
     if not folder.is_dir():
+        found = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if found is not None and not found.is_dir():
+            raise argparse.ArgumentTypeError(
+                f"{found} is a file, not a folder, so {path} cannot be written"
+            )
         raise argparse.ArgumentTypeError(
             f"the folder {folder} does not exist; create it first (mkdir -p {folder})"
         )
+    try:
+        _try_writing(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise argparse.ArgumentTypeError(f"cannot write {path}: {reason}") from None
     return path
+
+
+def _try_writing(path: Path) -> None:
+    """Raise the OSError that writing ``path`` would raise, leaving the file system as it was."""
+    if path.exists():
+        if not path.is_file():  # a device or a pipe: opening it may block; ask the kernel
+            if not os.access(path, os.W_OK):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return
+        os.close(os.open(path, os.O_WRONLY))  # no O_TRUNC: the content stays
+        return
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    path.unlink()

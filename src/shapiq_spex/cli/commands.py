@@ -8,13 +8,14 @@ inputs have been checked.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .._indices import VALID_INDICES
-from .argtypes import non_negative_int, output_path, positive_int
+from .argtypes import non_negative_int, open_fraction, output_path, positive_int
 
 __all__ = ["DEFAULT_INDEX", "build_parser", "main"]
 
@@ -25,6 +26,7 @@ UNITS = ("word", "sentence", "paragraph", "chunk")  # as shapiq_spex.games.langu
 DEFAULT_INDEX = "k-SII"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 128 + 13  # killed by SIGPIPE, the shell's convention
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +47,16 @@ def _version() -> str:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", type=positive_int, default=2000, help="queries (default 2000)")
-    parser.add_argument("--method", choices=METHODS, default="spex", help="approximator")
+    parser.add_argument(
+        "--target-r2",
+        type=open_fraction,
+        metavar="X",
+        help="spend the budget in rounds and stop at the first whose faithfulness R² reaches "
+        "X (0 < X < 1); --budget is then the cap",
+    )
+    parser.add_argument(
+        "--method", choices=METHODS, default="spex", help="approximator (default %(default)s)"
+    )
     parser.add_argument(
         "--index",
         choices=VALID_INDICES,
@@ -79,7 +90,13 @@ def _add_text(what: argparse._SubParsersAction) -> None:
     text = what.add_parser("text", help="masked-unit sentiment of a text, a file or stdin")
     text.add_argument("text", nargs="?", help="the text to explain, or - for standard input")
     text.add_argument("--file", help="read the text from this file (- for standard input)")
-    text.add_argument("--scorer", choices=("vader", "llm"), default="vader")
+    text.add_argument(
+        "--scorer",
+        choices=("vader", "llm"),
+        default="vader",
+        help="vader: rule-based VADER sentiment; llm: the offline SmolLM2's sentiment log-odds "
+        "(default %(default)s)",
+    )
     text.add_argument(
         "--context",
         choices=("full", "blockwise"),
@@ -100,9 +117,35 @@ def _add_text(what: argparse._SubParsersAction) -> None:
 
 
 def _add_csv(what: argparse._SubParsersAction) -> None:
-    csv = what.add_parser("csv", help="one row of a CSV file under a saved LightGBM model")
+    csv = what.add_parser(
+        "csv",
+        help="one row of a CSV file under a saved LightGBM or scikit-learn model",
+        description="Explain one row of a CSV file under a saved model: a LightGBM model saved "
+        "as text (booster.save_model('model.txt'); for LGBMClassifier: "
+        "model.booster_.save_model('model.txt')), a scikit-learn model saved with skops "
+        "(skops.io.dump(model, 'model.skops'); pip install 'shapiq-spex[sklearn]'), or, with "
+        "--trust-pickle, a pickle/joblib file.",
+    )
     csv.add_argument("data", type=Path, help="CSV of numbers")
-    csv.add_argument("--model", type=Path, required=True, help="LightGBM model file")
+    csv.add_argument(
+        "--model",
+        type=Path,
+        required=True,
+        help="model file: LightGBM text model, .skops file, or pickle/joblib with --trust-pickle",
+    )
+    csv.add_argument(
+        "--trust-types",
+        type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
+        metavar="TYPE,...",
+        help="types a .skops file may hold beyond those skops trusts (the error names them); "
+        "only for a file you made or fully trust",
+    )
+    csv.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="read a pickle/joblib model file; unpickling runs any code the file holds, so only "
+        "for a file you made or fully trust",
+    )
     csv.add_argument("--row", type=int, default=0, help="data row to explain (0-based)")
     csv.add_argument("--no-header", action="store_true", help="the CSV has no header row")
     csv.add_argument(
@@ -146,15 +189,21 @@ def _wants_figures(args: argparse.Namespace) -> bool:
 
 
 def _explain(args: argparse.Namespace) -> None:
-    from .inputs import csv_game, text_game
-    from .run import explain, open_cache, order_for, report, write_outputs
+    from .inputs import check_outputs, csv_game, text_game
+    from .run import check_target, explain, open_cache, order_for, report, write_outputs
 
+    check_target(args)  # an approximator without rounds fails before any model call
     if _wants_figures(args):
         try:
             import matplotlib
         except ImportError:
             raise ImportError("the plots need matplotlib: pip install matplotlib") from None
         matplotlib.use("Agg")
+    check_outputs(args)
+    if args.cache is not None:  # before the game is built: building it may query the model
+        from ..evaluation.cache import check_cache_path
+
+        check_cache_path(args.cache)
     explained = text_game(args) if args.target == "text" else csv_game(args)
     order_for(args, explained.game.n_players)  # a bad --order fails before any query
     from ..plots import player_labels
@@ -200,6 +249,21 @@ def _failure(exc: BaseException, args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # The reader of the output went away (`shapiq-spex ... | head`): stop quietly, with the
+        # exit code of a process ended by SIGPIPE, as `yes | head` does. Standard output is
+        # pointed at /dev/null so that Python's final flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from ..evaluation import GameEvaluationError
     from .inputs import UsageError
@@ -218,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"shapiq-spex: {_interrupted(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # an OSError, but not an error of the command: main() ends quietly
     except (
         UsageError,
         GameEvaluationError,

@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .models import LoadedModel
 
 __all__ = ["Explained", "UsageError", "csv_game", "text_game"]
 
@@ -66,10 +70,7 @@ def _read_text(args: argparse.Namespace) -> str:
         return source
     if source == "-":
         return read_text(sys.stdin)
-    path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    return read_text(path)
+    return read_text(input_file(Path(source), "--file"))
 
 
 def _chunk_size(args: argparse.Namespace) -> int | None:
@@ -154,12 +155,27 @@ def _estimate_time(args: argparse.Namespace, game: Any) -> float:
     return estimate
 
 
+# A plain decimal number (ASCII digits, optional sign, point and exponent), or inf / nan (named
+# later as non-finite). float() also takes "1_000" and non-ASCII digits: not read silently.
+_PLAIN_NUMBER = re.compile(
+    r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)\s*", re.ASCII | re.IGNORECASE
+)
+
+
 def _is_number(cell: str) -> bool:
+    return _PLAIN_NUMBER.fullmatch(cell) is not None
+
+
+def _not_a_number(cell: str) -> str:
+    """Why ``cell`` is refused: not a number at all, or not a plain one."""
     try:
         float(cell)
     except ValueError:
-        return False
-    return True
+        return f"{cell!r} is not a number"
+    return (
+        f"{cell!r} is not a plain number (write digits with an optional '.', sign and "
+        "exponent, without '_' or other digit separators)"
+    )
 
 
 def _table(path: Path, no_header: bool) -> tuple[list[str], list[list[str]]]:
@@ -195,16 +211,11 @@ def _numbers(path: Path, names: list[str], body: list[list[str]]) -> np.ndarray:
             raise UsageError(
                 f"{path}: data row {r} has {len(row)} cells, the header has {len(names)}"
             )
-    try:
-        data = np.array(body, dtype=float)
-    except ValueError:
-        for r, row in enumerate(body):
-            for name, cell in zip(names, row, strict=True):
-                if not _is_number(cell):
-                    raise UsageError(
-                        f"{path}: data row {r}, column {name!r}: {cell!r} is not a number"
-                    ) from None
-        raise
+    for r, row in enumerate(body):
+        for name, cell in zip(names, row, strict=True):
+            if not _is_number(cell):
+                raise UsageError(f"{path}: data row {r}, column {name!r}: {_not_a_number(cell)}")
+    data = np.array(body, dtype=float)
     bad = np.argwhere(~np.isfinite(data))
     if bad.size:
         r, c = bad[0]
@@ -217,61 +228,120 @@ def _numbers(path: Path, names: list[str], body: list[list[str]]) -> np.ndarray:
 
 
 def _class_choice(
-    booster: Any, x: np.ndarray, args: argparse.Namespace
+    model: LoadedModel, x: np.ndarray, args: argparse.Namespace
 ) -> tuple[int | None, str, list[str]]:
     """The explained output column, its description, and notes on the choice."""
-    kind = "raw score" if args.raw else "probability"
-    n_outputs = booster.num_model_per_iteration()
+    n_outputs = model.n_outputs
     if n_outputs == 1:
         if args.class_index is not None:
             raise UsageError(f"--class applies to multiclass models; {args.model} has one output")
-        return None, "model output" + (" (raw score)" if args.raw else ""), []
-    proba = np.asarray(booster.predict(x[None, :]), dtype=float).reshape(-1)
-    predicted = int(np.argmax(proba))
+        return None, model.output, []
+    scores = np.asarray(model.predict(x[None, :]), dtype=float).reshape(-1)
+    predicted = int(np.argmax(scores))
     chosen = predicted if args.class_index is None else args.class_index
     if chosen >= n_outputs:
         raise UsageError(
             f"--class must be in [0, {n_outputs - 1}] for this {n_outputs}-class model, "
             f"got {chosen}"
         )
+
+    def name(k: int) -> str:
+        label = model.classes[k] if model.classes is not None else str(k)
+        return str(k) if label == str(k) else f"{k} ({label!r})"
+
     why = "the predicted class" if args.class_index is None else "--class"
     note = (
-        f"explaining class {chosen} ({why}) of {n_outputs}; predicted class {predicted} "
-        f"with probability {proba[predicted]:.4f}; --class J explains class J"
+        f"explaining class {name(chosen)} ({why}) of {n_outputs}; predicted class "
+        f"{name(predicted)} with {model.output} {scores[predicted]:.4f}; --class J explains "
+        "class J"
     )
-    return chosen, f"{kind} of class {chosen}", [note]
+    return chosen, f"{model.output} of class {name(chosen)}", [note]
+
+
+_OUTPUTS = {
+    "json": "--json",
+    "plot": "--plot",
+    "bar": "--bar",
+    "graph": "--graph",
+    "html": "--html",
+    "text_plot": "--text-plot",
+    "cache": "--cache",
+}
+
+
+def _identity(path: Path) -> tuple:
+    """Equal for two names of one file (links, relative paths), existing or not."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ("path", str(path.resolve()))
+    return ("inode", info.st_dev, info.st_ino)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output path that names an input file or another output (before any query).
+
+    Writing the JSON over the input CSV, or two figures into one file, would lose a file
+    silently.
+    """
+    inputs = []
+    if args.target == "csv":
+        inputs = [("the CSV", args.data), ("--model", args.model)]
+    elif args.file not in (None, "-"):
+        inputs = [("--file", Path(args.file))]
+    read = {_identity(path): name for name, path in inputs if path.exists()}
+    written: dict[tuple, str] = {}
+    for attribute, option in _OUTPUTS.items():
+        path = getattr(args, attribute, None)
+        if path is None:
+            continue
+        key = _identity(path)
+        if key in read:
+            raise UsageError(
+                f"{option} {path} is the input file ({read[key]}): writing it would overwrite "
+                "the input; give another path"
+            )
+        if key in written:
+            raise UsageError(
+                f"{option} {path} is also the path of {written[key]}; give each output its own path"
+            )
+        written[key] = option
+
+
+def input_file(path: Path, option: str) -> Path:
+    """``path`` if it is a readable file; else a UsageError naming ``option`` and the problem."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory, not a file")
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return path
 
 
 def csv_game(args: argparse.Namespace) -> Explained:
-    """The baseline-masked LightGBM game of ``explain csv``."""
-    import lightgbm as lgb
-
+    """The baseline-masked model game of ``explain csv`` (LightGBM or scikit-learn model)."""
     from ..games import BaselineMaskedModel
+    from .models import load_model
 
-    for path in (args.data, args.model):
-        if not path.is_file():
-            raise UsageError(f"no such file: {path}")
+    input_file(args.data, "the CSV")
+    input_file(args.model, "--model")
     names, body = _table(args.data, args.no_header)
     data = _numbers(args.data, names, body)
     if not 0 <= args.row < len(data):
         raise UsageError(f"--row must be in [0, {len(data) - 1}], got {args.row}")
-    try:
-        booster = lgb.Booster(model_file=str(args.model))
-    except lgb.basic.LightGBMError as exc:
-        raise UsageError(f"cannot read LightGBM model {args.model}: {exc}") from None
-    if booster.num_feature() != data.shape[1]:
+    model = load_model(
+        args.model,
+        raw=args.raw,
+        trust_types=getattr(args, "trust_types", None),
+        trust_pickle=getattr(args, "trust_pickle", False),
+    )
+    if model.n_features is not None and model.n_features != data.shape[1]:
         raise UsageError(
-            f"the model expects {booster.num_feature()} features, {args.data} has {data.shape[1]}"
+            f"the model expects {model.n_features} features, {args.data} has {data.shape[1]}"
         )
     x = data[args.row]
-    class_index, output, notes = _class_choice(booster, x, args)
+    class_index, output, notes = _class_choice(model, x, args)
     baseline = data.mean(axis=0) if args.baseline == "mean" else np.zeros(data.shape[1])
-    game = BaselineMaskedModel(
-        lambda rows: booster.predict(rows, raw_score=args.raw),
-        x,
-        baseline,
-        class_index=class_index,
-    )
+    game = BaselineMaskedModel(model.predict, x, baseline, class_index=class_index)
     key = _digest(
         args.data.read_bytes(),
         args.model.read_bytes(),

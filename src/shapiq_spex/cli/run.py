@@ -1,14 +1,17 @@
 """Run one ``shapiq-spex explain``: the approximation with a progress bar, then the report.
 
-The report is a summary block (f(x), f(∅), queries spent and from where, faithfulness, time),
-the top interactions labelled ``name#position``, and the files asked for (JSON, plots, the
-highlighted-text view).
+The report is a summary block (f(x), f(∅), queries spent and from where, faithfulness, time,
+the rounds of ``--target-r2``), the top interactions labelled ``name#position`` (with
+``± 1.645·SE`` when the approximator gives standard errors, ``uncertainty_``), and the files
+asked for (JSON, plots with whiskers, the highlighted-text view).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import math
 import sys
 import time
 import warnings
@@ -20,7 +23,7 @@ import numpy as np
 from .._indices import EFFICIENT_INDICES, check_max_order
 from .inputs import Explained, UsageError
 
-__all__ = ["Run", "explain", "report", "write_outputs"]
+__all__ = ["Run", "check_target", "explain", "report", "write_outputs"]
 
 PROGRESS_DELAY = 2.0  # seconds before the progress bar appears (short runs stay quiet)
 
@@ -37,6 +40,8 @@ class Run:
     from_cache: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    uncertainty: Any = None  # standard errors on the interactions of values (or None)
+    history: list[tuple[int, float]] | None = None  # (queries, score) per round
 
 
 class _Counted:
@@ -77,6 +82,24 @@ def order_for(args: argparse.Namespace, n: int) -> int:
 _CLI_BATCH = 64
 
 
+def _approximator_class(args: argparse.Namespace) -> Any:
+    from .. import approximators
+
+    return approximators.SPEX if args.method == "spex" else approximators.ProxySPEX
+
+
+def check_target(args: argparse.Namespace) -> None:
+    """``--target-r2`` needs an approximator that takes ``target_faithfulness``."""
+    if getattr(args, "target_r2", None) is None:
+        return
+    cls = _approximator_class(args)
+    if "target_faithfulness" not in inspect.signature(cls).parameters:
+        raise UsageError(
+            f"--target-r2 needs an approximator with target_faithfulness; {cls.__name__} of "
+            "this version has none"
+        )
+
+
 def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
     common = {
         "max_order": order_for(args, n),
@@ -87,13 +110,10 @@ def _approximator(args: argparse.Namespace, n: int, cache: Any) -> Any:
         # it is paid for (a run stopped half-way keeps its queries).
         "batch_size": _CLI_BATCH,
     }
-    if args.method == "spex":
-        from ..approximators import SPEX
-
-        return SPEX(n, **common)
-    from ..approximators import ProxySPEX
-
-    return ProxySPEX(n, **common)
+    if getattr(args, "target_r2", None) is not None:
+        check_target(args)
+        common["target_faithfulness"] = args.target_r2  # --budget is the cap
+    return _approximator_class(args)(n, **common)
 
 
 def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
@@ -153,9 +173,55 @@ def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
         print(f"shapiq-spex: warning: {' '.join(message.split())}", file=sys.stderr)
     from_cache = cache.hits - hits if cache is not None else 0
     f_x, f_empty = _ends(explained.game, n, cache)
+    _restore_offset(values, f_empty)
+    uncertainty = _standard_errors(values, approximator, advice)
+    history = getattr(approximator, "history_", None)
     return Run(
-        values, approximator, f_x, f_empty, approximator.budget_used_, from_cache, seconds, advice
+        values,
+        approximator,
+        f_x,
+        f_empty,
+        approximator.budget_used_,
+        from_cache,
+        seconds,
+        advice,
+        uncertainty,
+        None if history is None else [(int(q), float(r)) for q, r in history],
     )
+
+
+def _restore_offset(values: Any, f_empty: float) -> None:
+    """Give ``values`` the baseline of the game as the model computes it, as in Python.
+
+    The command explains the normalized game ``f - f(∅)``; a constant moves only the empty
+    set's value, so adding ``f(∅)`` there (and as ``baseline_value``) gives the values of
+    ``f`` itself: ``baseline_value`` means ``v(∅)`` in the JSON as it does in Python.
+    """
+    if () in values.interactions:
+        values.interactions[()] = float(values.interactions[()]) + f_empty
+    values.baseline_value = f_empty
+
+
+def _standard_errors(values: Any, approximator: Any, advice: list[str]) -> Any:
+    """The approximator's ``uncertainty_`` if it fits ``values``; else None and a warning."""
+    uncertainty = getattr(approximator, "uncertainty_", None)
+    if uncertainty is None:
+        return None
+    from ..plots._uncertainty import check_uncertainty
+
+    try:
+        return check_uncertainty(values, uncertainty)
+    except (TypeError, ValueError) as exc:  # the paid queries are kept: report without them
+        message = f"the standard errors are left out: {exc}"
+        print(f"shapiq-spex: warning: {message}", file=sys.stderr)
+        advice.append(message)
+        return None
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity."""
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def _num(value: float) -> str:
@@ -180,20 +246,21 @@ def title(args: argparse.Namespace, explained: Explained, run: Run) -> str:
 def report(args: argparse.Namespace, explained: Explained, run: Run, labels: list[str]) -> None:
     """Print the summary block and the top interactions to stdout."""
     values = run.values
-    print(
-        f"{args.method} {args.index} (order {values.max_order}) of the {explained.output}, "
-        f"budget {args.budget}"
-    )
+    target = getattr(args, "target_r2", None)
+    budget = f"budget {args.budget}" if target is None else f"budget cap {args.budget}"
+    goal = "" if target is None else f", target R² {target:g}"
+    what = f"{args.method} {args.index} (order {values.max_order}) of the {explained.output}"
+    print(f"{what}, {budget}{goal}")
     for note in explained.notes:
         print(f"  {note}")
     print(f"  f(x)          {_num(run.f_x)}   (prediction on the whole input)")
     print(f"  f(∅)          {_num(run.f_empty)}   (every player absent)")
     if args.index in EFFICIENT_INDICES:
-        total = values.baseline_value + sum(v for s, v in values.interactions.items() if s)
-        print(
-            f"  sum of values {_num(total)}   (baseline + interactions; efficiency: "
-            f"f(x) - f(∅) = {_num(run.f_x - run.f_empty)})"
-        )
+        total = run.f_empty + sum(v for s, v in values.interactions.items() if s)
+        gap = run.f_x - total
+        meets = abs(gap) <= 1e-6 * max(1.0, abs(run.f_x), abs(run.f_empty))
+        how = "equals f(x) by efficiency" if meets else f"f(x) - this = {_num(gap)}"
+        print(f"  f(∅) + values {_num(total)}   (f(∅) plus the sum of the values; {how})")
     faithfulness = getattr(run.approximator, "faithfulness_", None)
     if faithfulness is not None:
         how = _FAITHFULNESS_METHODS.get(getattr(run.approximator, "faithfulness_method_", None))
@@ -203,14 +270,40 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
         f"  queries       {run.queries} spent ({where}{run.queries - run.from_cache} new); "
         f"{run.seconds:.1f} s"
     )
+    if target is not None and run.history:
+        print(f"  rounds        {_rounds(run.history, target)}")
     top = ranked(values)[: args.top]
-    print(f"top {len(top)} interactions:" if top else "no interaction is non-zero")
+    if not top:
+        print("no interaction is non-zero")
+        return
+    if run.uncertainty is None:
+        print(f"top {len(top)} interactions:")
+        for players, value in top:
+            print(f"  {value:+10.4f}  " + " x ".join(labels[i] for i in players))
+        return
+    from ..plots import DEFAULT_Z
+
+    print(f"top {len(top)} interactions (value ± {DEFAULT_Z:g}·SE, a 90 % interval):")
     for players, value in top:
-        print(f"  {value:+10.4f}  " + " x ".join(labels[i] for i in players))
+        half = DEFAULT_Z * float(run.uncertainty[players])
+        print(f"  {value:+10.4f} ± {half:.4f}  " + " x ".join(labels[i] for i in players))
+
+
+def _rounds(history: list[tuple[int, float]], target: float) -> str:
+    """One line on the rounds of ``--target-r2``: the score after each, and whether it got there."""
+    steps = ", ".join(f"{q} q: {r:.3f}" for q, r in history)
+    reached = next((q for q, r in history if r >= target), None)
+    verdict = (
+        f"target reached after {reached} queries"
+        if reached is not None
+        else "target not reached within the cap"
+    )
+    return f"R² after {steps}; {verdict}"
 
 
 def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: list[str]) -> dict:
     values = run.values
+    errors = run.uncertainty
     return {
         "method": args.method,
         "index": args.index,
@@ -218,7 +311,12 @@ def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: l
         "output": explained.output,
         "f_x": run.f_x,
         "f_empty": run.f_empty,
+        "budget": args.budget,
         "budget_used": run.queries,
+        "target_r2": getattr(args, "target_r2", None),
+        "history": None
+        if run.history is None
+        else [{"queries": q, "score": _finite_or_none(r)} for q, r in run.history],
         "queries_from_cache": run.from_cache,
         "faithfulness": getattr(run.approximator, "faithfulness_", None),
         "faithfulness_method": getattr(run.approximator, "faithfulness_method_", None),
@@ -228,7 +326,13 @@ def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: l
         "players": explained.names,
         "labels": labels,
         "interactions": [
-            {"players": list(s), "names": [explained.names[i] for i in s], "value": v}
+            {
+                "players": list(s),
+                "names": [explained.names[i] for i in s],
+                "value": v,
+                # the approximator's standard error of this value (null: it gives none)
+                "standard_error": None if errors is None else float(errors[s]),
+            }
             for s, v in ranked(values)
         ],
     }
@@ -263,8 +367,12 @@ def _write_figures(args: argparse.Namespace, explained: Explained, run: Run) -> 
     cap = {"max_players": args.max_players, "title": heading, "numbered": explained.numbered}
     makers = {
         "plot": lambda: plots.upset(run.values, names, n_interactions=min(args.top, 20), **cap),
-        "bar": lambda: plots.bar(run.values, names, max_display=args.top, **cap),
-        "graph": lambda: plots.interaction_graph(run.values, names, **cap),
+        "bar": lambda: plots.bar(
+            run.values, names, max_display=args.top, uncertainty=run.uncertainty, **cap
+        ),
+        "graph": lambda: plots.interaction_graph(
+            run.values, names, uncertainty=run.uncertainty, **cap
+        ),
         "text_plot": lambda: plots.text_figure(
             explained.names, run.values, title=heading, n_arcs=args.arcs
         ),

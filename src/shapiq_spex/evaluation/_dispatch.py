@@ -58,7 +58,12 @@ class GameFailed:
 
 
 class Guarded:
-    """Calls the game on a batch; an ``Exception`` becomes a :class:`GameFailed` value."""
+    """Calls the game on a batch; an ``Exception`` becomes a :class:`GameFailed` value.
+
+    The output is copied before the worker returns it: a game may answer in a buffer it
+    reuses, and on a thread backend the worker's next batch would overwrite it before the
+    evaluator has read it.
+    """
 
     def __init__(self, game: Callable[[np.ndarray], Any]) -> None:
         self.game = game
@@ -66,6 +71,19 @@ class Guarded:
 
     def __call__(self, batch: np.ndarray) -> Any:
         try:
-            return self.game(batch)
+            output = self.game(batch)
         except Exception as error:
             return GameFailed(error, remote=os.getpid() != self._home)
+        return _copied(output)
+
+
+def _copied(output: Any) -> Any:
+    """A copy of ``output`` as an array, or ``output`` itself when it is no array of numbers.
+
+    What is not an array (ragged lists, unconvertible objects) is left for the evaluator to
+    reject with its own message.
+    """
+    try:
+        return np.array(output, copy=True)
+    except Exception:  # any conversion failure: the evaluator explains it
+        return output

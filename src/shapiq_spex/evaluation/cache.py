@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
+import uuid
 import warnings
 import zlib
 from pathlib import Path
@@ -30,7 +32,7 @@ import numpy as np
 from .._validation import check_int
 from .errors import CacheWriteError
 
-__all__ = ["QueryCache"]
+__all__ = ["QueryCache", "check_cache_path"]
 
 # Written into the SQLite header ("SPXQ"): marks a file as this package's query cache.
 _APPLICATION_ID = 0x53505851
@@ -88,9 +90,117 @@ def _check_location(file: Path) -> None:
             "(SQLite writes its -wal and -shm files next to the cache file)."
         )
         raise ValueError(msg)
-    if file.exists() and not os.access(file, os.R_OK | os.W_OK, effective_ids=as_effective_user):
+    if not file.exists():
+        return
+    if not stat.S_ISREG(file.stat().st_mode):  # /dev/null, a pipe...: SQLite would write a
+        msg = (  # -journal file next to it and "store" every value into nothing
+            f"{file} is not a regular file, so it cannot hold a query cache; pass the path of "
+            "a new file (it is created) or of a cache written by shapiq-spex."
+        )
+        raise ValueError(msg)
+    if not os.access(file, os.R_OK | os.W_OK, effective_ids=as_effective_user):
         msg = f"the cache file {file} is not readable and writable."
         raise ValueError(msg)
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    """Create the tables and mark the file as ours, in the open transaction of ``conn``."""
+    for statement in _TABLES:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+
+def _create(file: Path) -> None:
+    """Create an empty cache at ``file``, unless a file appears there first.
+
+    Built in a temporary file next to it and hard-linked into place, so the path never holds
+    a half-made cache: an existing file that is not a cache can then always be refused, even
+    when another process is creating the same cache at the same moment.
+    """
+    temporary = file.with_name(f".{file.name}.{uuid.uuid4().hex}.tmp")
+    conn = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file's header
+        with conn:
+            conn.execute("BEGIN")
+            _set_up(conn)
+    finally:
+        conn.close()  # the last connection: checkpoints and removes the -wal and -shm files
+    try:
+        os.link(temporary, file)
+    except FileExistsError:
+        pass  # another process created it meanwhile; it is opened and checked like any file
+    except OSError:  # a file system without hard links: a rename, which may replace a file
+        if not file.exists():  # that appeared in the last microseconds (then both are ours)
+            os.replace(temporary, file)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _layout(conn: sqlite3.Connection, path: Path) -> str:
+    """``"ours"``, ``"empty"`` (``":memory:"`` only) or ``"version 1"``; else raise.
+
+    Only reads, so that a foreign file is left exactly as it was.
+    """
+    try:
+        with conn:  # one read transaction: a consistent view if another process
+            conn.execute("BEGIN")  # is setting up the same file right now
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            columns = "SELECT name FROM pragma_table_info(?)"
+            tables = {
+                name: [c for (c,) in conn.execute(columns, (name,))] for (name,) in names.fetchall()
+            }
+    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+        msg = f"{path} is not a shapiq-spex query cache ({exc}); refusing to use it."
+        raise ValueError(msg) from None
+    if app_id == _APPLICATION_ID:
+        if version > _SCHEMA_VERSION:
+            msg = (
+                f"the query cache {path} was written by a newer shapiq-spex (layout "
+                f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade shapiq-spex."
+            )
+            raise ValueError(msg)
+        return "ours"
+    if app_id == 0 and not tables and str(path) == ":memory:":
+        return "empty"
+    if app_id == 0 and not tables:  # not created by us: someone's empty file or database
+        what = "an empty file" if path.stat().st_size == 0 else "an empty SQLite database"
+        msg = (
+            f"{path} is {what}, not a shapiq-spex query cache; refusing to use it. "
+            "Pass the path of a new file (it is created) or of a cache written by shapiq-spex."
+        )
+        raise ValueError(msg)
+    if app_id == 0 and tables == _VERSION_1_COLUMNS:
+        return "version 1"
+    msg = (
+        f"{path} is not a shapiq-spex query cache (it holds the tables "
+        f"{sorted(tables)}); refusing to write into it. Pass the path of a new file."
+    )
+    raise ValueError(msg)
+
+
+def check_cache_path(path: str | os.PathLike) -> None:
+    """Raise unless ``path`` can hold a query cache: a new file, or a cache of this package.
+
+    What :class:`QueryCache` checks when it opens ``path``, without creating or changing any
+    file; for a command that must refuse a bad cache before it evaluates anything.
+
+    Raises:
+        TypeError: If ``path`` is not a str or os.PathLike.
+        ValueError: If the path cannot hold a cache (see :class:`QueryCache`).
+    """
+    location = _usable_path(path)
+    if not isinstance(location, Path) or not location.exists():
+        return
+    uri = f"{location.absolute().as_uri()}?mode=rw"
+    conn = sqlite3.connect(uri, timeout=_BUSY_TIMEOUT, isolation_level=None, uri=True)
+    try:
+        _layout(conn, location)
+    finally:
+        conn.close()
 
 
 class QueryCache:
@@ -139,7 +249,14 @@ class QueryCache:
         self._row_bytes = (n_players + 7) // 8
         self._stored: dict[bytes, float] = {}
         self._last_batch = 0  # id of the newest batch read into _stored
-        self._conn = sqlite3.connect(location, timeout=_BUSY_TIMEOUT, isolation_level=None)
+        if isinstance(location, Path):
+            if not location.exists():
+                _create(location)
+            # mode=rw: never create a file here (it exists, and was checked above)
+            location = f"{location.absolute().as_uri()}?mode=rw"
+        self._conn = sqlite3.connect(
+            location, timeout=_BUSY_TIMEOUT, isolation_level=None, uri=True
+        )
         try:
             self._open_schema()
             self._register_game()
@@ -150,41 +267,8 @@ class QueryCache:
     # -- opening ------------------------------------------------------------------------------
 
     def _layout(self) -> str:
-        """``"ours"``, ``"empty"`` or ``"version 1"``; raise if the file is someone else's.
-
-        Only reads, so that a foreign file is left exactly as it was.
-        """
-        try:
-            with self._conn:  # one read transaction: a consistent view if another process
-                self._conn.execute("BEGIN")  # is setting up the same file right now
-                app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-                names = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                columns = "SELECT name FROM pragma_table_info(?)"
-                tables = {
-                    name: [c for (c,) in self._conn.execute(columns, (name,))]
-                    for (name,) in names.fetchall()
-                }
-        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-            msg = f"{self.path} is not a shapiq-spex query cache ({exc}); refusing to use it."
-            raise ValueError(msg) from None
-        if app_id == _APPLICATION_ID:
-            if version > _SCHEMA_VERSION:
-                msg = (
-                    f"the query cache {self.path} was written by a newer shapiq-spex (layout "
-                    f"{version}; this one reads up to {_SCHEMA_VERSION}); upgrade shapiq-spex."
-                )
-                raise ValueError(msg)
-            return "ours"
-        if app_id == 0 and not tables:
-            return "empty"
-        if app_id == 0 and tables == _VERSION_1_COLUMNS:
-            return "version 1"
-        msg = (
-            f"{self.path} is not a shapiq-spex query cache (it holds the tables "
-            f"{sorted(tables)}); refusing to write into it. Pass the path of a new file."
-        )
-        raise ValueError(msg)
+        """``"ours"``, ``"empty"`` (``":memory:"`` only) or ``"version 1"``; else raise."""
+        return _layout(self._conn, self.path)
 
     def _open_schema(self) -> None:
         """Check the file is ours (or new, or of the first layout), then set it up."""
@@ -200,10 +284,7 @@ class QueryCache:
             if self._conn.execute("PRAGMA application_id").fetchone()[0] == _APPLICATION_ID:
                 return  # another process set it up meanwhile
             upgraded = self._upgrade_version_1() if layout == "version 1" else None
-            for statement in _TABLES:
-                self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-            self._conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            _set_up(self._conn)
         if upgraded is not None:
             warnings.warn(
                 f"upgraded the query cache {self.path} (written before checksums) in place: its "

@@ -69,6 +69,10 @@ class QueryEvaluator:
             evaluated batch is committed to it as soon as it arrives.
         backend: Where batches run (:class:`SerialBackend` by default, or
             :class:`JoblibBackend` / :class:`DaskBackend`).
+        check: A further check of each batch's valid values, e.g. that they lie in an output
+            link's domain: returns why they cannot be used, or ``None``. A batch that fails it
+            is still kept (and cached), since its values are the game's; the evaluation then
+            stops as for invalid values.
 
     Attributes:
         n_queries: Number of masks answered so far (from the game or the cache).
@@ -85,6 +89,7 @@ class QueryEvaluator:
         total: int | None = None,
         cache: QueryCache | None = None,
         backend: Backend | None = None,
+        check: Callable[[np.ndarray], str | None] | None = None,
     ) -> None:
         if not callable(game):
             msg = f"game must be callable (e.g. a shapiq.Game), got {type(game).__name__}."
@@ -99,6 +104,7 @@ class QueryEvaluator:
         self.batch_size = batch_size
         self.cache = cache
         self.backend = SerialBackend() if backend is None else backend
+        self.check = check
         self.n_queries = 0
         self.n_evaluated = 0
         self._done_masks: list[np.ndarray] = []
@@ -217,6 +223,10 @@ class QueryEvaluator:
                 self.cache._store_packed(packed, values)
             except CacheWriteError as exc:
                 raise _Rejected(str(exc), exc.__cause__, CacheWriteError) from None
+        problem = None if self.check is None else self.check(values)
+        if problem is not None:
+            kept = "kept and cached" if self.cache is not None and store else "kept"
+            raise _Rejected(f"{problem}; the batch's values are {kept}")
         return values
 
     def _validated(self, raw: Any, packed: np.ndarray) -> np.ndarray:

@@ -155,13 +155,28 @@ def read_text(source: str | os.PathLike[str] | TextIO, *, encoding: str = "utf-8
     Raises:
         TypeError: ``source`` is neither a path nor a readable text stream.
         OSError: The file cannot be read.
-        ValueError: The file is not valid text in ``encoding``.
+        ValueError: The file is not valid text in ``encoding``, or the stream is not UTF-8
+            text (for a stream, ``encoding`` is the stream's own).
     """
     if hasattr(source, "read"):
-        text = source.read()
+        name = getattr(source, "name", None)
+        name = {None: "the stream", "<stdin>": "standard input"}.get(name, str(name))
+        try:
+            text = source.read()
+        except UnicodeDecodeError as error:  # a stream that decodes strictly
+            msg = f"{name} is not {error.encoding} text: {error.reason} at byte {error.start}."
+            raise ValueError(msg) from None
         if not isinstance(text, str):
             msg = f"source must be a text stream, its read() returned {type(text).__name__}."
             raise TypeError(msg)
+        try:  # sys.stdin keeps undecodable bytes as lone surrogates (errors="surrogateescape")
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            msg = (
+                f"{name} is not UTF-8 text: an undecodable byte at character {error.start} "
+                "(convert it to UTF-8 first, e.g. with iconv)."
+            )
+            raise ValueError(msg) from None
         return text.removeprefix("\ufeff")
     if not isinstance(source, str | os.PathLike):
         msg = f"source must be a path or a text stream, got {type(source).__name__}."

@@ -4,6 +4,9 @@ Each function draws with shapiq's own plot (``si_graph_plot``, ``upset_plot``, `
 the interactions among the ``max_players`` most important players (:func:`top_players`), so
 the figure has the same size at any ``n``, and titles it (e.g. with the model output and the
 prediction). They return a :class:`matplotlib.figure.Figure` and never call ``show``.
+
+:func:`bar` and :func:`interaction_graph` take the approximator's standard errors
+(``uncertainty_``) and draw ``value ± z·SE`` (default ``z = 1.645``: 90 % intervals).
 """
 
 from __future__ import annotations
@@ -14,6 +17,17 @@ from typing import Any
 import numpy as np
 from shapiq import InteractionValues
 
+from ._uncertainty import (
+    DEFAULT_Z,
+    add_bar_whiskers,
+    check_uncertainty,
+    check_z,
+    dash_uncertain_edges,
+    graph_labels,
+    interval_note,
+    node_positions,
+    push_labels_out,
+)
 from .selection import player_labels, restrict, top_players
 
 __all__ = ["bar", "interaction_graph", "upset"]
@@ -23,8 +37,8 @@ DEFAULT_MAX_PLAYERS = 12
 
 def _capped(
     values: InteractionValues, names: Sequence[str] | None, max_players: int, numbered: bool
-) -> tuple[InteractionValues, list[str], str]:
-    """The explanation among the top players, their labels, and a note on the cap."""
+) -> tuple[InteractionValues, list[str], str, np.ndarray]:
+    """The explanation among the top players, their labels, a note on the cap, the players."""
     if names is None:
         names, numbered = [str(i) for i in range(values.n_players)], False
     if len(names) != values.n_players:
@@ -33,7 +47,18 @@ def _capped(
     labels = player_labels(names, numbered=numbered)
     keep = top_players(values, max_players)
     note = f"top {len(keep)} of {values.n_players} players" if len(keep) < values.n_players else ""
-    return restrict(values, keep), [labels[i] for i in keep], note
+    return restrict(values, keep), [labels[i] for i in keep], note, keep
+
+
+def _half_widths(
+    values: InteractionValues, uncertainty: object, z: object, keep: np.ndarray
+) -> dict[tuple[int, ...], float] | None:
+    """``z·SE`` per interaction among the kept players (re-indexed as :func:`restrict` does)."""
+    checked = check_uncertainty(values, uncertainty)
+    z = check_z(z)
+    if checked is None:
+        return None
+    return {s: z * float(se) for s, se in restrict(checked, keep).dict_values.items()}
 
 
 def _title(title: str | None, note: str) -> str:
@@ -81,6 +106,8 @@ def interaction_graph(
     max_players: int = DEFAULT_MAX_PLAYERS,
     numbered: bool = True,
     title: str | None = None,
+    uncertainty: InteractionValues | None = None,
+    z: float = DEFAULT_Z,
     **kwargs: Any,
 ) -> Any:
     """Players as nodes (size: first-order value), interactions as edges (shapiq's SI graph).
@@ -92,22 +119,49 @@ def interaction_graph(
         numbered: Number every label; False numbers only repeated names (feature names).
         title: First title line (e.g. the index, the model output and the prediction); a second
             line says how many players are shown when the cap applies.
+        uncertainty: Standard errors on exactly the interactions of ``values`` (an
+            approximator's ``uncertainty_``). Each label gains a second line ``value ± z·SE``
+            (the player's first-order interval), and the edges whose interval contains 0 are
+            drawn as dashed outlines instead of filled.
+        z: Interval half-width in standard errors; the default 1.645 gives 90 % intervals.
         **kwargs: Passed to :func:`shapiq.si_graph_plot`.
 
     Returns:
         The figure.
+
+    Raises:
+        TypeError: If ``uncertainty`` is not an InteractionValues (or None), or ``z`` not a number.
+        ValueError: If the interactions of ``uncertainty`` differ from those of ``values``, a
+            standard error is negative or not finite, or ``z`` is not positive and finite.
     """
     import shapiq
 
-    shown, labels, note = _capped(values, names, max_players, numbered)
+    shown, labels, note, keep = _capped(values, names, max_players, numbered)
+    half_widths = _half_widths(values, uncertainty, z, keep)
     if not _nonzero(shown):
         return _nothing_to_show(_title(title, note))
     if shown.n_players < 2:  # shapiq draws a lone node as a disc filling the figure
         why = f"only {labels[0]} has a non-zero value ({shown[(0,)]:+.4g}): no graph to draw"
         return _nothing_to_show(_title(title, note), why)
     kwargs.setdefault("draw_threshold", 0.0)
+    if half_widths is not None:
+        labels = graph_labels(shown, half_widths, labels)
     figure, axis = shapiq.si_graph_plot(shown, feature_names=labels, show=False, **kwargs)
     axis.set_title(_title(title, note), pad=28)
+    if half_widths is not None:
+        scaling = float(kwargs.get("node_size_scaling", 1.0))
+        positions = node_positions(axis, labels, scaling)
+        dash_uncertain_edges(axis, shown, half_widths, positions)
+        push_labels_out(axis, positions, labels, scaling)
+        figure.text(
+            0.5,
+            0.02,
+            f"under each label: first-order value {interval_note(z)}; "
+            "dashed edges: the interval contains 0",
+            ha="center",
+            fontsize=9,
+            color="#555555",
+        )
     return figure
 
 
@@ -135,7 +189,7 @@ def upset(
     """
     import shapiq
 
-    shown, labels, note = _capped(values, names, max_players, numbered)
+    shown, labels, note, _ = _capped(values, names, max_players, numbered)
     count = min(n_interactions, _nonzero(shown))
     if not count:
         return _nothing_to_show(_title(title, note))
@@ -161,6 +215,8 @@ def bar(
     numbered: bool = True,
     max_display: int = 10,
     title: str | None = None,
+    uncertainty: InteractionValues | None = None,
+    z: float = DEFAULT_Z,
 ) -> Any:
     """The largest interactions among the top players as horizontal bars (shapiq's bar plot).
 
@@ -171,14 +227,24 @@ def bar(
         max_players: Use the interactions among this many most important players.
         max_display: Bars at most (the rest is summed into one bar by shapiq).
         title: First title line; a second says how many players are shown when capped.
+        uncertainty: Standard errors on exactly the interactions of ``values`` (an
+            approximator's ``uncertainty_``): each bar gets a whisker ``value ± z·SE`` and its
+            label reads ``value ± z·SE``.
+        z: Whisker half-width in standard errors; the default 1.645 gives 90 % intervals.
 
     Returns:
         The figure.
+
+    Raises:
+        TypeError: If ``uncertainty`` is not an InteractionValues (or None), or ``z`` not a number.
+        ValueError: If the interactions of ``uncertainty`` differ from those of ``values``, a
+            standard error is negative or not finite, or ``z`` is not positive and finite.
     """
     import matplotlib.pyplot as plt
     import shapiq
 
-    shown, labels, note = _capped(values, names, max_players, numbered)
+    shown, labels, note, keep = _capped(values, names, max_players, numbered)
+    half_widths = _half_widths(values, uncertainty, z, keep)
     if not _nonzero(shown):
         return _nothing_to_show(_title(title, note))
     # shapiq's bar plot keeps the largest *signed* values and sums the rest (made for global
@@ -186,8 +252,10 @@ def bar(
     shown = _largest_only(shown, max_display)
     count = len(shown.interaction_lookup) - 1
     figure = plt.figure(figsize=(8.0, 1.4 + 0.4 * count))
-    figure.add_subplot()  # shapiq's bar_plot draws on the current axes
+    axis = figure.add_subplot()  # shapiq's bar_plot draws on the current axes
     shapiq.bar_plot([shown], feature_names=labels, show=False, abbreviate=False, max_display=None)
+    if half_widths is not None:
+        add_bar_whiskers(axis, shown, half_widths, labels, check_z(z))
     figure.suptitle(_title(title, note))
     figure.tight_layout()
     return figure

@@ -38,11 +38,14 @@ __all__ = [
     "fit_support",
     "hierarchical_order",
     "refit_all",
+    "standardization",
+    "standardized",
 ]
 
 _PENALTIES = (1e-8, 1e-4, 1e-2, 1e-1)  # relative to the Gram diagonal (the sample count)
 _N_PREFIXES = 48
 _ROW_CHUNK = 4096
+_FLOAT_MAX = float(np.finfo(float).max)
 TOLERANCE = 0.01
 """Relative validation-error margin within which the smaller model is preferred."""
 
@@ -73,6 +76,39 @@ class SupportFit:
     yty: float
     n_samples: int
     val_prediction: np.ndarray
+
+
+def standardization(values: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """``(offset, spread)``: the mean of ``values[reference]`` and the largest distance from it.
+
+    Finite values up to the float maximum are handled: when a sum or a difference would
+    overflow, both are computed in units of the largest magnitude. The spread is 1 for
+    constant values and at most the float maximum.
+    """
+    values = np.asarray(values, dtype=float)
+    magnitude = float(np.max(np.abs(values), initial=0.0))
+    if not 0.0 < magnitude < np.inf:
+        return 0.0, 1.0
+    reference = np.asarray(reference)
+    if magnitude * (values.size + 2) < _FLOAT_MAX:  # nothing can overflow
+        offset = float(values[reference].mean()) if reference.size else 0.0
+        spread = float(np.max(np.abs(values - offset)))
+    else:
+        units = values / magnitude
+        centre = float(np.mean(units[reference])) if reference.size else 0.0
+        offset = centre * magnitude
+        spread = min(float(np.max(np.abs(units - centre))) * magnitude, _FLOAT_MAX)
+    return offset, spread if spread > 0.0 else 1.0
+
+
+def standardized(values: np.ndarray, offset: float, spread: float) -> np.ndarray:
+    """``(values - offset) / spread``, without overflow where the difference would."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore"):
+        out = (values - offset) / spread
+    if not np.all(np.isfinite(out)):
+        out = values / spread - offset / spread
+    return out
 
 
 def _closure(ranked: np.ndarray, n: int) -> tuple[np.ndarray, ...]:

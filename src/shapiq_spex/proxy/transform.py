@@ -35,6 +35,8 @@ from .refit import (
     fit_support,
     hierarchical_order,
     refit_all,
+    standardization,
+    standardized,
 )
 
 __all__ = [
@@ -146,10 +148,8 @@ class Split:
         val, train = order[:n_val], order[n_val:]
         # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels
         # in float32, and squares of huge values overflow); undone on the coefficients.
-        offset = float(values[train].mean())
-        spread = float(np.max(np.abs(values - offset)))
-        spread = spread if spread > 0 and np.isfinite(spread) else 1.0
-        return cls(masks, (values - offset) / spread, train, val, offset, spread)
+        offset, spread = standardization(values, train)
+        return cls(masks, standardized(values, offset, spread), train, val, offset, spread)
 
     @property
     def xy(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from transformers import (
     BertConfig,
     BertForSequenceClassification,
     GPT2Config,
+    GPT2ForSequenceClassification,
     GPT2LMHeadModel,
     LlamaConfig,
     LlamaForCausalLM,
@@ -179,6 +181,37 @@ def test_one_logit_classifier_uses_a_sigmoid(bert_tokenizer) -> None:
     np.testing.assert_allclose(logit, direct, atol=TOL)
 
 
+def _gpt2_classifier() -> GPT2ForSequenceClassification:
+    torch.manual_seed(3)
+    config = GPT2Config(
+        vocab_size=len(VOCAB), n_embd=32, n_layer=2, n_head=4, n_positions=64, num_labels=2,
+        initializer_range=0.3, bos_token_id=VOCAB["<s>"], eos_token_id=VOCAB["<s>"],
+        pad_token_id=VOCAB["<s>"],  # as GPT-2 fine-tunes do: padding is the EOS token
+    )  # fmt: skip
+    return GPT2ForSequenceClassification(config).eval()
+
+
+def test_gpt2_style_tokenizer_scores_the_empty_text_as_its_bos_token() -> None:
+    # GPT-2's tokenizer adds no special tokens: the empty coalition, always queried in the
+    # default remove mode, gave no token and raised. Its input for "no text" is <|endoftext|>
+    # (here "<s>", GPT-2's BOS and EOS at once).
+    tokenizer = _tokenizer("$A", {"unk_token": "[UNK]", "bos_token": "<s>", "eos_token": "<s>"})
+    assert tokenizer("")["input_ids"] == []
+    model = _gpt2_classifier()
+    scorer = TransformersClassifierScorer(model, tokenizer, target=1, output="logit")
+    with torch.no_grad():
+        empty = model(torch.tensor([[VOCAB["<s>"]]])).logits[0, 1].item()
+        good = model(torch.tensor([_ids(tokenizer, "a good movie")])).logits[0, 1].item()
+    np.testing.assert_allclose(scorer(["", "a good movie", ""]), [empty, good, empty], atol=TOL)
+    game = scorer.game("a good movie")  # remove mode
+    values = game.value_function(np.array([[False] * 3, [True] * 3]))
+    np.testing.assert_allclose(values, [empty, good], atol=TOL)
+    no_bos = _tokenizer("$A", {"unk_token": "[UNK]", "pad_token": "[PAD]"})
+    scorer = TransformersClassifierScorer(model, no_bos, target=1)
+    with pytest.raises(ValueError, match="no BOS or EOS token to stand for it"):
+        scorer([""])
+
+
 def test_classifier_validation(bert, bert_tokenizer) -> None:
     with pytest.raises(ValueError, match="target"):
         TransformersClassifierScorer(bert, bert_tokenizer, target="HAPPY")
@@ -309,6 +342,30 @@ def test_sentiment_scorer_validation(causal, causal_tokenizer) -> None:
         TransformersSentimentScorer(causal, causal_tokenizer, template="no slot")
     with pytest.raises(TypeError, match="template"):
         TransformersSentimentScorer(causal, causal_tokenizer, template=None)
+
+
+def test_unknown_labels_or_answers_are_warned_about(causal, causal_tokenizer) -> None:
+    # Labels that tokenize to [UNK] gave every text the log-odds 0, without a word.
+    short = {"template": "review : {text} sentiment :"}
+    qa = {"question": "the capital ?", "template": "documents : {text} {question} answer :"}
+    with pytest.warns(UserWarning) as caught:
+        scorer = TransformersSentimentScorer(
+            causal, causal_tokenizer, labels=(" xyzzy", " plugh"), **short
+        )
+    messages = [str(w.message) for w in caught]
+    assert any("label ' xyzzy' holds the tokenizer's unknown token '[UNK]'" in m for m in messages)
+    assert any(
+        "give the same tokens" in m and "every sentiment log-odds is 0" in m for m in messages
+    )
+    np.testing.assert_array_equal(scorer(TEXTS[:2]), 0.0)  # what the warning says
+    with pytest.warns(UserWarning, match="label ' zzz' holds the tokenizer's unknown token"):
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" good", " zzz"), **short)
+    with pytest.warns(UserWarning, match="answer ' varnia' holds the tokenizer's unknown token"):
+        TransformersAnswerScorer(causal, causal_tokenizer, answer=" varnia", **qa)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # words of the vocabulary: no warning
+        TransformersSentimentScorer(causal, causal_tokenizer, labels=(" good", " bad"), **short)
+        TransformersAnswerScorer(causal, causal_tokenizer, answer=" paris", **qa)
 
 
 # ---------------------------------------------------------------------- head ablation

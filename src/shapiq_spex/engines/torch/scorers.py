@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -138,7 +139,10 @@ class TransformersClassifierScorer(_TransformersScorer):
     Args:
         model: A ``transformers`` sequence-classification model (its output has ``.logits`` of
             shape ``(batch, num_labels)``). It is put in eval mode and moved to ``device``.
-        tokenizer: Its tokenizer (special tokens such as CLS/SEP are added as usual).
+        tokenizer: Its tokenizer (special tokens such as CLS/SEP are added as usual). A text
+            that gives no token at all (the empty text, with a tokenizer that adds no special
+            tokens, like GPT-2's) is scored as the tokenizer's BOS token alone, else its EOS
+            token: the model's input for "no text" (GPT-2's ``<|endoftext|>``).
         target: The explained class: an index, or a label name from ``model.config.label2id``.
         output: ``"log_odds"`` (default): ``log p / (1 - p)`` of the target class;
             ``"probability"``: ``p``; ``"logit"``: the raw logit. ``p`` is the softmax over
@@ -200,11 +204,8 @@ class TransformersClassifierScorer(_TransformersScorer):
         torch = import_torch()
         encoded = self.tokenizer(texts)["input_ids"]
         if any(len(ids) == 0 for ids in encoded):
-            msg = (
-                "the tokenizer gives no token for an (empty) text; use mask_mode='mask' or a "
-                "tokenizer that adds special tokens."
-            )
-            raise ValueError(msg)
+            empty = self._empty_ids()
+            encoded = [list(ids) if len(ids) else empty for ids in encoded]
         lengths = np.array([len(ids) for ids in encoded])
         self._check_lengths(lengths)
         order = np.argsort(lengths, kind="stable")
@@ -224,6 +225,17 @@ class TransformersClassifierScorer(_TransformersScorer):
                 )
                 logits[rows] = out.logits.double().cpu().numpy()
         return self._transform(logits)
+
+    def _empty_ids(self) -> list[int]:
+        """The input of a text without tokens: the BOS token, else the EOS token, alone."""
+        for token_id in (self.tokenizer.bos_token_id, self.tokenizer.eos_token_id):
+            if isinstance(token_id, int):
+                return [token_id]
+        msg = (
+            "the tokenizer gives no token for an (empty) text and has no BOS or EOS token to "
+            "stand for it; use mask_mode='mask' or a tokenizer that adds special tokens."
+        )
+        raise ValueError(msg)
 
     def _transform(self, logits: np.ndarray) -> np.ndarray:
         z = logits[:, self.target]
@@ -359,6 +371,7 @@ class TransformersAnswerScorer(_PromptScorer):
         if not self._answer_ids:
             msg = f"answer {answer!r} has no token."
             raise ValueError(msg)
+        _warn_unknown(tokenizer, {"answer": (answer, self._answer_ids)})
         self._set_template(template.replace("{question}", question))
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -418,6 +431,16 @@ class TransformersSentimentScorer(_PromptScorer):
         if not all(self._label_ids):
             msg = f"labels must each have at least one token, got {labels!r}."
             raise ValueError(msg)
+        _warn_unknown(tokenizer, {"label": (self.labels[0], self._label_ids[0])})
+        _warn_unknown(tokenizer, {"label": (self.labels[1], self._label_ids[1])})
+        if self._label_ids[0] == self._label_ids[1]:
+            warnings.warn(
+                f"the labels {self.labels[0]!r} and {self.labels[1]!r} give the same tokens "
+                f"{self._label_ids[0]}, so every sentiment log-odds is 0; choose labels the "
+                "tokenizer tells apart.",
+                UserWarning,
+                stacklevel=2,
+            )
         self._set_template(template)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -442,6 +465,26 @@ class TransformersSentimentScorer(_PromptScorer):
             for ids in self._label_ids
         ]
         return sums[0] - sums[1]
+
+
+def _warn_unknown(tokenizer: Any, items: dict[str, tuple[str, list[int]]]) -> None:
+    """Warn when a scored continuation holds the tokenizer's unknown token.
+
+    Its probability is that of the unknown token, not of the words asked for, so the scores
+    mean little (two unknown labels even give the same tokens, and every log-odds 0).
+    """
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    if not isinstance(unknown, int):
+        return
+    for what, (text, ids) in items.items():
+        if unknown in ids:
+            warnings.warn(
+                f"the {what} {text!r} holds the tokenizer's unknown token "
+                f"{tokenizer.unk_token!r} (ids {ids}): its log-probability is that of the "
+                "unknown token, not of these words; choose words in the tokenizer's vocabulary.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _default_answer_template(tokenizer: Any) -> str:
