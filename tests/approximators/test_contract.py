@@ -367,6 +367,7 @@ def _non_default_arguments(method, tmp_path):
         own |= {"validation_fraction": 0.3, "max_terms": 100, "n_bags": 2, "n_jobs": 2}
         own |= {"time_limit": 10.0, "hpo": False, "pairing_trick": True}
         own |= {"sampling_weights": None, "proxy_model": "lightgbm"}
+        own |= {"exact_efficiency": False, "target_faithfulness": 0.8}
     return common | own
 
 

@@ -33,7 +33,7 @@ from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
-from .refit import _gram
+from .refit import _gram, standardization, standardized
 from .sampling import sample_masks
 from .transform import (
     MIN_BUDGET,
@@ -208,25 +208,52 @@ def proxy_fourier_transform(
         query_s = time.perf_counter() - start
         fold_rng = np.random.default_rng([seed, r])
         settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
+        # One affine map to standard units first: sums and squares of huge values overflow.
+        offset, spread = standardization(values, np.arange(values.size))
         result = _crossfit(
             masks[:size],
-            values,
+            standardized(values, offset, spread),
             fold_rng,
             fits=resolve_fits(fits, size),
             depths=range(min_depth, max_depth + 1),
             settings_args=settings_args,
             validation_fraction=validation_fraction,
-            anchors=anchors,
-            score=score,
+            anchors=None if anchors is None else _scaled(anchors, offset, spread),
+            score=lambda y, p, o=offset, s=spread: score(o + s * y, o + s * p),
             anchor=anchor,
             query_s=query_s,
         )
+        result = _unscaled(result, offset, spread)
         history.append((size, result.score))
         expired = deadline is not None and time.perf_counter() > deadline
         if target is not None and (result.score >= target or expired):
             break
     assert result is not None
     return ProxyResult(**{**result.__dict__, "history": history})
+
+
+def _scaled(anchors: Anchors, offset: float, spread: float) -> Anchors:
+    return anchors[0], standardized(anchors[1], offset, spread)
+
+
+def _unscaled(result: ProxyResult, offset: float, spread: float) -> ProxyResult:
+    """The result of a transform of ``(values - offset) / spread``, in the values' units."""
+    unit = lambda y: offset + spread * y  # noqa: E731
+    candidates = {
+        name: Candidate(
+            c.name, c.score, c.free_score, unit(c.predictions), unit(c.free_predictions)
+        )
+        for name, c in result.candidates.items()
+    }
+    return ProxyResult(
+        **{
+            **result.__dict__,
+            "fourier": result.fourier.affine(spread, offset),
+            "blocks": [(t, cov, scale * spread) for t, cov, scale in result.blocks],
+            "candidates": candidates,
+            "check": (unit(result.check[0]), unit(result.check[1])),
+        }
+    )
 
 
 def _round_sizes(budget: int, target: float | None) -> list[int]:
