@@ -88,6 +88,36 @@ def test_the_score_is_close_to_the_truth_on_a_noisy_game(budget):
     assert abs(float(np.mean(gaps))) < 0.08
 
 
+@pytest.mark.parametrize("budget", [128, 1000])
+def test_the_score_is_within_005_of_the_truth_or_a_warning_says_it_is_not(budget):
+    n = 16
+    function = SparseFourier.from_dict(
+        {(0,): 1.0, (1,): -0.7, (2, 3): 0.8, (4,): 0.5, (5, 6, 7): 0.6, (8, 9): -0.4}, n
+    )
+    for seed in range(3):
+        approx = ProxySPEX(n, max_order=2, random_state=seed)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            approx.approximate(budget, _Sparse(function, 0.6, 100 + seed))
+        gap = abs(approx.faithfulness_ - _fresh_r2(approx, _Sparse(function, 0.6, 7), n))
+        warned = any("uncertain" in str(w.message) for w in record)
+        assert warned == (2 * approx.faithfulness_se_ > 0.05)
+        assert gap <= 0.05 or warned, (seed, gap, approx.faithfulness_se_)
+
+
+def test_the_scores_standard_error_is_zero_when_exact_and_measured_on_holdout():
+    game = SOUM(8, n_basis_games=5, max_interaction_size=3, random_state=0)
+    exact = ProxySPEX(8, random_state=0)
+    exact.approximate(256, game)
+    assert exact.faithfulness_se_ == 0.0
+    held = ProxySPEX(20, random_state=0, holdout_fraction=0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        held.approximate(500, _Sparse(_additive(20, 1), 0.3, 5))
+    assert held.faithfulness_method_ == "holdout"
+    assert 0.0 < held.faithfulness_se_ < 0.2
+
+
 def _saturated(n: int):
     """An OR of its players: 0 at the empty coalition, close to 1 almost everywhere else."""
 

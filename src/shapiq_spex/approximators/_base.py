@@ -16,7 +16,7 @@ from .._indices import VALID_INDICES, check_index, check_max_order
 from .._validation import check_bool, check_int, check_number, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
-from ..metrics import r2_score, uniform_masks
+from ..metrics import r2_score, r2_standard_error, uniform_masks
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
@@ -28,6 +28,9 @@ __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximato
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
 _SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
 _ANCHOR_LOSS = 0.02  # R² the exact endpoints may cost before the user is told
+UNCERTAIN_FAITHFULNESS = 0.05
+"""When two standard errors of ``faithfulness_`` exceed this, a call warns that the true R²
+may differ from the score by more (a 95 % interval wider than ±0.05)."""
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
 
@@ -72,6 +75,8 @@ class Recovery:
             when the transform gives none.
         history: ``(queries, score)`` per round of a call that stops at a target.
         anchor_cost: ``(anchored, unanchored)`` honest R² of the chosen model, when known.
+        faithfulness_se: Standard error of ``faithfulness`` as an estimate (``None``: measured
+            here from ``check`` or the held-out masks).
     """
 
     fourier: SparseFourier
@@ -84,6 +89,7 @@ class Recovery:
     history: list[tuple[int, float]] | None = None
     anchor_cost: tuple[float, float] | None = None
     anchored: bool = True
+    faithfulness_se: float | None = None
 
 
 def _ends(n: int) -> np.ndarray:
@@ -156,6 +162,9 @@ class SpectralApproximator(Approximator):
         faithfulness_: R² of the recovered function on uniformly random masks, set by every
             call (see ``faithfulness_method_`` for which masks). A value below 0.5 also
             raises a ``UserWarning``.
+        faithfulness_se_: Standard error of ``faithfulness_`` as an estimate from the masks
+            it was measured on (0 for an exact result). Above 0.025 (a 95 % interval wider
+            than ±0.05) a ``UserWarning`` says the score is uncertain.
         faithfulness_method_: ``"holdout"`` (masks never seen, from ``holdout_fraction``),
             ``"exact"`` (every coalition was queried), or the method's own estimate without
             extra queries: ``"validation"`` (ProxySPEX: its validation split) or
@@ -221,6 +230,7 @@ class SpectralApproximator(Approximator):
         self.budget_used_: int | None = None
         self.faithfulness_: float | None = None
         self.faithfulness_method_: str | None = None
+        self.faithfulness_se_: float | None = None
         self.empty_value_: float | None = None
         self.full_value_: float | None = None
         self.transform_: Any = None
@@ -334,7 +344,7 @@ class SpectralApproximator(Approximator):
         try:
             if exhaustive:
                 fourier, moebius = exhaustive_transform(modelled, self.n)
-                recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[])
+                recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[], faithfulness_se=0.0)
                 ends = moebius(_ends(self.n))
                 raw_ends = self._link.inverse(ends)
             else:
@@ -347,6 +357,7 @@ class SpectralApproximator(Approximator):
             self.endpoint_errors_ = tuple(float(v) for v in fitted_ends - ends)
             ends = fitted_ends
         self._warn_if_poor()
+        self._warn_if_uncertain()
         self._warn_if_anchor_costly(recovery)
         result = to_interaction_values(
             self.moebius_,
@@ -375,12 +386,22 @@ class SpectralApproximator(Approximator):
         if n_holdout:
             masks = uniform_masks(self.n, n_holdout, rng)
             truth = modelled.evaluator(masks)
-            score = r2_score(truth, link.inverse(recovery.fourier(masks)))
-            recovery = replace(recovery, faithfulness=score, faithfulness_method="holdout")
+            predictions = link.inverse(recovery.fourier(masks))
+            recovery = replace(
+                recovery,
+                faithfulness=r2_score(truth, predictions),
+                faithfulness_method="holdout",
+                faithfulness_se=r2_standard_error(truth, predictions),
+            )
         elif recovery.check is not None:
-            values, predictions = recovery.check
-            score = r2_score(link.inverse(values), link.inverse(predictions))
-            recovery = replace(recovery, faithfulness=score)
+            values, predictions = link.inverse(recovery.check[0]), link.inverse(recovery.check[1])
+            se = recovery.faithfulness_se
+            if recovery.faithfulness is None or se is None:
+                recovery = replace(
+                    recovery,
+                    faithfulness=r2_score(values, predictions),
+                    faithfulness_se=r2_standard_error(values, predictions),
+                )
         return recovery, raw_ends, ends
 
     def predict(self, masks: np.ndarray) -> np.ndarray:
@@ -406,6 +427,7 @@ class SpectralApproximator(Approximator):
         self.budget_used_ = int(n_queries)
         self.faithfulness_ = recovery.faithfulness
         self.faithfulness_method_ = recovery.faithfulness_method
+        self.faithfulness_se_ = recovery.faithfulness_se
         self.transform_ = recovery.diagnostics
         self.empty_value_, self.full_value_ = (float(v) for v in raw_ends)
         self.uncertainty_ = None
@@ -429,6 +451,18 @@ class SpectralApproximator(Approximator):
             "read them as the best fit that meets both endpoints. Pass "
             "exact_efficiency=False for the better-fitting function (endpoint_errors_ then "
             "reports how far it misses v(∅) and v(N))."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+    def _warn_if_uncertain(self) -> None:
+        se = self.faithfulness_se_
+        if self.faithfulness_ is None or se is None or 2.0 * se <= UNCERTAIN_FAITHFULNESS:
+            return
+        msg = (
+            f"faithfulness_ {self.faithfulness_:.2f} is uncertain: its standard error is "
+            f"{se:.3f} ({self.faithfulness_method_} on {self.budget_used_} queries), so the "
+            f"true R² may differ from it by more than {UNCERTAIN_FAITHFULNESS}. Spend more "
+            "queries before relying on the score."
         )
         warnings.warn(msg, UserWarning, stacklevel=3)
 

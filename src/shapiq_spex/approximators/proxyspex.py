@@ -8,11 +8,12 @@ import numpy as np
 
 from .._validation import check_bool, check_choice, check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
-from ..metrics import r2_score
-from ..proxy.crossfit import N_FOLDS, proxy_fourier_transform
+from ..metrics import r2_score, r2_standard_error
+from ..proxy.crossfit import N_FOLDS, ProxyResult, proxy_fourier_transform
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import MIN_BUDGET
 from ._base import Recovery, SpectralApproximator
+from ._links import Link
 
 __all__ = ["ProxySPEX"]
 
@@ -266,10 +267,24 @@ class ProxySPEX(SpectralApproximator):
             result.score,
             "cross-fitting",
             result,
-            # The score is final: it corrects the single fits' left-out error for averaging.
-            None,
+            result.check,
             blocks=result.blocks,
+            faithfulness_se=_score_standard_error(result, link),
             history=result.history if self.target_faithfulness is not None else None,
             anchor_cost=(result.anchored_score, result.free_score),
             anchored=self.exact_efficiency,
         )
+
+
+def _score_standard_error(result: ProxyResult, link: Link) -> float:
+    """Standard error of the honest score, from the left-out queries it was measured on.
+
+    The score corrects the single fits' left-out ``1 - R²`` by a factor for averaging; the
+    same factor scales its error.
+    """
+    values, predictions = link.inverse(result.check[0]), link.inverse(result.check[1])
+    single = r2_score(values, predictions)
+    se = r2_standard_error(values, predictions)
+    if single < 1.0:
+        se *= max(1.0 - result.score, 0.0) / (1.0 - single)
+    return float(se)

@@ -301,6 +301,7 @@ def _crossfit(
     tree_preds, tree_free = [], []
     # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
     probe = sample_masks(n, _PROBE, rng)
+    first_depth = depths.start
     for k in range(fits):
         if k and deadline is not None and time.perf_counter() > deadline:
             break
@@ -309,7 +310,19 @@ def _crossfit(
         data = Split.make(masks[train], values[train], orders[k], n_val)
         settings = make_settings(data, *settings_args)
         additive = k % 2 == 1 and n <= data.train.size
-        member = fit_tree_member(data, settings, depths, seeds[k], anchors, n, query_s, additive)
+        # Later folds take the first fold's depth: the search is most of a fit's cost, and
+        # folds of the same queries agree on it.
+        at = (
+            slice(None)
+            if k == 0
+            else slice(first_depth - depths.start, first_depth - depths.start + 1)
+        )
+        fold_depths = depths[at]
+        member = fit_tree_member(
+            data, settings, fold_depths, seeds[k][at], anchors, n, query_s, additive
+        )
+        if k == 0:
+            first_depth = member.info.depth
         tree_folds.append((member, test))
         tree_preds.append(member.fourier(masks[test]))
         tree_free.append(member.free(masks[test]))
