@@ -102,7 +102,7 @@ def _add_text(what: argparse._SubParsersAction) -> None:
         choices=("full", "blockwise"),
         default="full",
         help="with --scorer llm: full attention (default), or blockwise: each unit encoded once "
-        "and reused, far faster on long documents but approximate (see the README)",
+        "and reused, far faster on long documents but approximate (see docs/huggingface.md)",
     )
     text.add_argument("--unit", choices=UNITS, default="word", help="what a player is")
     text.add_argument(
