@@ -130,18 +130,26 @@ def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
         raise UsageError(f"cannot use {args.cache} as a query cache: {exc}") from None
 
 
-def _ends(game: Any, n: int, cache: Any) -> tuple[float, float]:
-    """``f(x)`` and ``f(∅)`` of the (normalized) game, through the cache when there is one."""
-    from ..evaluation import QueryEvaluator
+def _ends(game: Any, approximator: Any) -> tuple[float, float]:
+    """``f(x)`` and ``f(∅)``, as the approximator queried them (no model call of its own).
 
-    masks = np.array([np.ones(n, bool), np.zeros(n, bool)])
-    full, empty = QueryEvaluator(game, n, cache=cache)(masks)
+    Every call of the approximators queries the full and the empty coalition within the
+    budget (``full_value_``, ``empty_value_``, of the normalized game); the offset is the
+    ``f(∅)`` the game subtracted.
+    """
+    full = getattr(approximator, "full_value_", None)
+    empty = getattr(approximator, "empty_value_", None)
+    if full is None or empty is None:
+        raise RuntimeError(
+            f"{type(approximator).__name__} recorded no full_value_ and empty_value_; the "
+            "command reads f(x) and f(∅) from them"
+        )
     offset = float(getattr(game, "normalization_value", 0.0))
     return float(full) + offset, float(empty) + offset
 
 
 def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
-    """Spend the budget on the game (progress on stderr) and evaluate f(x), f(∅)."""
+    """Spend the budget on the game (progress on stderr); f(x) and f(∅) are among its queries."""
     from tqdm.auto import tqdm
 
     n = explained.game.n_players
@@ -172,7 +180,7 @@ def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
     for message in advice:
         print(f"shapiq-spex: warning: {' '.join(message.split())}", file=sys.stderr)
     from_cache = cache.hits - hits if cache is not None else 0
-    f_x, f_empty = _ends(explained.game, n, cache)
+    f_x, f_empty = _ends(explained.game, approximator)
     _restore_offset(values, f_empty)
     uncertainty = _standard_errors(values, approximator, advice)
     history = getattr(approximator, "history_", None)
