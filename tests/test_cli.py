@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main
+from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main, progress
 from shapiq_spex.cli import run as cli_run
 from shapiq_spex.cli.inputs import text_game
 from shapiq_spex.evaluation import QueryCache
@@ -201,7 +201,7 @@ def test_the_run_makes_at_most_budget_model_calls_and_reads_the_ends_from_the_ap
 
 
 def test_progress_bar_on_stderr_unless_quiet(capsys, monkeypatch):
-    monkeypatch.setattr(cli_run, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0.0)
     code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
     assert code == 0 and "new queries" in err and "new queries" not in out
     code, _, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--quiet")

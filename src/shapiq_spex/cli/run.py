@@ -18,14 +18,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from .._indices import EFFICIENT_INDICES, check_max_order
-from .inputs import Explained, UsageError
+from .inputs import Explained
+from .options import UsageError
 
 __all__ = ["Run", "check_target", "explain", "report", "write_outputs"]
-
-PROGRESS_DELAY = 2.0  # seconds before the progress bar appears (short runs stay quiet)
 
 
 @dataclass
@@ -42,19 +39,6 @@ class Run:
     warnings: list[str] = field(default_factory=list)
     uncertainty: Any = None  # standard errors on the interactions of values (or None)
     history: list[tuple[int, float]] | None = None  # (queries, score) per round
-
-
-class _Counted:
-    """The game, advancing a progress bar by the masks it evaluates."""
-
-    def __init__(self, game: Any, bar: Any) -> None:
-        self.game = game
-        self.bar = bar
-
-    def __call__(self, coalitions: np.ndarray) -> np.ndarray:
-        values = self.game(coalitions)
-        self.bar.update(len(coalitions))
-        return values
 
 
 _FAITHFULNESS_METHODS = {
@@ -150,28 +134,19 @@ def _ends(game: Any, approximator: Any) -> tuple[float, float]:
 
 def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
     """Spend the budget on the game (progress on stderr); f(x) and f(∅) are among its queries."""
-    from tqdm.auto import tqdm
+    from .progress import Progress
 
     n = explained.game.n_players
     approximator = _approximator(args, n, cache)
     hits = cache.hits if cache is not None else 0
-    bar = tqdm(
-        total=args.budget,
-        desc="new queries",
-        unit="q",
-        file=sys.stderr,
-        delay=PROGRESS_DELAY,
-        disable=args.quiet,
-        leave=False,
-    )
     start = time.perf_counter()
     # The approximators' advice (a saturated score, a poor fit) is shown as one line each
-    with warnings.catch_warnings(record=True) as caught:
+    with (
+        Progress(args.budget, desc="new queries", unit="q", quiet=args.quiet) as progress,
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always", UserWarning)
-        try:
-            values = approximator.approximate(args.budget, _Counted(explained.game, bar))
-        finally:
-            bar.close()
+        values = approximator.approximate(args.budget, progress.counting(explained.game))
     seconds = time.perf_counter() - start
     advice = list(dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning))
     for w in caught:
