@@ -113,3 +113,14 @@ def test_explain_and_bench_show_the_same_progress_bar(tmp_path, capsys, monkeypa
     out, err = capsys.readouterr()
     assert err == "" and "[1/2]" not in out
     assert _Recorded.made[-1] == ("calls", None, True)
+
+
+def test_ctrl_c_ends_the_benchmark_command_in_one_line_as_it_ends_explain(capsys, monkeypatch):
+    from shapiq_spex.cli import bench
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "_list", interrupted)
+    assert benchmarks(["list"]) == 130
+    assert capsys.readouterr().err == "python -m benchmarks: interrupted\n"

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .argtypes import non_negative_int, positive_float, positive_int
 from .options import (
+    EXIT_INTERRUPTED,
     Parser,
     add_budget,
     add_keys,
@@ -47,7 +48,6 @@ __all__ = ["DEFAULT_OUT", "add_run_arguments", "build_parser", "main", "run_comm
 
 DEFAULT_OUT = Path("bench-results")
 PROG = "python -m benchmarks"
-EXIT_INTERRUPTED = 130
 _PARTIAL = "partial"  # --resume without a file: the run's own checkpoint
 
 
@@ -333,8 +333,8 @@ def run_command(args: argparse.Namespace, *, prog: str = PROG) -> int:
 
 def main(argv: Sequence[str] | None = None, *, default_out: Path = DEFAULT_OUT) -> int:
     """Entry point of ``python -m benchmarks``; returns the exit code."""
-    args = build_parser(default_out=default_out).parse_args(argv)
-    return until_the_pipe_closes(lambda: _dispatch(args))
+    parser = build_parser(default_out=default_out)
+    return until_the_pipe_closes(lambda: _dispatch(parser.parse_args(argv)))
 
 
 def _dispatch(args: argparse.Namespace) -> int:

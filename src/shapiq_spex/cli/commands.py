@@ -16,6 +16,7 @@ from pathlib import Path
 from .._indices import VALID_INDICES
 from .argtypes import non_negative_int, output_path, positive_int
 from .options import (
+    EXIT_INTERRUPTED,
     Parser,
     UsageError,
     add_budget,
@@ -34,7 +35,6 @@ UNITS = ("word", "sentence", "paragraph", "chunk")  # as shapiq_spex.games.langu
 # and the library give the same numbers for the same call.
 DEFAULT_INDEX = "k-SII"
 PROG = "shapiq-spex"
-EXIT_INTERRUPTED = 130
 
 
 def _version() -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 from .argtypes import key_list, non_negative_int, open_fraction, output_folder, positive_int
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "Parser",
     "UsageError",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention for Ctrl-C
 EXIT_BROKEN_PIPE = 128 + 13  # killed by SIGPIPE, the shell's convention
 
 
