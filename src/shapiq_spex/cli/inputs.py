@@ -18,14 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .options import UsageError
+
 if TYPE_CHECKING:
     from .models import LoadedModel
 
 __all__ = ["Explained", "UsageError", "csv_game", "text_game"]
-
-
-class UsageError(Exception):
-    """A bad input found after parsing (reported in one line, exit code 2)."""
 
 
 @dataclass
