@@ -83,7 +83,8 @@ def test_explain_text_matches_library_and_reports_f_of_x(capsys, tmp_path, vader
     code, out, err = run(
         capsys, "explain", "text", TEXT, "--budget", "600", "--json", str(path), "--seed", "3"
     )
-    assert code == 0 and err == ""
+    # Only warnings (e.g. an uncertain score at this budget) reach stderr.
+    assert code == 0 and all(line.startswith("shapiq-spex: warning:") for line in err.splitlines())
     payload = json.loads(path.read_text())
     direct = SPEX(11, max_order=2, random_state=3).approximate(600, MaskedTextGame(TEXT, vader))
     assert payload["index"] == DEFAULT_INDEX and payload["budget_used"] == 600
@@ -205,7 +206,9 @@ def test_progress_bar_on_stderr_unless_quiet(capsys, monkeypatch):
     code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
     assert code == 0 and "new queries" in err and "new queries" not in out
     code, _, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--quiet")
-    assert code == 0 and err == ""
+    # --quiet hides the bar; warnings about the result still reach stderr.
+    assert code == 0 and "new queries" not in err
+    assert all(line.startswith("shapiq-spex: warning:") for line in err.splitlines())
 
 
 def test_pictures_are_written(capsys, tmp_path):
