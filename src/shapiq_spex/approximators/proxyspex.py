@@ -76,8 +76,9 @@ class ProxySPEX(SpectralApproximator):
             1 above). The queries are split into 5 folds; each fitted fold's models (a sparse
             first-order Lasso and the tree pipeline) are chosen and fitted on the other four,
             and predict the left-out fold. Those predictions choose the model and give an
-            honest ``faithfulness_``; the returned function averages the folds' choices
-            refitted on every query. No extra queries.
+            honest ``faithfulness_``; the returned function is the average of the fitted
+            folds' functions (with one fold: the chosen support refitted on every query).
+            Later folds reuse the first fold's tree depth. No extra queries.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.

@@ -358,6 +358,7 @@ def _crossfit(
     residuals = (y_test - (pick.predictions if anchor else pick.free_predictions)) / spread
     oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
     oof[test_idx] = np.abs(residuals)
+    anchor_noise = _anchor_noise(oof, lasso, tree_folds, chosen, anchors, spread, anchor)
     if len(tested) > 1:
         # The folds' own fits are averaged: the score above describes exactly that average.
         if chosen == "first-order":
@@ -367,11 +368,13 @@ def _crossfit(
                 _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
                 for k, (f, _) in enumerate(tree_folds)
             ]
-        fourier, blocks = _fold_average(masks, values, folds, anchors, oof, anchor)
+        fourier, blocks = _fold_average(masks, values, folds, anchors, oof, anchor, anchor_noise)
     elif chosen == "first-order":
-        fourier, blocks = lasso[1](oof, anchor)
+        fourier, blocks = lasso[1](oof, anchor, anchor_noise)
     else:
-        fourier, blocks = _refit_trees(masks, values, tree_folds, anchors, oof, anchor)
+        fourier, blocks = _refit_trees(
+            masks, values, tree_folds, anchors, oof, anchor, anchor_noise
+        )
     bags = [member.info for member, _ in tree_folds]
     return ProxyResult(
         fourier=fourier,
@@ -478,6 +481,32 @@ class _FoldFit:
     train: np.ndarray  # boolean mask of the queries it was fitted on
 
 
+def _anchor_noise(
+    oof: np.ndarray,
+    lasso: tuple | None,
+    tree_folds: list,
+    chosen: str,
+    anchors: Anchors | None,
+    spread: float,
+    anchor: bool,
+) -> float:
+    """Error variance of the anchor values as the anchored function meets them.
+
+    An anchor is one query and the fits extrapolate to it (the empty and the full coalition
+    lie far from the uniform masks they learnt from), so its error is the larger of the
+    left-out error and the folds' own misses at the anchors, which no fold was fitted on.
+    """
+    noise = float(np.mean(oof**2))
+    if not anchor or anchors is None:
+        return noise
+    if chosen == "first-order" and lasso is not None:
+        fits = [fold.free for fold in lasso[2]]
+    else:
+        fits = [member.free for member, _ in tree_folds]
+    misses = np.concatenate([(fit(anchors[0]) - anchors[1]) / spread for fit in fits])
+    return max(noise, float(np.mean(misses**2)))
+
+
 def _fold_average(
     masks: np.ndarray,
     values: np.ndarray,
@@ -485,11 +514,11 @@ def _fold_average(
     anchors: Anchors | None,
     oof: np.ndarray,
     anchor: bool,
+    anchor_noise: float,
 ) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
     """The mean of the folds' fits, and each fit's covariance (in the values' spread)."""
     n = masks.shape[1]
     _, _, spread = _standardize(values)
-    noise = float(np.mean(oof**2))
     functions = [f.fourier if anchor else f.free for f in folds]
     width = max(max(f.terms.shape[1] for f in functions), 1)
     terms = np.concatenate([pad_terms(f.terms, width) for f in functions])
@@ -498,11 +527,35 @@ def _fold_average(
     for fold in folds:
         train = fold.train
         penalty = fold.penalty * int(train.sum())
-        cov = sandwich_covariance(masks[train], fold.support, oof[train], penalty)
+        support = fold.support
+        cov = sandwich_covariance(masks[train], support, oof[train], penalty)
         if anchor and anchors is not None:
-            cov = anchored_covariance(cov, fourier_basis(anchors[0], fold.support), noise)
-        blocks.append((fold.support, cov, spread))
+            # The anchored fit also moves carrier terms outside the support: they take their
+            # error from the projection alone.
+            support, cov = _embed(cov, support, fold.fourier.terms)
+            cov = anchored_covariance(cov, fourier_basis(anchors[0], support), anchor_noise)
+        blocks.append((support, cov, spread))
+    # Any two folds' fits share (N_FOLDS - 2) / (N_FOLDS - 1) of their queries: their errors
+    # correlate about that much, and the mean of k of them has this share of one's variance.
+    shared = (N_FOLDS - 2) / (N_FOLDS - 1)
+    shrink = shared + (1.0 - shared) / len(folds)
+    blocks = [(t, shrink * cov, scale) for t, cov, scale in blocks]
     return SparseFourier(n, terms, coefs), blocks
+
+
+def _embed(
+    cov: np.ndarray, support: np.ndarray, terms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``cov`` of ``support`` placed in the rows of ``terms`` (the union; zeros elsewhere)."""
+    width = max(support.shape[1], terms.shape[1], 1)
+    support, terms = pad_terms(support, width), pad_terms(terms, width)
+    union = np.unique(np.concatenate([support, terms]), axis=0)
+    index = {tuple(row): i for i, row in enumerate(union.tolist())}
+    at = np.array([index.get(tuple(row), -1) for row in support.tolist()])
+    keep = at >= 0
+    out = np.zeros((union.shape[0], union.shape[0]))
+    out[np.ix_(at[keep], at[keep])] = cov[np.ix_(keep, keep)]
+    return union, out
 
 
 def _refit_trees(
@@ -512,6 +565,7 @@ def _refit_trees(
     anchors: Anchors | None,
     oof: np.ndarray,
     anchor: bool,
+    anchor_noise: float,
 ) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
     """Each fold's support refitted on every query, anchored, and averaged."""
     n = masks.shape[1]
@@ -524,8 +578,9 @@ def _refit_trees(
             gram, xty = _gram(masks, terms, y)
             coefs = ridge_solve(gram, xty, member.penalty * m)
         cov = sandwich_covariance(masks, terms, oof, member.penalty * m)
-        noise = float(np.mean(oof**2))
-        t, c, v = _finish(masks, y, offset, spread, terms, coefs, cov, anchors, anchor, noise)
+        t, c, v = _finish(
+            masks, y, offset, spread, terms, coefs, cov, anchors, anchor, anchor_noise
+        )
         parts_terms.append(t)
         parts_coefs.append(c)
         covs.append(v)
@@ -598,7 +653,7 @@ def _first_order_candidate(
     )
 
     def refit(
-        oof: np.ndarray, anchor: bool
+        oof: np.ndarray, anchor: bool, anchor_noise: float
     ) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
         coefs = lasso_fits(masks, y_all, alphas[best : best + 1])[0]
         active = np.flatnonzero(np.abs(coefs) > 0)
@@ -606,9 +661,8 @@ def _first_order_candidate(
         cov_active = sandwich_covariance(masks, terms[active], oof, 1e-9 * n)
         cov = np.zeros((terms.shape[0], terms.shape[0]))
         cov[np.ix_(active, active)] = cov_active
-        noise = float(np.mean(oof**2))
         t, c, v = _finish(
-            masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor, noise
+            masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor, anchor_noise
         )
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
