@@ -66,7 +66,7 @@ _FAITHFULNESS_METHODS = {
 
 
 def order_for(args: argparse.Namespace, n: int) -> int:
-    """``--order``, or its default: 2 (1 for SV/BV, which are first-order, and one player).
+    """``--order``, or its default: 2 (1 for one player and for the order-one indices).
 
     The rule is the approximators' own (:func:`~shapiq_spex._indices.check_max_order`).
     """
@@ -132,7 +132,7 @@ def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
 
 def _ends(game: Any, n: int, cache: Any) -> tuple[float, float]:
     """``f(x)`` and ``f(∅)`` of the (normalized) game, through the cache when there is one."""
-    from ..evaluation import QueryEvaluator
+    from ..evaluation.evaluator import QueryEvaluator
 
     masks = np.array([np.ones(n, bool), np.zeros(n, bool)])
     full, empty = QueryEvaluator(game, n, cache=cache)(masks)
