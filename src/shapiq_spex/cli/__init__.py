@@ -6,6 +6,6 @@ files of ``explain csv``), :mod:`.run` (one explanation with its progress bar an
 :mod:`.argtypes` (``argparse`` types, stdlib only).
 """
 
-from .commands import DEFAULT_INDEX, build_parser, main
+from .commands import main
 
-__all__ = ["DEFAULT_INDEX", "build_parser", "main"]
+__all__ = ["main"]
