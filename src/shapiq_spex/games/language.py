@@ -135,7 +135,7 @@ def split_text(
         The units, in order.
 
     Raises:
-        TypeError: ``text`` is not a str, or ``chunk_size`` is not an integer.
+        TypeError: ``text`` or ``unit`` is not a str, or ``chunk_size`` is not an integer.
         ValueError: ``unit`` is unknown, or ``chunk_size`` is missing, not allowed or < 1.
     """
     if not isinstance(text, str):
@@ -243,8 +243,8 @@ class MaskedTextGame(Game):
         empty_value: ``v(∅)`` before normalization.
 
     Raises:
-        TypeError: ``scorer`` is not callable, or ``text`` is neither a str nor a sequence of
-            str.
+        TypeError: ``scorer`` is not callable, ``text`` is neither a str nor a sequence of
+            str, or another argument has the wrong type (e.g. ``batch_size="8"``).
         ValueError: The text has no unit, ``unit`` or ``chunk_size`` is invalid, or a scorer
             output is invalid.
 
