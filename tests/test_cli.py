@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main, progress
+from shapiq_spex.cli import main, progress
 from shapiq_spex.cli import run as cli_run
+from shapiq_spex.cli.commands import DEFAULT_INDEX, build_parser
 from shapiq_spex.cli.inputs import text_game
 from shapiq_spex.evaluation import QueryCache
 from shapiq_spex.games import BaselineMaskedModel

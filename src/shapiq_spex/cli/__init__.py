@@ -8,6 +8,6 @@ files of ``explain csv``), :mod:`.run` (one explanation and its report), :mod:`.
 the options the commands share) and :mod:`.argtypes` (``argparse`` types, stdlib only).
 """
 
-from .commands import DEFAULT_INDEX, build_parser, main
+from .commands import main
 
-__all__ = ["DEFAULT_INDEX", "build_parser", "main"]
+__all__ = ["main"]

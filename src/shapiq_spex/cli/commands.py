@@ -13,7 +13,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .._indices import VALID_INDICES
+from .._indices import EFFICIENT_INDICES, INDICES, ORDER_ONE_INDICES, VALID_INDICES
 from .argtypes import non_negative_int, output_path, positive_int
 from .options import (
     EXIT_INTERRUPTED,
@@ -60,12 +60,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--index",
         choices=VALID_INDICES,
         default=DEFAULT_INDEX,
-        help=f"interaction index (default {DEFAULT_INDEX}, as SPEX and ProxySPEX in Python)",
+        help=_index_help(),
     )
     parser.add_argument(
         "--order",
         type=positive_int,
-        help="max interaction order (default 2; 1 for SV, BV or a single player)",
+        help=f"max interaction order (default 2; 1 for {', '.join(ORDER_ONE_INDICES)} or a "
+        "single player)",
     )
     add_seed(parser)
     parser.add_argument("--top", type=positive_int, default=10, help="interactions to print")
@@ -158,6 +159,16 @@ def _add_csv(what: argparse._SubParsersAction) -> None:
     )
     csv.add_argument("--raw", action="store_true", help="explain the raw score (log-odds)")
     _add_common(csv)
+
+
+def _index_help() -> str:
+    """The ``--index`` help: every index with its full name, from the one table of indices."""
+    names = ", ".join(f"{name} ({spec.description})" for name, spec in INDICES.items())
+    efficient = ", ".join(EFFICIENT_INDICES)
+    return (
+        f"interaction index: {names}; the values of {efficient} add up to f(x) - f(∅) "
+        f"(default {DEFAULT_INDEX}, as SPEX and ProxySPEX in Python)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,7 @@ _FAITHFULNESS_METHODS = {
 
 
 def order_for(args: argparse.Namespace, n: int) -> int:
-    """``--order``, or its default: 2 (1 for SV/BV, which are first-order, and one player).
+    """``--order``, or its default: 2 (1 for one player and for the order-one indices).
 
     The rule is the approximators' own (:func:`~shapiq_spex._indices.check_max_order`).
     """

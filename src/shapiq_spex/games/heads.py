@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from shapiq import Game
 
+from .._validation import check_bool, check_choice, check_int
+
 if TYPE_CHECKING:
     from ..engines.numpy import KVCache, LanguageModel
 
@@ -159,23 +161,32 @@ class HeadAblationGame(_HeadPlayers):
         if not isinstance(lm, LanguageModel):
             msg = f"lm must be a LanguageModel or None, got {type(lm).__name__}."
             raise TypeError(msg)
+        if isinstance(task, str) or not isinstance(task, Sequence):
+            msg = f"task must be a sequence of (prompt, answer) pairs, got {type(task).__name__}."
+            raise TypeError(msg)
         task = list(task)
         if not task:
             msg = "task must hold at least one (prompt, answer) pair."
             raise ValueError(msg)
         for pair in task:
-            if len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+            if isinstance(pair, str) or not isinstance(pair, Sequence):
+                msg = f"task must hold (prompt, answer) pairs, got {type(pair).__name__}."
+                raise TypeError(msg)
+            if len(pair) != 2:
+                msg = f"task must hold (prompt, answer) pairs, got {len(pair)} items: {pair!r}."
+                raise ValueError(msg)
+            if not all(isinstance(x, str) for x in pair):
                 msg = f"task must hold (prompt, answer) pairs of str, got {pair!r}."
                 raise TypeError(msg)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
-        if not isinstance(batch_size, int) or batch_size < 1:
-            msg = f"batch_size must be a positive int, got {batch_size!r}."
-            raise ValueError(msg)
+        reduction = check_choice(reduction, "reduction", ("mean", "sum"))
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
+        normalize = check_bool(normalize, "normalize")
         if layers is None:
             layers = range(lm.n_layers)
-        layers = [int(layer) for layer in layers]
+        if isinstance(layers, str) or not isinstance(layers, Sequence | range | np.ndarray):
+            msg = f"layers must be a sequence of layer indices, got {type(layers).__name__}."
+            raise TypeError(msg)
+        layers = [check_int(layer, "layers") for layer in layers]
         if not layers or len(set(layers)) != len(layers):
             msg = f"layers must be distinct layer indices, got {layers!r}."
             raise ValueError(msg)

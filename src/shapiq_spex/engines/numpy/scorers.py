@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..._validation import check_choice, check_texts
+from ..._validation import check_choice, check_int, check_str, check_texts
 from ..prompts import (
     ANSWER_USER_TEMPLATE,
     DEFAULT_ANSWER_SYSTEM,
@@ -45,9 +45,8 @@ class _TemplateScorer:
         if not isinstance(lm, LanguageModel):
             msg = f"lm must be a LanguageModel or None, got {type(lm).__name__}."
             raise TypeError(msg)
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            msg = f"batch_size must be a positive int or None, got {batch_size!r}."
-            raise ValueError(msg)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        check_str(template, "template")
         self.context = check_choice(context, "context", CONTEXTS)
         self.lm = lm
         self.template = template
@@ -178,7 +177,11 @@ class LLMSentimentScorer(_TemplateScorer):
         context: Literal["full", "blockwise"] = "full",
     ) -> None:
         super().__init__(lm, template, batch_size, context)
-        if len(labels) != 2 or not all(isinstance(x, str) and x for x in labels):
+        pair = isinstance(labels, Sequence) and not isinstance(labels, str)
+        if not pair or not all(isinstance(x, str) for x in labels):
+            msg = f"labels must be a pair of str (positive, negative), got {labels!r}."
+            raise TypeError(msg)
+        if len(labels) != 2 or not all(labels):
             msg = f"labels must be two non-empty str, got {labels!r}."
             raise ValueError(msg)
         self.labels = tuple(labels)

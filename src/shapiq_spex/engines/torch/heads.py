@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..._validation import check_int
+from ..._validation import check_bool, check_choice, check_int
 from ...games.heads import _HeadPlayers
 from ._runtime import (
     continuation_logprobs,
@@ -124,13 +124,12 @@ class TransformersHeadAblationGame(_HeadPlayers):
         import_torch()
         require_tokenizer(tokenizer)
         prompts, answers = _check_task(prompts, answers)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
+        reduction = check_choice(reduction, "reduction", ("mean", "sum"))
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        check_bool(normalize, "normalize")
+        self.device = prepare_model(model, device)  # first: it checks that model is a module
         self._modules, self.n_heads, self._head_dim = _projections(model)
         self.layers = _check_layers(layers, len(self._modules))
-        self.device = prepare_model(model, device)
         self.model = model
         self.tokenizer = tokenizer
         self.reduction = reduction
@@ -237,6 +236,9 @@ def _check_task(prompts: Sequence[str], answers: Sequence[str]) -> tuple[list[st
 def _check_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
     if layers is None:
         return list(range(n_layers))
+    if isinstance(layers, str) or not isinstance(layers, Sequence | range):
+        msg = f"layers must be a sequence of layer indices, got {type(layers).__name__}."
+        raise TypeError(msg)
     chosen = [check_int(layer, "layers") for layer in layers]
     if not chosen or len(set(chosen)) != len(chosen):
         msg = f"layers must be distinct layer indices, got {chosen!r}."

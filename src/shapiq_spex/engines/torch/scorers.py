@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ..._validation import check_int, check_texts
+from ..._validation import check_choice, check_int, check_texts
 from ...games.language import MaskedTextGame
 from ..prompts import (
     ANSWER_USER_TEMPLATE,
@@ -79,9 +79,7 @@ class _TransformersScorer:
     ) -> None:
         import_torch()
         require_tokenizer(tokenizer)
-        if mask_mode not in ("remove", "mask"):
-            msg = f"mask_mode must be 'remove' or 'mask', got {mask_mode!r}."
-            raise ValueError(msg)
+        check_choice(mask_mode, "mask_mode", ("remove", "mask"))
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         self.device = prepare_model(model, device)
         self.model = model
@@ -170,9 +168,7 @@ class TransformersClassifierScorer(_TransformersScorer):
         batch_size: int = 32,
     ) -> None:
         super().__init__(model, tokenizer, mask_mode, device, batch_size)
-        if output not in _OUTPUTS:
-            msg = f"output must be one of {_OUTPUTS}, got {output!r}."
-            raise ValueError(msg)
+        check_choice(output, "output", _OUTPUTS)
         self.output = output
         self.target = self._target_index(target)
         config = model.config
@@ -355,9 +351,7 @@ class TransformersAnswerScorer(_PromptScorer):
         if not answer:
             msg = "answer must not be empty."
             raise ValueError(msg)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
+        check_choice(reduction, "reduction", ("mean", "sum"))
         super().__init__(model, tokenizer, mask_mode, device, batch_size)
         if template is None:
             template = _default_answer_template(tokenizer)
