@@ -138,8 +138,8 @@ def r2_standard_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     Returns:
         The standard error (``inf`` for fewer than 3 pairs; 0 when the targets are constant).
     """
-    y_true = np.asarray(y_true, dtype=float)
-    y_pred = np.asarray(y_pred, dtype=float)
+    y_true = check_array(y_true, "y_true").astype(float)
+    y_pred = check_array(y_pred, "y_pred").astype(float)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         msg = f"y_true and y_pred must be 1-D of equal shape, got {y_true.shape}, {y_pred.shape}."
         raise ValueError(msg)

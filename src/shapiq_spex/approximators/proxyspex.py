@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_int, check_real
+from .._validation import check_bool, check_choice, check_int, check_real, check_str
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..metrics import r2_score, r2_standard_error
 from ..proxy.crossfit import N_FOLDS, ProxyResult, proxy_fourier_transform
@@ -177,7 +177,8 @@ class ProxySPEX(SpectralApproximator):
                 "for complementary pairs."
             )
             raise ValueError(msg)
-        if not isinstance(proxy_model, str) or proxy_model.lower() != "lightgbm":
+        check_str(proxy_model, "proxy_model")
+        if proxy_model.lower() != "lightgbm":
             msg = (
                 f"proxy_model must be 'lightgbm' (the only proxy of this ProxySPEX), got "
                 f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
@@ -195,6 +196,9 @@ class ProxySPEX(SpectralApproximator):
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
+        if isinstance(n_bags, str) and n_bags != "auto":
+            msg = f"n_bags must be 'auto' or an integer in [1, {N_FOLDS}], got {n_bags!r}."
+            raise ValueError(msg)
         self.n_bags = (
             "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
         )
