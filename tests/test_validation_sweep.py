@@ -284,6 +284,7 @@ ENTRY_POINTS: dict[str, Row] = {
             "n_bags": [0, 6, "many"],
             "target_faithfulness": [1.5],
         },
+        wrong_types={"n_bags": 1.5},  # a string is a wrong value here ("auto" is one)
     ),
     "Link": Row(
         valid=lambda: {
