@@ -383,54 +383,148 @@ def run_suite(
     for key in games or ():
         get_game(key)
     entries = (*suite.entries, *extra)
-    limits = _Limits(
+    limits = _limits(suite, time_cap_s, memory_cap_gb, max_minutes)
+    settings = _settings(suite, specs, entries, limits, methods, games, seeds)
+    settings.update(memory_probe=memory, threads=threads)
+    run = _new_run(suite, settings, limits, memory, suite_caps=time_cap_s is None)
+    _mark_unavailable(specs, run.result)
+    calls = _plan(entries, suite.seeds, specs, games, seeds)
+    done = _resumable(previous, calls, run.result)
+    start = time.perf_counter()
+    run.deadline = start + 60.0 * limits.max_minutes
+    with _thread_limit(threads):
+        _run_calls(run, calls, done, start, say, progress, previous, checkpoint)
+    _finish(run.result, calls, start, previous, checkpoint)
+    return run.result
+
+
+def _limits(
+    suite: Suite,
+    time_cap_s: float | None,
+    memory_cap_gb: float | None,
+    max_minutes: float | None,
+) -> _Limits:
+    """The run's limits: each one given to :func:`run_suite`, else the suite's.
+
+    Args:
+        suite: The suite.
+        time_cap_s: Per-call time cap (``None``: the suite's).
+        memory_cap_gb: Dense-regression memory cap (``None``: the suite's).
+        max_minutes: Wall-clock limit of the run (``None``: the suite's).
+
+    Returns:
+        The resolved :class:`_Limits`.
+    """
+    return _Limits(
         time_cap_s=suite.time_cap_s if time_cap_s is None else time_cap_s,
         memory_cap_gb=suite.memory_cap_gb if memory_cap_gb is None else memory_cap_gb,
         max_minutes=suite.max_minutes if max_minutes is None else max_minutes,
     )
-    settings = _settings(suite, specs, entries, limits, methods, games, seeds)
-    settings.update(memory_probe=memory, threads=threads)
-    run = _Run(
+
+
+def _new_run(
+    suite: Suite, settings: dict, limits: _Limits, memory: MemoryProbe, *, suite_caps: bool
+) -> _Run:
+    """The state of a run before its first call, with an empty result.
+
+    Args:
+        suite: The suite.
+        settings: The settings written with the results.
+        limits: The run's limits.
+        memory: Peak-memory probe of every call.
+        suite_caps: Whether the suite's per-method time caps apply (they do unless a time cap
+            replaced the suite's).
+
+    Returns:
+        The :class:`_Run`.
+    """
+    return _Run(
         suite=suite,
         result=RunResult(suite.name, suite.description, settings, environment(), []),
-        caps=_TimeCaps(limits.time_cap_s, dict(suite.time_caps) if time_cap_s is None else None),
+        caps=_TimeCaps(limits.time_cap_s, dict(suite.time_caps) if suite_caps else None),
         memory_cap_gb=limits.memory_cap_gb,
         memory=memory,
         instances=_Instances(suite.holdout_size, suite.holdout_seed),
     )
+
+
+def _mark_unavailable(specs: Sequence[MethodSpec], result: RunResult) -> None:
+    """Record in ``result`` every method whose availability check raises, and why.
+
+    Args:
+        specs: The methods of the run.
+        result: The run's result; its ``unavailable`` is filled in.
+    """
     for spec in specs:
         if spec.available is not None:
             try:
                 spec.available()
             except Exception as exc:
-                run.result.unavailable[spec.key] = f"not available: {_message(exc)}"
-    calls = _plan(entries, suite.seeds, specs, games, seeds)
-    done = _resumable(previous, calls, run.result)
-    start = time.perf_counter()
-    run.deadline = start + 60.0 * limits.max_minutes
+                result.unavailable[spec.key] = f"not available: {_message(exc)}"
+
+
+def _run_calls(
+    run: _Run,
+    calls: Sequence[_Call],
+    done: dict[tuple[str, int, int, str], Record],
+    start: float,
+    say: Callable[[str], None],
+    progress: Callable[[int, int], None] | None,
+    previous: RunResult | None,
+    checkpoint: Callable[[RunResult], None] | None,
+) -> None:
+    """Run (or take over from ``done``) every call in order, appending its record.
+
+    Args:
+        run: The run's state; its result receives the records.
+        calls: The planned calls, in order.
+        done: Records of a resumed run, by call key, taken over instead of run.
+        start: ``time.perf_counter()`` when the run started.
+        say: Receives one line per call.
+        progress: Called after each call with the calls done and planned (``None``: not).
+        previous: The resumed run (its wall time counts), or ``None``.
+        checkpoint: Called with the run so far at most every :data:`CHECKPOINT_S` seconds
+            (``None``: not).
+    """
     saved = start
-    with _thread_limit(threads):
-        for number, call in enumerate(calls, 1):
-            record = done.get(_call_key(call))
-            if record is None:
-                record = run.call(call)
-            else:
-                run.reuse(record)
-            run.result.records.append(record)
-            say(_line(number, len(calls), record))
-            if progress is not None:
-                progress(number, len(calls))
-            if checkpoint is not None and time.perf_counter() - saved >= CHECKPOINT_S:
-                run.result.wall_s = _wall(previous) + time.perf_counter() - start
-                checkpoint(run.result)
-                saved = time.perf_counter()
-    run.result.wall_s = _wall(previous) + time.perf_counter() - start
+    for number, call in enumerate(calls, 1):
+        record = done.get(_call_key(call))
+        if record is None:
+            record = run.call(call)
+        else:
+            run.reuse(record)
+        run.result.records.append(record)
+        say(_line(number, len(calls), record))
+        if progress is not None:
+            progress(number, len(calls))
+        if checkpoint is not None and time.perf_counter() - saved >= CHECKPOINT_S:
+            run.result.wall_s = _wall(previous) + time.perf_counter() - start
+            checkpoint(run.result)
+            saved = time.perf_counter()
+
+
+def _finish(
+    result: RunResult,
+    calls: Sequence[_Call],
+    start: float,
+    previous: RunResult | None,
+    checkpoint: Callable[[RunResult], None] | None,
+) -> None:
+    """Complete ``result`` after the last call: wall time, kept records, final checkpoint.
+
+    Args:
+        result: The run's result.
+        calls: The planned calls.
+        start: ``time.perf_counter()`` when the run started.
+        previous: The resumed run, whose records outside the plan are kept (``None``: none).
+        checkpoint: Called once with the finished run (``None``: not).
+    """
+    result.wall_s = _wall(previous) + time.perf_counter() - start
     if previous is not None:
         planned = {_call_key(c) for c in calls}
-        run.result.records += [r for r in previous.records if _record_key(r) not in planned]
+        result.records += [r for r in previous.records if _record_key(r) not in planned]
     if checkpoint is not None:
-        checkpoint(run.result)
-    return run.result
+        checkpoint(result)
 
 
 CHECKPOINT_S = 20.0

@@ -152,18 +152,96 @@ def target_stopping(
     """
     cls = _default_class() if approximator is None else approximator
     _check_target_support(cls)
+    _check_cap_and_target(cap, target)
+    masks, truth = holdout if holdout is not None else _protocol_holdout(game, n)
+    common = {"max_order": 2, "index": "FBII", "random_state": seed, **(options or {})}
+    estimator, messages, queries, seconds = _stop_at_target(cls, n, common, target, cap, game)
+    report = self_report(estimator, messages)
+    r2 = holdout_r2(estimator.predict, masks, truth)
+    fixed = _fixed_budget_r2(cls, n, common, game, fixed_budgets, cap, (masks, truth))
+    matched = min(
+        (int(b) for b, value in fixed.items() if np.isfinite(value) and value >= r2), default=None
+    )
+    history = [[float(q), float(s)] for q, s in (getattr(estimator, "history_", None) or [])]
+    reported = report["faithfulness"]
+    return StoppingResult(
+        game=key,
+        instance=instance,
+        n=n,
+        seed=seed,
+        target=float(target),
+        cap=cap,
+        queries=queries,
+        budget_used=report["budget_used"],
+        history=history,
+        reported=reported,
+        reported_method=report["faithfulness_method"],
+        r2=r2,
+        reached=reported is not None and reported >= target,
+        fixed=fixed,
+        matched=matched,
+        saved=None if matched is None else matched - queries,
+        over_cap=queries > cap,
+        seconds=seconds,
+    )
+
+
+def _check_cap_and_target(cap: int, target: float) -> None:
+    """Validate the budget cap and the target quality of :func:`target_stopping`.
+
+    Args:
+        cap: The budget cap.
+        target: The ``target_faithfulness``.
+
+    Raises:
+        ValueError: If ``cap`` is not a positive int or ``target`` not in ``(0, 1]``.
+    """
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         msg = f"cap must be a positive int, got {cap!r}."
         raise ValueError(msg)
     if not 0.0 < float(target) <= 1.0:
         msg = f"target must be in (0, 1], got {target!r}."
         raise ValueError(msg)
-    masks, truth = (
-        holdout
-        if holdout is not None
-        else (lambda m: (m, np.asarray(game(m), dtype=float)))(holdout_masks(n))
-    )
-    common = {"max_order": 2, "index": "FBII", "random_state": seed, **(options or {})}
+
+
+def _protocol_holdout(
+    game: Callable[[np.ndarray], np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The protocol's held-out masks and the game's values there (not counted in any budget).
+
+    Args:
+        game: The set function on boolean masks ``(m, n)``.
+        n: Number of players.
+
+    Returns:
+        The masks and the game's values on them, as floats.
+    """
+    masks = holdout_masks(n)
+    return masks, np.asarray(game(masks), dtype=float)
+
+
+def _stop_at_target(
+    cls: type,
+    n: int,
+    common: dict[str, Any],
+    target: float,
+    cap: int,
+    game: Callable[[np.ndarray], np.ndarray],
+) -> tuple[Any, list[str], int, float]:
+    """The stopping call: ``cls`` with ``target_faithfulness``, run under the budget ``cap``.
+
+    Args:
+        cls: The approximator class.
+        n: Number of players.
+        common: Keyword arguments of the constructor shared with the fixed-budget calls.
+        target: The ``target_faithfulness``.
+        cap: The budget passed to ``approximate``.
+        game: The set function on boolean masks ``(m, n)``.
+
+    Returns:
+        The fitted estimator, the messages of the warnings it emitted, the queries counted by
+        the wrapper around the game, and the wall time of the call in seconds.
+    """
 
     def stop_call(counted: Callable) -> Any:
         import warnings
@@ -177,8 +255,33 @@ def target_stopping(
     begin = time.perf_counter()
     (estimator, messages), timing = measure(stop_call, game, memory="off")
     seconds = time.perf_counter() - begin
-    report = self_report(estimator, messages)
-    r2 = holdout_r2(estimator.predict, masks, truth)
+    return estimator, messages, timing.queries, seconds
+
+
+def _fixed_budget_r2(
+    cls: type,
+    n: int,
+    common: dict[str, Any],
+    game: Callable[[np.ndarray], np.ndarray],
+    fixed_budgets: Sequence[int],
+    cap: int,
+    holdout: tuple[np.ndarray, np.ndarray],
+) -> dict[str, float]:
+    """Held-out R² of ``cls`` at each fixed budget up to ``cap``, in increasing order.
+
+    Args:
+        cls: The approximator class.
+        n: Number of players.
+        common: Keyword arguments of every call's constructor.
+        game: The set function on boolean masks ``(m, n)``.
+        fixed_budgets: The budgets; those above ``cap`` are left out.
+        cap: The largest budget.
+        holdout: Held-out masks and the game's values there.
+
+    Returns:
+        Budget (as text) -> held-out R² (NaN where the budget is below the method's minimum).
+    """
+    masks, truth = holdout
     fixed: dict[str, float] = {}
     for budget in sorted({int(b) for b in fixed_budgets if int(b) <= cap}):
         fixed_estimator = cls(n, **common)
@@ -188,31 +291,7 @@ def target_stopping(
             fixed[str(budget)] = float("nan")
             continue
         fixed[str(budget)] = holdout_r2(fixed_estimator.predict, masks, truth)
-    matched = min(
-        (int(b) for b, value in fixed.items() if np.isfinite(value) and value >= r2), default=None
-    )
-    history = [[float(q), float(s)] for q, s in (getattr(estimator, "history_", None) or [])]
-    reported = report["faithfulness"]
-    return StoppingResult(
-        game=key,
-        instance=instance,
-        n=n,
-        seed=seed,
-        target=float(target),
-        cap=cap,
-        queries=timing.queries,
-        budget_used=report["budget_used"],
-        history=history,
-        reported=reported,
-        reported_method=report["faithfulness_method"],
-        r2=r2,
-        reached=reported is not None and reported >= target,
-        fixed=fixed,
-        matched=matched,
-        saved=None if matched is None else matched - timing.queries,
-        over_cap=timing.queries > cap,
-        seconds=seconds,
-    )
+    return fixed
 
 
 def _quietly(call: Callable[[], Any]) -> Any:
