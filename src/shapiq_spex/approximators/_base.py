@@ -126,15 +126,18 @@ class SpectralApproximator(Approximator):
 
     Every call first queries the empty and the full coalition (2 queries of the budget). The
     transform of the subclass then spends the rest and recovers a function constrained to match
-    both exactly, so the returned values of every efficient index (SV, k-SII, STII, FSII) add
-    up to ``v(N)`` and ``baseline_value`` is ``v(∅)``. When ``2^n <= budget`` every coalition is
-    queried instead and the result is exact.
+    both exactly, so the returned values of every efficient index (``efficient`` in
+    :data:`~shapiq_spex.approximators.INDICES`) add up to ``v(N)`` and ``baseline_value`` is
+    ``v(∅)``. When ``2^n <= budget`` every coalition is queried instead and the result is
+    exact.
 
     Args:
         n: Number of players.
         max_order: Largest interaction size reported (``None``: ``n``). The order-one indices
-            ``"SV"`` and ``"BV"`` always report order one, whatever is passed.
-        index: One of :data:`VALID_INDICES`.
+            (``order_one`` in :data:`~shapiq_spex.approximators.INDICES`) always report order
+            one, whatever is passed.
+        index: An interaction index, a key of :data:`~shapiq_spex.approximators.INDICES`, whose
+            entry says whether its values are efficient and whether it is of single players.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice; the same seed gives bit-identical results.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
