@@ -483,7 +483,9 @@ def test_faithfulness_is_reported_when_the_approximator_has_one(capsys, tmp_path
     assert json.loads(path.read_text())["faithfulness"] == faithfulness
     assert made[0].faithfulness_method_ == "holdout"
     assert json.loads(path.read_text())["faithfulness_method"] == "holdout"
-    assert f"faithfulness  R² {faithfulness:.4f} on random masks (held out" in out
+    se = made[0].faithfulness_se_
+    assert se > 0 and json.loads(path.read_text())["faithfulness_se"] == se
+    assert f"faithfulness  R² {faithfulness:.4f} ± {se:.4f} (SE) on random masks (held out" in out
 
 
 def test_faithfulness_is_reported_by_default_with_how_it_was_measured(capsys):
