@@ -131,7 +131,8 @@ def test_records_carry_the_reported_score_beside_the_true_r2(stubs):
     assert honest.warned_poor_fit is True
     text = "\n".join(honest_section(result.records, full=True))
     gap = 0.9 - liar.r2
-    row = f"| liar | 0.900 | — | holdout | {liar.r2:.3f} | {gap:+.3g} | {gap:.3g} | no | no | no | no |"
+    row = f"| liar | 0.900 | — | holdout | {liar.r2:.3f} | {gap:+.3g} | {gap:.3g} | no | no | no"
+    row += " | no |"
     assert row in text
     # The rule: within 0.05 of the truth or a warning fired; the liar breaks it.
     assert "Within 0.05 of the true R² in 0 of 2 calls" in text
