@@ -251,8 +251,7 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
         se = getattr(run.approximator, "faithfulness_se_", None)
         spread = "" if se is None else f" ± {se:.4f} (SE)"
         print(
-            f"  faithfulness  R² {faithfulness:.4f}{spread} on random masks "
-            f"({how or 'estimate'})"
+            f"  faithfulness  R² {faithfulness:.4f}{spread} on random masks ({how or 'estimate'})"
         )
     where = f"{run.from_cache} from the cache, " if args.cache is not None else ""
     print(
