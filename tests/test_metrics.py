@@ -10,6 +10,7 @@ from shapiq_spex.metrics import (
     holdout_masks,
     holdout_r2,
     r2_score,
+    r2_standard_error,
     uniform_masks,
 )
 
@@ -118,3 +119,31 @@ def test_r2_of_huge_values_does_not_overflow():
     assert r2_score(target, 1e307 * (1.0 + 0.05 * noise)) == pytest.approx(
         r2_score(noise, 0.5 * noise), abs=1e-9
     )
+
+
+@pytest.mark.parametrize("m", [60, 400])
+def test_r2_standard_error_matches_the_spread_of_r2_over_fresh_samples(m):
+    # y = x + noise predicted by x: the score varies from sample to sample by a known spread.
+    rng = np.random.default_rng(0)
+    scores, errors = [], []
+    for _ in range(2000):
+        x = rng.standard_normal(m)
+        y = x + 0.8 * rng.standard_normal(m)
+        scores.append(r2_score(y, x))
+        errors.append(r2_standard_error(y, x))
+    spread = float(np.std(scores))
+    assert float(np.median(errors)) == pytest.approx(spread, rel=0.15)
+
+
+def test_r2_standard_error_edge_cases():
+    y = np.array([1.0, 2.0, 3.0, 5.0])
+    assert r2_standard_error(y, y) == 0.0
+    assert r2_standard_error(np.full(5, 2.0), np.arange(5.0)) == 0.0
+    assert r2_standard_error(y[:2], y[:2]) == np.inf
+    # Offsets and scales leave it unchanged.
+    p = y + np.array([0.3, -0.2, 0.1, 0.4])
+    assert r2_standard_error(1e12 + 1e3 * y, 1e12 + 1e3 * p) == pytest.approx(
+        r2_standard_error(y, p), rel=1e-3
+    )
+    with pytest.raises(ValueError, match="y_true and y_pred"):
+        r2_standard_error(y, y[:3])

@@ -63,15 +63,7 @@ NOT_CALLED = {
     "shapiq_spex.spectral.OptimizationResult": "a result record the package returns",
 }
 
-KNOWN_FAILURES = {
-    ("shapiq_spex.ProxySPEX", "proxy_model"),
-    ("shapiq_spex.approximators.ProxySPEX", "proxy_model"),
-    ("shapiq_spex.approximators.Link", "name"),
-    ("shapiq_spex.approximators.Link", "forward"),
-    ("shapiq_spex.approximators.Link", "inverse"),
-    ("shapiq_spex.approximators.Link", "domain"),
-    ("shapiq_spex.approximators.Link", "checked"),
-}
+KNOWN_FAILURES: set[tuple[str, str]] = set()
 """Arguments of the approximators (being rewritten elsewhere) that break the rule today. Strict:
 a fixed one fails here until it is removed from this set."""
 
@@ -185,6 +177,8 @@ def _proxyspex() -> dict[str, Any]:
         "hpo": True,
         "pairing_trick": False,
         "proxy_model": "lightgbm",
+        "exact_efficiency": True,
+        "target_faithfulness": 0.9,
     }
     return {**_approximator_common(), **extra}
 
@@ -283,7 +277,14 @@ ENTRY_POINTS: dict[str, Row] = {
     ),
     "ProxySPEX": Row(
         valid=_proxyspex,
-        bad_values={**_APPROXIMATOR_BAD, "max_depth": [0], "sampling": ["fancy"]},
+        bad_values={
+            **_APPROXIMATOR_BAD,
+            "max_depth": [0],
+            "sampling": ["fancy"],
+            "n_bags": [0, 6, "many"],
+            "target_faithfulness": [1.5],
+        },
+        wrong_types={"n_bags": 1.5},  # a string is a wrong value here ("auto" is one)
     ),
     "Link": Row(
         valid=lambda: {
@@ -499,6 +500,10 @@ ENTRY_POINTS: dict[str, Row] = {
         bad_values={"k": [0]},
     ),
     "r2_score": Row(
+        valid=lambda: {"y_true": np.arange(4.0), "y_pred": np.arange(4.0) + 0.1},
+        bad_values={"y_pred": [np.zeros(3)]},
+    ),
+    "r2_standard_error": Row(
         valid=lambda: {"y_true": np.arange(4.0), "y_pred": np.arange(4.0) + 0.1},
         bad_values={"y_pred": [np.zeros(3)]},
     ),

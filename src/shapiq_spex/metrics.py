@@ -24,6 +24,7 @@ __all__ = [
     "holdout_r2",
     "precision_at_k",
     "r2_score",
+    "r2_standard_error",
     "relative_l2_error",
     "uniform_masks",
 ]
@@ -120,6 +121,43 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     ss_res = float(np.sum((residual / spread) ** 2))
     ss_tot = float(np.sum((centred / spread) ** 2))
     return 1.0 - ss_res / ss_tot
+
+
+def r2_standard_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Standard error of :func:`r2_score` as an estimate from these ``m`` pairs.
+
+    The delta method on ``R² = 1 - mean(e²) / mean(c²)`` (``e`` the residuals, ``c`` the
+    centred targets), with the pairs taken as independent draws: how far the score of a
+    fresh sample of the same size would typically fall from this one. Deterministic, in
+    units of the targets' magnitude (squares of huge values overflow).
+
+    Args:
+        y_true: Values ``(m,)``.
+        y_pred: Predictions ``(m,)``.
+
+    Returns:
+        The standard error (``inf`` for fewer than 3 pairs; 0 when the targets are constant).
+    """
+    y_true = check_array(y_true, "y_true").astype(float)
+    y_pred = check_array(y_pred, "y_pred").astype(float)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        msg = f"y_true and y_pred must be 1-D of equal shape, got {y_true.shape}, {y_pred.shape}."
+        raise ValueError(msg)
+    m = y_true.size
+    if m < 3:
+        return float("inf")
+    magnitude = float(np.max(np.abs(y_true)))
+    if 0.0 < magnitude < np.inf:
+        y_true, y_pred = y_true / magnitude, y_pred / magnitude
+    error = (y_pred - y_true) ** 2
+    centred = (y_true - y_true.mean()) ** 2
+    a, b = float(error.mean()), float(centred.mean())
+    if b <= 0.0:
+        return 0.0
+    # Gradient of a/b in (a, b), applied to the pairs' sample covariance.
+    gradient = np.array([1.0 / b, -a / b**2])
+    cov = np.cov(np.stack([error, centred]), ddof=1)
+    return float(np.sqrt(max(gradient @ cov @ gradient, 0.0) / m))
 
 
 def holdout_r2(predictor: SetFunction, masks: np.ndarray, target: np.ndarray) -> float:

@@ -123,7 +123,7 @@ def test_faithfulness_is_reported_by_default_and_honest(method, tabular):
     game = _tabular_game(tabular, row=3)
     approx = method(30, random_state=0)
     approx.approximate(2000, game)
-    expected = {SPEX: "cross-validation", ProxySPEX: "validation"}[method]
+    expected = {SPEX: "cross-validation", ProxySPEX: "cross-fitting"}[method]
     assert approx.faithfulness_method_ == expected
     masks = uniform_masks(30, 1000, seed=5)
     held_out = r2_score(game(masks), approx.fourier_(masks))
@@ -369,6 +369,7 @@ def _non_default_arguments(method, tmp_path):
         own |= {"validation_fraction": 0.3, "max_terms": 100, "n_bags": 2, "n_jobs": 2}
         own |= {"time_limit": 10.0, "hpo": False, "pairing_trick": True}
         own |= {"sampling_weights": None, "proxy_model": "lightgbm"}
+        own |= {"exact_efficiency": False, "target_faithfulness": 0.8}
     return common | own
 
 

@@ -119,7 +119,7 @@ def test_paired_sampling_queries_complements_and_recovers():
     proxy.approximate(1000, game)
     assert seen[0].sum(axis=1).tolist() == [0, 24]  # the empty and full coalitions first
     masks = seen[1]  # then 998 masks in complementary pairs
-    np.testing.assert_array_equal(masks[499:], ~masks[:499])
+    np.testing.assert_array_equal(masks[1::2], ~masks[0::2])
     test = uniform_masks(24, 500, seed=1)
     assert r2_score(inner(test), proxy.fourier_(test)) > 0.999
 
@@ -205,25 +205,26 @@ def _dense_noisy_game(n: int = 40, seed: int = 5):
     return game
 
 
-def test_bags_average_fits_on_distinct_splits_and_keep_the_endpoints():
+def test_bags_average_fits_on_distinct_folds_and_keep_the_endpoints():
     game = _dense_noisy_game()
     single = ProxySPEX(40, index="Moebius", random_state=3, n_bags=1)
     bagged = ProxySPEX(40, index="Moebius", random_state=3, n_bags=3)
     single.approximate(1500, game)
     bagged.approximate(1500, game)
     result = bagged.transform_
-    assert len(result.bags) == 3
+    assert len(result.bags) == 3 and result.fits == 3
     # The middle member boosted its trees on the residual of a first-order fit.
     assert [member.additive for member in result.bags] == [False, True, False]
-    # The first member is the single fit (same seed, same first split and boosting seeds).
+    # The first member is the single fit (same seed, same first fold and boosting seeds).
     first, alone = result.bags[0], single.transform_.info
     assert [d.proxy_val_mse for d in first.depths] == [d.proxy_val_mse for d in alone.depths]
     assert (first.support, first.val_mse) == (alone.support, alone.val_mse)
-    # Each member's validation masks were predicted by a fit that never saw them, pooled.
-    n_val = single.transform_.check[0].size
-    assert result.check[0].size == 3 * n_val
+    # Each fold's left-out queries were predicted by a fit that never saw them: three of the
+    # five folds, every left-out query once.
     y, prediction = result.check
-    assert bagged.faithfulness_ == pytest.approx(r2_score(y, prediction))
+    assert y.size == len(np.unique(y)) and 0.55 * 1500 < y.size < 0.65 * 1500
+    # The average of the fits is at least as good as one fit on average (ambiguity).
+    assert bagged.faithfulness_ >= r2_score(y, prediction) - 1e-12
     # The average is a function of the same form that still matches both endpoints.
     ends = np.array([np.zeros(40, bool), np.ones(40, bool)])
     np.testing.assert_allclose(bagged.fourier_(ends), game(ends), atol=1e-9)

@@ -45,20 +45,25 @@ def test_the_glowing_review_has_40_distinct_sentences():
 class Reporting:
     faithfulness_ = 0.8
     faithfulness_method_ = "validation"
+    faithfulness_se_ = 0.04
     budget_used_ = 300
 
 
 def test_self_report_reads_the_score_and_which_warnings_fired():
     messages = [
         "ProxySPEX's explanation fits the game poorly: R² 0.31 (validation) on ...",
+        "faithfulness_ 0.31 is uncertain: its standard error is 0.040 ...",
         "something else",
     ]
     report = self_report(Reporting(), messages)
     assert report == {
         "faithfulness": 0.8,
         "faithfulness_method": "validation",
+        "faithfulness_se": 0.04,
         "warned_poor_fit": True,
         "warned_saturated": False,
+        "warned_uncertain": True,
+        "warned_anchor_cost": False,
         "budget_used": 300,
     }
     assert self_report(object(), [])["faithfulness"] is None
@@ -126,12 +131,17 @@ def test_records_carry_the_reported_score_beside_the_true_r2(stubs):
     assert honest.warned_poor_fit is True
     text = "\n".join(honest_section(result.records, full=True))
     gap = 0.9 - liar.r2
-    assert f"| liar | 0.900 | holdout | {liar.r2:.3f} | {gap:+.3g} | {gap:.3g} | no | no |" in text
+    row = f"| liar | 0.900 | — | holdout | {liar.r2:.3f} | {gap:+.3g} | {gap:.3g} | no | no | no"
+    row += " | no |"
+    assert row in text
+    # The rule: within 0.05 of the truth or a warning fired; the liar breaks it.
+    assert "Within 0.05 of the true R² in 0 of 2 calls" in text
+    assert "fired in 1 and none in 1: linear-6 40 liar." in text
     assert "optimistic by more than 0.1 in 1." in text  # the liar; the honest one is within
     assert "True R² below 0.5 in 2 calls, of which the poor-fit warning missed 1" in text
     # without the suite's honest flag only the summary is printed
     short = honest_section(result.records, full=False)
-    assert len(short) == 4 and "| game |" not in "\n".join(short)
+    assert len(short) == 6 and "| game |" not in "\n".join(short)
 
 
 def test_baselines_record_no_self_report(stubs):

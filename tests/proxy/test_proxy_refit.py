@@ -113,7 +113,13 @@ def test_sample_masks_designs():
     assert abs(uniform.mean() - 0.5) < 0.01
     paired = sample_masks(50, 2001, rng, "paired")
     assert paired.shape == (2001, 50)
-    np.testing.assert_array_equal(paired[1001:], ~paired[:1000])
+    # Each mask is followed by its complement; the odd last mask has none.
+    np.testing.assert_array_equal(paired[1:2000:2], ~paired[0:2000:2])
+    # A larger m only appends: every earlier query (and its cache entry) is reused.
+    for design in ("uniform", "paired"):
+        small = sample_masks(50, 300, np.random.default_rng(7), design)
+        large = sample_masks(50, 1000, np.random.default_rng(7), design)
+        np.testing.assert_array_equal(large[:300], small)
     with pytest.raises(ValueError, match="design"):
         sample_masks(5, 10, rng, "sobol")
 

@@ -16,16 +16,21 @@ from .._indices import VALID_INDICES, check_index, check_max_order
 from .._validation import check_bool, check_int, check_number, check_random_state_seed
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
-from ..metrics import r2_score, uniform_masks
+from ..metrics import r2_score, r2_standard_error, uniform_masks
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
 from ._links import Link, check_link
+from ._uncertainty import interaction_standard_errors
 
 __all__ = ["LOW_FAITHFULNESS", "VALID_INDICES", "Recovery", "SpectralApproximator"]
 
 _MIN_HOLDOUT = 10  # fewest held-out masks for a meaningful R²
 _SATURATION = 0.02  # spread of the values, relative to v(N) - v(∅), below which a game saturates
+_ANCHOR_LOSS = 0.02  # R² the exact endpoints may cost before the user is told
+UNCERTAIN_FAITHFULNESS = 0.05
+"""When two standard errors of ``faithfulness_`` exceed this, a call warns that the true R²
+may differ from the score by more (a 95 % interval wider than ±0.05)."""
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
 
@@ -65,6 +70,13 @@ class Recovery:
         check: ``(values, predictions)`` of masks the fit did not use (held out or left out),
             in the modelled (linked) scale, from which the estimate is measured on the game's
             own scale; ``None`` keeps ``faithfulness`` as given.
+        blocks: ``(terms, covariance, scale)`` of the averaged fits' Fourier coefficients
+            (linked scale; covariance in units of ``scale²``), for standard errors; ``None``
+            when the transform gives none.
+        history: ``(queries, score)`` per round of a call that stops at a target.
+        anchor_cost: ``(anchored, unanchored)`` honest R² of the chosen model, when known.
+        faithfulness_se: Standard error of ``faithfulness`` as an estimate (``None``: measured
+            here from ``check`` or the held-out masks).
     """
 
     fourier: SparseFourier
@@ -73,6 +85,11 @@ class Recovery:
     faithfulness_method: str
     diagnostics: Any = None
     check: tuple[np.ndarray, np.ndarray] | None = None
+    blocks: list[tuple[np.ndarray, np.ndarray, float]] | None = None
+    history: list[tuple[int, float]] | None = None
+    anchor_cost: tuple[float, float] | None = None
+    anchored: bool = True
+    faithfulness_se: float | None = None
 
 
 def _ends(n: int) -> np.ndarray:
@@ -109,15 +126,18 @@ class SpectralApproximator(Approximator):
 
     Every call first queries the empty and the full coalition (2 queries of the budget). The
     transform of the subclass then spends the rest and recovers a function constrained to match
-    both exactly, so the returned values of every efficient index (SV, k-SII, STII, FSII) add
-    up to ``v(N)`` and ``baseline_value`` is ``v(∅)``. When ``2^n <= budget`` every coalition is
-    queried instead and the result is exact.
+    both exactly, so the returned values of every efficient index (``efficient`` in
+    :data:`~shapiq_spex.approximators.INDICES`) add up to ``v(N)`` and ``baseline_value`` is
+    ``v(∅)``. When ``2^n <= budget`` every coalition is queried instead and the result is
+    exact.
 
     Args:
         n: Number of players.
         max_order: Largest interaction size reported (``None``: ``n``). The order-one indices
-            ``"SV"`` and ``"BV"`` always report order one, whatever is passed.
-        index: One of :data:`VALID_INDICES`.
+            (``order_one`` in :data:`~shapiq_spex.approximators.INDICES`) always report order
+            one, whatever is passed.
+        index: An interaction index, a key of :data:`~shapiq_spex.approximators.INDICES`, whose
+            entry says whether its values are efficient and whether it is of single players.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice; the same seed gives bit-identical results.
         batch_size: Most masks passed to the game in one call (``None``: no limit).
@@ -145,11 +165,19 @@ class SpectralApproximator(Approximator):
         faithfulness_: R² of the recovered function on uniformly random masks, set by every
             call (see ``faithfulness_method_`` for which masks). A value below 0.5 also
             raises a ``UserWarning``.
+        faithfulness_se_: Standard error of ``faithfulness_`` as an estimate from the masks
+            it was measured on (0 for an exact result). Above 0.025 (a 95 % interval wider
+            than ±0.05) a ``UserWarning`` says the score is uncertain.
         faithfulness_method_: ``"holdout"`` (masks never seen, from ``holdout_fraction``),
             ``"exact"`` (every coalition was queried), or the method's own estimate without
             extra queries: ``"validation"`` (ProxySPEX: its validation split) or
             ``"cross-validation"`` (SPEX: leave-one-out on its uniform refit masks).
         empty_value_: ``v(∅)`` as queried; ``full_value_``: ``v(N)`` as queried.
+        uncertainty_: Standard errors of the returned values (an ``InteractionValues`` on
+            the same interactions; zeros for an exact result), when the method gives them.
+        history_: ``(queries, score)`` per round of a call that stopped at a target.
+        endpoint_errors_: How far the returned function misses ``v(∅)`` and ``v(N)`` (on
+            the link's scale); zeros when it meets them exactly.
         transform_: Diagnostics of the last transform.
 
     Every constructor argument is also readable (and settable) under its own name, in its
@@ -205,9 +233,13 @@ class SpectralApproximator(Approximator):
         self.budget_used_: int | None = None
         self.faithfulness_: float | None = None
         self.faithfulness_method_: str | None = None
+        self.faithfulness_se_: float | None = None
         self.empty_value_: float | None = None
         self.full_value_: float | None = None
         self.transform_: Any = None
+        self.uncertainty_: InteractionValues | None = None
+        self.history_: list[tuple[int, float]] | None = None
+        self.endpoint_errors_: tuple[float, float] | None = None
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
@@ -315,7 +347,7 @@ class SpectralApproximator(Approximator):
         try:
             if exhaustive:
                 fourier, moebius = exhaustive_transform(modelled, self.n)
-                recovery = Recovery(fourier, moebius, 1.0, "exact")
+                recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[], faithfulness_se=0.0)
                 ends = moebius(_ends(self.n))
                 raw_ends = self._link.inverse(ends)
             else:
@@ -323,8 +355,14 @@ class SpectralApproximator(Approximator):
         finally:
             evaluator.close()
         self._record(recovery, evaluator.n_queries, raw_ends)
+        if not recovery.anchored:
+            fitted_ends = recovery.fourier(_ends(self.n))
+            self.endpoint_errors_ = tuple(float(v) for v in fitted_ends - ends)
+            ends = fitted_ends
         self._warn_if_poor()
-        return to_interaction_values(
+        self._warn_if_uncertain()
+        self._warn_if_anchor_costly(recovery)
+        result = to_interaction_values(
             self.moebius_,
             index=self.index,
             max_order=self.max_order,
@@ -332,6 +370,11 @@ class SpectralApproximator(Approximator):
             estimation_budget=evaluator.n_queries,
             empty_value=float(ends[0]),
         )
+        if recovery.blocks is not None:
+            self.uncertainty_ = interaction_standard_errors(
+                result, recovery.blocks, self.index, self.max_order, self.min_order
+            )
+        return result
 
     def _recover(
         self, modelled: _Modelled, budget: int, n_holdout: int, rng: np.random.Generator
@@ -346,12 +389,22 @@ class SpectralApproximator(Approximator):
         if n_holdout:
             masks = uniform_masks(self.n, n_holdout, rng)
             truth = modelled.evaluator(masks)
-            score = r2_score(truth, link.inverse(recovery.fourier(masks)))
-            recovery = replace(recovery, faithfulness=score, faithfulness_method="holdout")
+            predictions = link.inverse(recovery.fourier(masks))
+            recovery = replace(
+                recovery,
+                faithfulness=r2_score(truth, predictions),
+                faithfulness_method="holdout",
+                faithfulness_se=r2_standard_error(truth, predictions),
+            )
         elif recovery.check is not None:
-            values, predictions = recovery.check
-            score = r2_score(link.inverse(values), link.inverse(predictions))
-            recovery = replace(recovery, faithfulness=score)
+            values, predictions = link.inverse(recovery.check[0]), link.inverse(recovery.check[1])
+            se = recovery.faithfulness_se
+            if recovery.faithfulness is None or se is None:
+                recovery = replace(
+                    recovery,
+                    faithfulness=r2_score(values, predictions),
+                    faithfulness_se=r2_standard_error(values, predictions),
+                )
         return recovery, raw_ends, ends
 
     def predict(self, masks: np.ndarray) -> np.ndarray:
@@ -377,8 +430,44 @@ class SpectralApproximator(Approximator):
         self.budget_used_ = int(n_queries)
         self.faithfulness_ = recovery.faithfulness
         self.faithfulness_method_ = recovery.faithfulness_method
+        self.faithfulness_se_ = recovery.faithfulness_se
         self.transform_ = recovery.diagnostics
         self.empty_value_, self.full_value_ = (float(v) for v in raw_ends)
+        self.uncertainty_ = None
+        self.endpoint_errors_ = (0.0, 0.0) if recovery.anchored else None
+        # Rounds count every query of the call: the endpoints come first.
+        self.history_ = (
+            None if recovery.history is None else [(q + 2, s) for q, s in recovery.history]
+        )
+
+    def _warn_if_anchor_costly(self, recovery: Recovery) -> None:
+        if recovery.anchor_cost is None or not recovery.anchored:
+            return
+        anchored, free = recovery.anchor_cost
+        if free - anchored <= _ANCHOR_LOSS:
+            return
+        msg = (
+            f"exact efficiency costs fit here: the values add up exactly to v(N) - v(∅), but "
+            f"the function they describe scores a cross-fitted R² of {anchored:.2f} against "
+            f"{free:.2f} without the exact endpoints (the output is probably saturated: it "
+            "jumps between the empty coalition and all others). The values still sum exactly; "
+            "read them as the best fit that meets both endpoints. Pass "
+            "exact_efficiency=False for the better-fitting function (endpoint_errors_ then "
+            "reports how far it misses v(∅) and v(N))."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+    def _warn_if_uncertain(self) -> None:
+        se = self.faithfulness_se_
+        if self.faithfulness_ is None or se is None or 2.0 * se <= UNCERTAIN_FAITHFULNESS:
+            return
+        msg = (
+            f"faithfulness_ {self.faithfulness_:.2f} is uncertain: its standard error is "
+            f"{se:.3f} ({self.faithfulness_method_} on {self.budget_used_} queries), so the "
+            f"true R² may differ from it by more than {UNCERTAIN_FAITHFULNESS}. Spend more "
+            "queries before relying on the score."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
 
     def _warn_if_poor(self) -> None:
         if self.faithfulness_ is None or self.faithfulness_ >= LOW_FAITHFULNESS:

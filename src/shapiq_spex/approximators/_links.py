@@ -10,13 +10,14 @@ varies while the sum underneath does, so the spectrum of the raw score is dense.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_number
+from .._validation import check_bool, check_callable, check_number, check_str
 
 __all__ = ["LINKS", "Link", "check_link"]
 
@@ -53,7 +54,22 @@ class Link:
     checked: bool = False
 
     def __post_init__(self) -> None:
+        check_str(self.name, "name")
+        check_callable(self.forward, "forward")
+        check_callable(self.inverse, "inverse")
+        domain = self.domain
+        if not (
+            isinstance(domain, tuple | list)
+            and len(domain) == 2
+            and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in domain)
+        ):
+            msg = f"domain must be a (low, high) pair of numbers, got {domain!r}."
+            raise TypeError(msg)
+        if not float(domain[0]) < float(domain[1]):  # NaN fails too
+            msg = f"domain must have low < high (infinite ends allowed), got {domain!r}."
+            raise ValueError(msg)
         check_number(self.resolution, "resolution", minimum=0.0, maximum=1.0, include_minimum=False)
+        check_bool(self.checked, "checked")
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         """``forward(values)``, after checking that they lie in the domain."""

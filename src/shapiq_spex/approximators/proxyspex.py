@@ -6,11 +6,14 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_int, check_real
+from .._validation import check_bool, check_choice, check_int, check_real, check_str
 from ..evaluation import Backend, QueryCache, QueryEvaluator
+from ..metrics import r2_score, r2_standard_error
+from ..proxy.crossfit import N_FOLDS, ProxyResult, proxy_fourier_transform
 from ..proxy.sampling import SAMPLING_DESIGNS
-from ..proxy.transform import MIN_BUDGET, proxy_fourier_transform
+from ..proxy.transform import MIN_BUDGET
 from ._base import Recovery, SpectralApproximator
+from ._links import Link
 
 __all__ = ["ProxySPEX"]
 
@@ -26,6 +29,11 @@ class ProxySPEX(SpectralApproximator):
     cut where the held-out error is lowest, then refitted by ridge regression on every query.
     The recovered function is converted to the requested index exactly.
 
+    Beside the trees, a sparse first-order fit (a cross-validated Lasso on the masks, the
+    simple answer that wins at tens of queries on nearly additive models) is fitted on the
+    same cross-fitting folds, and whichever predicts the left-out queries better is returned:
+    every data-dependent choice is made on the user's own paid queries.
+
     Unlike the reference implementation, model selection costs one early-stopped boosting run
     per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise
     with at most 32 leaves) instead of a cross-validated grid, the support is chosen by
@@ -40,9 +48,11 @@ class ProxySPEX(SpectralApproximator):
 
     Args:
         n: Number of players.
-        max_order: Largest interaction size reported. Must be 1 for ``"SV"`` and ``"BV"``.
-        index: One of ``"SV"``, ``"BV"``, ``"SII"``, ``"BII"``, ``"k-SII"``, ``"STII"``,
-            ``"FSII"``, ``"FBII"``, ``"Moebius"``.
+        max_order: Largest interaction size reported (``None``: ``n``). The order-one indices
+            (``order_one`` in :data:`~shapiq_spex.approximators.INDICES`) always report order
+            one, whatever is passed.
+        index: An interaction index, a key of :data:`~shapiq_spex.approximators.INDICES`, whose
+            entry says whether its values are efficient and whether it is of single players.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice (masks, split, LightGBM); the same seed gives
             bit-identical results.
@@ -63,12 +73,13 @@ class ProxySPEX(SpectralApproximator):
             depth and the support; the final refit uses all queries.
         max_terms: Most Fourier terms kept (default: a quarter of the training queries, at
             most 1024).
-        n_bags: Fits averaged into the result, each choosing trees and support on its own
-            random validation split (all refit on every query; no extra queries). Averaging
-            removes much of the selection's variance on dense, noisy real-model outputs
-            (held-out R² +0.01 to +0.05 on the ``real`` benchmark games at 1000-4000
-            queries); an exact first fit stops early, so sparse games pay nothing. The
-            method's own time grows about linearly with it.
+        n_bags: Cross-fitting folds fitted (1 to 5, or ``"auto"``: all 5 up to 2048 queries,
+            1 above). The queries are split into 5 folds; each fitted fold's models (a sparse
+            first-order Lasso and the tree pipeline) are chosen and fitted on the other four,
+            and predict the left-out fold. Those predictions choose the model and give an
+            honest ``faithfulness_``; the returned function is the average of the fitted
+            folds' functions (with one fold: the chosen support refitted on every query).
+            Later folds reuse the first fold's tree depth. No extra queries.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.
@@ -91,14 +102,30 @@ class ProxySPEX(SpectralApproximator):
         sampling_weights: Accepted for compatibility only as ``None``: the masks are
             uniformly random (any other value raises a ``ValueError``).
         proxy_model: Only ``"lightgbm"``.
+        exact_efficiency: ``True`` (default): the returned function meets ``v(∅)`` and
+            ``v(N)`` exactly, so efficient indices add up to ``v(N)``. On saturated outputs
+            this can cost fit (a warning then says how much); ``False`` returns the
+            better-fitting unanchored function, whose values add up to its own prediction
+            ``f(N)``; ``endpoint_errors_`` reports how far it misses both endpoints.
+        target_faithfulness: Stop early once the honest score reaches this R²: ``budget`` is
+            then a cap, spent in rounds of 128, 256, 512, ... queries that reuse every
+            earlier query (and the cache); ``history_`` records each round.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
         moebius_: Its :class:`~shapiq_spex.spectral.SparseMoebius` form.
         budget_used_: Queries spent by the last call (all of the budget).
-        faithfulness_: R² on uniformly random masks (``faithfulness_method_`` says which:
-            ``"holdout"``, ``"exact"`` or ``"validation"``, the last being the validation
-            split's R² of the selected support fitted on the training split).
+        faithfulness_: R² on uniformly random masks of the returned function (after the
+            anchors and the link), ``faithfulness_method_`` says how: ``"cross-fitting"``
+            (default: left-out folds, corrected for the averaging of the folds' fits),
+            ``"holdout"`` or ``"exact"``.
+        uncertainty_: Standard errors of the returned values (an ``InteractionValues`` on the
+            same interactions): a robust sandwich covariance of the refit with the
+            cross-fitted residuals, plus the noise of the two anchor queries. Nominal 90 %
+            intervals are ``values ± 1.645 · uncertainty_``.
+        history_: ``(queries, score)`` per round with ``target_faithfulness``, else ``None``.
+        endpoint_errors_: ``(f(∅) - v(∅), f(N) - v(N))`` of the returned function (zeros
+            with ``exact_efficiency``), on the link's scale.
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
@@ -123,7 +150,7 @@ class ProxySPEX(SpectralApproximator):
         max_trees: int | None = None,
         validation_fraction: float = 0.2,
         max_terms: int | None = None,
-        n_bags: int = 3,
+        n_bags: int | Literal["auto"] = "auto",
         n_jobs: int = 1,
         time_limit: float | None = None,
         batch_size: int | None = 1024,
@@ -136,6 +163,8 @@ class ProxySPEX(SpectralApproximator):
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
         proxy_model: str = "lightgbm",
+        exact_efficiency: bool = True,
+        target_faithfulness: float | None = None,
     ) -> None:
         self.hpo = check_bool(hpo, "hpo")
         sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
@@ -149,7 +178,8 @@ class ProxySPEX(SpectralApproximator):
                 "for complementary pairs."
             )
             raise ValueError(msg)
-        if not isinstance(proxy_model, str) or proxy_model.lower() != "lightgbm":
+        check_str(proxy_model, "proxy_model")
+        if proxy_model.lower() != "lightgbm":
             msg = (
                 f"proxy_model must be 'lightgbm' (the only proxy of this ProxySPEX), got "
                 f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
@@ -167,7 +197,18 @@ class ProxySPEX(SpectralApproximator):
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
-        self.n_bags = check_int(n_bags, "n_bags", minimum=1)
+        if isinstance(n_bags, str) and n_bags != "auto":
+            msg = f"n_bags must be 'auto' or an integer in [1, {N_FOLDS}], got {n_bags!r}."
+            raise ValueError(msg)
+        self.n_bags = (
+            "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
+        )
+        self.exact_efficiency = check_bool(exact_efficiency, "exact_efficiency")
+        self.target_faithfulness = (
+            None
+            if target_faithfulness is None
+            else check_real(target_faithfulness, "target_faithfulness", 0.0, 1.0)
+        )
         self.n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
         self.time_limit = (
             None if time_limit is None else check_real(time_limit, "time_limit", 0.0, np.inf)
@@ -201,6 +242,11 @@ class ProxySPEX(SpectralApproximator):
         anchors: tuple[np.ndarray, np.ndarray],
     ) -> Recovery:
         min_depth = min(max(_MIN_DEPTH, self.max_order), self.max_depth)
+        link = self._link
+
+        def score(values: np.ndarray, predictions: np.ndarray) -> float:
+            return r2_score(link.inverse(values), link.inverse(predictions))
+
         result = proxy_fourier_transform(
             evaluate,
             self.n,
@@ -216,6 +262,35 @@ class ProxySPEX(SpectralApproximator):
             n_jobs=self.n_jobs,
             time_limit=self.time_limit,
             anchors=anchors,
-            bags=self.n_bags,
+            fits=self.n_bags,
+            score=score,
+            anchor=self.exact_efficiency,
+            target=self.target_faithfulness,
         )
-        return Recovery(result.fourier, None, result.val_r2, "validation", result, result.check)
+        return Recovery(
+            result.fourier,
+            None,
+            result.score,
+            "cross-fitting",
+            result,
+            result.check,
+            blocks=result.blocks,
+            faithfulness_se=_score_standard_error(result, link),
+            history=result.history if self.target_faithfulness is not None else None,
+            anchor_cost=(result.anchored_score, result.free_score),
+            anchored=self.exact_efficiency,
+        )
+
+
+def _score_standard_error(result: ProxyResult, link: Link) -> float:
+    """Standard error of the honest score, from the left-out queries it was measured on.
+
+    The score corrects the single fits' left-out ``1 - R²`` by a factor for averaging; the
+    same factor scales its error.
+    """
+    values, predictions = link.inverse(result.check[0]), link.inverse(result.check[1])
+    single = r2_score(values, predictions)
+    se = r2_standard_error(values, predictions)
+    if single < 1.0:
+        se *= max(1.0 - result.score, 0.0) / (1.0 - single)
+    return float(se)

@@ -38,10 +38,11 @@ class SPEX(SpectralApproximator):
 
     Args:
         n: Number of players.
-        max_order: Largest interaction size reported (``None``: ``n``). ``"SV"`` and ``"BV"``
-            always report order one.
-        index: One of ``"SV"``, ``"BV"``, ``"SII"``, ``"BII"``, ``"k-SII"``, ``"STII"``,
-            ``"FSII"``, ``"FBII"``, ``"Moebius"``.
+        max_order: Largest interaction size reported (``None``: ``n``). The order-one indices
+            (``order_one`` in :data:`~shapiq_spex.approximators.INDICES`) always report order
+            one, whatever is passed.
+        index: An interaction index, a key of :data:`~shapiq_spex.approximators.INDICES`, whose
+            entry says whether its values are efficient and whether it is of single players.
         top_order: Report only interactions of size ``max_order``.
         random_state: Seed of every random choice; the same seed gives bit-identical results.
         degree: BCH correction capability ``t``: the largest term size peeling can decode.

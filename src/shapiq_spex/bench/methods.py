@@ -61,6 +61,8 @@ CONTEXTCITE_FOLDS = 5
 """Cross-validation folds of the ContextCite-style Lasso's penalty."""
 _POOR_FIT = "fits the game poorly"  # the approximators' poor-fit warning
 _SATURATED = "barely varies"  # their saturated-game warning
+_UNCERTAIN = "is uncertain"  # their warning that the score's standard error is large
+_ANCHOR_COST = "exact efficiency costs fit"  # their warning that the endpoints cost fit
 Game = Callable[[np.ndarray], np.ndarray]
 
 
@@ -244,7 +246,8 @@ def self_report(approximator: Any, messages: Sequence[str]) -> dict[str, Any]:
     Returns:
         ``faithfulness`` and ``faithfulness_method`` (its ``faithfulness_`` and
         ``faithfulness_method_``, ``None`` when absent), ``warned_poor_fit`` and
-        ``warned_saturated`` (whether those warnings fired), ``budget_used`` (its
+        ``warned_saturated``, ``warned_uncertain``, ``warned_anchor_cost`` (whether those
+        warnings fired), ``faithfulness_se`` (its ``faithfulness_se_``), ``budget_used`` (its
         ``budget_used_``).
     """
     score = getattr(approximator, "faithfulness_", None)
@@ -254,8 +257,15 @@ def self_report(approximator: Any, messages: Sequence[str]) -> dict[str, Any]:
         "faithfulness_method": getattr(approximator, "faithfulness_method_", None),
         "warned_poor_fit": any(_POOR_FIT in m for m in messages),
         "warned_saturated": any(_SATURATED in m for m in messages),
+        "warned_uncertain": any(_UNCERTAIN in m for m in messages),
+        "warned_anchor_cost": any(_ANCHOR_COST in m for m in messages),
+        "faithfulness_se": _float_or_none(getattr(approximator, "faithfulness_se_", None)),
         "budget_used": None if used is None else int(used),
     }
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(value)
 
 
 def _uniform_queries(game: Game, n: int, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -61,8 +61,9 @@ class Record:
     as a footnote of the cell; ``extra`` holds diagnostics that are kept but not tabulated.
     For our approximators, ``faithfulness`` and ``faithfulness_method`` are what the method
     reported about its own fit (its ``faithfulness_`` and ``faithfulness_method_``; compare
-    with ``r2``, measured on masks it never saw), and ``warned_poor_fit`` /
-    ``warned_saturated`` whether its call emitted those warnings (``None`` for the others).
+    with ``r2``, measured on masks it never saw), ``faithfulness_se`` its standard error, and
+    ``warned_poor_fit`` / ``warned_saturated`` / ``warned_uncertain`` /
+    ``warned_anchor_cost`` whether its call emitted those warnings (``None`` for the others).
     """
 
     game: str
@@ -99,6 +100,9 @@ class Record:
     faithfulness_method: str | None = None
     warned_poor_fit: bool | None = None
     warned_saturated: bool | None = None
+    warned_uncertain: bool | None = None
+    warned_anchor_cost: bool | None = None
+    faithfulness_se: float | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -309,7 +313,15 @@ def _score(
         estimated = index_values(output.values)
         record.precision = top_k_precision(exact, estimated, TOP_K)
         record.rel_error = coefficient_error(exact, estimated)
-    for name in ("faithfulness", "faithfulness_method", "warned_poor_fit", "warned_saturated"):
+    for name in (
+        "faithfulness",
+        "faithfulness_method",
+        "faithfulness_se",
+        "warned_poor_fit",
+        "warned_saturated",
+        "warned_uncertain",
+        "warned_anchor_cost",
+    ):
         setattr(record, name, output.diagnostics.get(name))
     if game.truth is not None and output.representation is not None:
         record.precision_moebius = top_k_precision(game.truth, output.representation, TOP_K)

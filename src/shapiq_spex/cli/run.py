@@ -46,6 +46,7 @@ _FAITHFULNESS_METHODS = {
     "exact": "every coalition was queried",
     "validation": "the method's validation split",
     "cross-validation": "leave-one-out on the method's uniform masks",
+    "cross-fitting": "cross-fitted on the paid queries",
 }
 
 
@@ -247,7 +248,11 @@ def report(args: argparse.Namespace, explained: Explained, run: Run, labels: lis
     faithfulness = getattr(run.approximator, "faithfulness_", None)
     if faithfulness is not None:
         how = _FAITHFULNESS_METHODS.get(getattr(run.approximator, "faithfulness_method_", None))
-        print(f"  faithfulness  R² {faithfulness:.4f} on random masks ({how or 'estimate'})")
+        se = getattr(run.approximator, "faithfulness_se_", None)
+        spread = "" if se is None else f" ± {se:.4f} (SE)"
+        print(
+            f"  faithfulness  R² {faithfulness:.4f}{spread} on random masks ({how or 'estimate'})"
+        )
     where = f"{run.from_cache} from the cache, " if args.cache is not None else ""
     print(
         f"  queries       {run.queries} spent ({where}{run.queries - run.from_cache} new); "
@@ -303,6 +308,7 @@ def _payload(args: argparse.Namespace, explained: Explained, run: Run, labels: l
         "queries_from_cache": run.from_cache,
         "faithfulness": getattr(run.approximator, "faithfulness_", None),
         "faithfulness_method": getattr(run.approximator, "faithfulness_method_", None),
+        "faithfulness_se": getattr(run.approximator, "faithfulness_se_", None),
         "seconds": run.seconds,
         "warnings": run.warnings,
         "baseline_value": float(values.baseline_value),

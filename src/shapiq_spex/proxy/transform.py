@@ -1,14 +1,18 @@
-"""ProxySPEX's transform: sample, fit a tree proxy, read its spectrum, select and refit.
+"""One fit of ProxySPEX's tree pipeline on one split of the queries into training and validation.
 
-1. Query the game on ``budget`` masks (one evaluator call; it batches).
-2. Hold out a validation split. For tree depths 3, 4, ... boost LightGBM trees on the training
-   masks with early stopping on the validation masks, while deeper trees validate better.
-3. Read the two best boosters' exact Fourier spectra, rank the terms by magnitude and close them
+1. For tree depths 3, 4, ... boost LightGBM trees on the training masks with early stopping on
+   the validation masks, while deeper trees validate better (optionally on the residual of a
+   first-order ridge fit).
+2. Read the two best boosters' exact Fourier spectra, rank the terms by magnitude and close them
    under subsets; choose the closed prefix whose training-set ridge fit predicts the validation
    masks best. The booster whose selected support validates best wins.
-4. Screen the winner's other proxy terms against the residual of the support and select again
+3. Screen the winner's other proxy terms against the residual of the support and select again
    (a few rounds, each kept only if it validates better).
-5. Refit the final support on all masks (ridge, with the penalty that validated best).
+4. Refit the support on all masks of the split (ridge, with the penalty that validated best)
+   and correct it to the anchors.
+
+:mod:`~shapiq_spex.proxy.crossfit` runs this on cross-fitting folds and chooses between it and
+a sparse first-order fit.
 """
 
 from __future__ import annotations
@@ -16,11 +20,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from .._validation import check_int
 from ..spectral.anchors import CARRIER_PLAYERS, Anchors, anchored_coefficients
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import canonical_terms, fourier_basis, fourier_design_dot, pad_terms
@@ -36,9 +38,18 @@ from .refit import (
     standardization,
     standardized,
 )
-from .sampling import sample_masks
 
-__all__ = ["MIN_BUDGET", "ProxyDiagnostics", "ProxyResult", "proxy_fourier_transform"]
+__all__ = [
+    "MIN_BUDGET",
+    "ProxyDiagnostics",
+    "Settings",
+    "Split",
+    "TreeMember",
+    "anchor_standardized",
+    "check_budget_and_depths",
+    "fit_tree_member",
+    "make_settings",
+]
 
 Evaluate = Callable[[np.ndarray], np.ndarray]
 
@@ -120,31 +131,8 @@ class ProxyDiagnostics:
     additive: bool = False
 
 
-@dataclass(frozen=True)
-class ProxyResult:
-    """Output of :func:`proxy_fourier_transform`.
-
-    Attributes:
-        fourier: The refitted sparse Fourier representation.
-        n_queries: Masks evaluated (through ``evaluate``; cache hits included).
-        info: Diagnostics.
-        check: ``(values, predictions)`` of the validation masks, predicted by the selected
-            support fitted on the training masks only (the quality estimate; pooled over
-            the bags).
-        bags: Diagnostics of every averaged fit (``info`` is the first).
-        val_r2: R² of ``check`` (the faithfulness estimate).
-    """
-
-    fourier: SparseFourier
-    n_queries: int
-    info: ProxyDiagnostics
-    check: tuple[np.ndarray, np.ndarray]
-    bags: list[ProxyDiagnostics]
-    val_r2: float
-
-
 @dataclass
-class _Split:
+class Split:
     """The queries, standardized and split into training and validation masks."""
 
     masks: np.ndarray
@@ -155,7 +143,8 @@ class _Split:
     spread: float
 
     @classmethod
-    def make(cls, masks: np.ndarray, values: np.ndarray, order: np.ndarray, n_val: int) -> _Split:
+    def make(cls, masks: np.ndarray, values: np.ndarray, order: np.ndarray, n_val: int) -> Split:
+        """Split by ``order``: its first ``n_val`` positions validate, the rest train."""
         val, train = order[:n_val], order[n_val:]
         # Centre (the ridge penalty must not pull on the mean) and scale (LightGBM stores labels
         # in float32, and squares of huge values overflow); undone on the coefficients.
@@ -170,7 +159,7 @@ class _Split:
 
 
 @dataclass
-class _Settings:
+class Settings:
     """Resolved boosting and selection settings of one call."""
 
     learning_rate: float
@@ -182,113 +171,41 @@ class _Settings:
     deadline: float | None
 
     def expired(self) -> bool:
+        """Whether the time limit has passed."""
         return self.deadline is not None and time.perf_counter() > self.deadline
 
 
-def proxy_fourier_transform(
-    evaluate: Evaluate,
-    n: int,
-    budget: int,
-    *,
-    rng: np.random.Generator,
-    min_depth: int = 3,
-    max_depth: int = 8,
-    sampling: Literal["uniform", "paired"] = "uniform",
-    learning_rate: float | None = None,
-    max_trees: int | None = None,
-    patience: int | None = None,
-    validation_fraction: float = 0.2,
-    max_terms: int | None = None,
-    n_jobs: int = 1,
-    time_limit: float | None = None,
-    anchors: Anchors | None = None,
-    bags: int = 1,
-) -> ProxyResult:
-    """Recover a sparse Fourier representation of ``f`` from ``budget`` random queries.
-
-    Args:
-        evaluate: Maps a boolean mask array ``(m, n)`` to values ``(m,)``.
-        n: Number of players.
-        budget: Number of queries (all are spent).
-        rng: Source of all randomness (masks, split, LightGBM seeds).
-        min_depth: First tree depth tried.
-        max_depth: Deepest trees tried. Depths are tried upwards (one boosting run each, with
-            early stopping) while the boosters' validation error keeps improving.
-        sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
-        learning_rate: LightGBM shrinkage (``None``: 0.1 when the trees are fitted on at most
-            2048 masks, else 0.3: small shrinkage validates better, and costs little while
-            the trees are cheap).
-        max_trees: Most boosting rounds per depth (``None``: ``100 / learning_rate``).
-        patience: Early-stopping patience in rounds (``None``: ``5 / learning_rate``, the
-            same span of shrunken steps at any learning rate).
-        validation_fraction: Share of the queries held out for model and support selection
-            (all queries are used by the final refit).
-        max_terms: Most terms in the support (default: a quarter of the training masks, at
-            most 1024).
-        n_jobs: LightGBM threads.
-        time_limit: Seconds after which no further depth is tried and boosting stops (``None``:
-            no limit, fully reproducible).
-        anchors: ``(masks (r, n), values (r,))`` that the recovered function must match exactly
-            (the empty and full coalitions): the final refit is constrained to them.
-        bags: Fits to average, each selecting trees and support on its own random validation
-            split (all of them refit on every query). Averaging lowers the variance of the
-            selection, which dominates on dense, noisy functions; an exact first fit ends
-            the loop.
-
-    Returns:
-        The refitted representation and diagnostics.
-
-    Raises:
-        ValueError: If ``budget < MIN_BUDGET`` or ``min_depth`` exceeds ``max_depth``.
-    """
-    _check_budget_and_depths(budget, min_depth, max_depth)
-    bags = check_int(bags, "bags", minimum=1)
-    # Draw every seed up front so results never depend on how far the loop gets.
-    masks = sample_masks(n, budget, rng, sampling)
-    depths = range(min_depth, max_depth + 1)
-    draws = [(rng.permutation(budget), rng.integers(0, 2**31 - 1, size=len(depths)))]
-    draws += [
-        (rng.permutation(budget), rng.integers(0, 2**31 - 1, size=len(depths)))
-        for _ in range(bags - 1)
-    ]
-    start = time.perf_counter()
-    values = np.asarray(evaluate(masks), dtype=float)
-    query_s = time.perf_counter() - start
-    n_val = min(max(round(validation_fraction * budget), 1), budget - 1)
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    members: list[_Member] = []
-    for k, (order, seeds) in enumerate(draws):
-        data = _Split.make(masks, values, order, n_val)
-        settings = _settings(data, learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
-        # Every second member boosts its trees on the residual of an additive fit: trees
-        # spend many splits on main effects, and the two kinds of proxies err differently.
-        additive = k % 2 == 1 and n <= data.train.size
-        members.append(_fit_member(data, settings, depths, seeds, anchors, n, query_s, additive))
-        # An exact fit leaves nothing to average; a spent time limit allows no more fits.
-        if members[-1].info.val_mse <= settings.exact or settings.expired():
-            break
-    return _bagged(members, int(masks.shape[0]))
-
-
 @dataclass(frozen=True)
-class _Member:
-    """One fit of the transform on one validation split."""
+class TreeMember:
+    """One fit of the tree pipeline on one validation split.
+
+    Attributes:
+        fourier: The support refitted on every mask it was given, anchored (original units).
+        free: The same refit without the anchors.
+        support: The selected terms ``(K, d)`` (before anchor carriers).
+        penalty: The validated ridge penalty, relative to the number of masks.
+        info: Diagnostics.
+        check: ``(values, predictions)`` of the validation masks (pre-refit fit).
+    """
 
     fourier: SparseFourier
+    free: SparseFourier
+    support: np.ndarray
+    penalty: float
     info: ProxyDiagnostics
     check: tuple[np.ndarray, np.ndarray]
 
 
-def _fit_member(
-    data: _Split,
-    settings: _Settings,
+def fit_tree_member(
+    data: Split,
+    settings: Settings,
     depths: range,
     seeds: np.ndarray,
     anchors: Anchors | None,
     n: int,
     query_s: float,
     additive: bool = False,
-) -> _Member:
+) -> TreeMember:
     """Depth search, support selection, residual widening and refit on one split.
 
     With ``additive``, the proxy is a first-order ridge fit plus trees boosted on its
@@ -298,7 +215,8 @@ def _fit_member(
     fitted, per_depth = _depth_search(data, settings, depths, seeds, base)
     selection, spectrum, depth, compared = _select_support(data, settings, fitted, n, base)
     selection, rounds = _widen_by_residual(data, settings, selection, spectrum, n)
-    terms, coefs = _anchored_refit(data, selection, anchors, n)
+    free_terms, free_coefs = refit_all(selection)
+    terms, coefs = _anchor(data, free_terms, free_coefs, anchors, n)
     y_val = data.y[data.val]
     info = ProxyDiagnostics(
         depths=per_depth,
@@ -314,37 +232,12 @@ def _fit_member(
     unscale = lambda y: y * data.spread + data.offset  # noqa: E731
     check = (unscale(y_val), unscale(selection.val_prediction))
     fourier = SparseFourier(n, terms, coefs).affine(data.spread, data.offset)
-    return _Member(fourier, info, check)
+    free = SparseFourier(n, free_terms, free_coefs).affine(data.spread, data.offset)
+    return TreeMember(fourier, free, free_terms, selection.penalty, info, check)
 
 
-def _bagged(members: list[_Member], n_queries: int) -> ProxyResult:
-    """Average the members' functions; pool their validation predictions for the estimate.
-
-    Each member's prediction of its own validation masks comes from a fit that never saw
-    them, so the pooled R² estimates one member's faithfulness: a conservative estimate of
-    the average's. The average keeps the anchors (they are linear constraints).
-    """
-    first = members[0].fourier
-    if len(members) == 1:
-        fourier = first
-    else:
-        width = max(m.fourier.terms.shape[1] for m in members)
-        terms = np.concatenate([pad_terms(m.fourier.terms, width) for m in members])
-        coefs = np.concatenate([m.fourier.coefficients for m in members]) / len(members)
-        fourier = SparseFourier(first.n, terms, coefs)
-    y = np.concatenate([m.check[0] for m in members])
-    prediction = np.concatenate([m.check[1] for m in members])
-    # In scaled units: squares of huge game values overflow.
-    centre, scale = standardization(y, np.arange(y.size))
-    centred = standardized(y, centre, scale)
-    error = centred - standardized(prediction, centre, scale)
-    val_r2 = _r2(float(np.mean(error**2)), float(np.mean(centred**2)))
-    return ProxyResult(
-        fourier, n_queries, members[0].info, (y, prediction), [m.info for m in members], val_r2
-    )
-
-
-def _check_budget_and_depths(budget: int, min_depth: int, max_depth: int) -> None:
+def check_budget_and_depths(budget: int, min_depth: int, max_depth: int) -> None:
+    """Raise a ``ValueError`` for a budget below the minimum or an empty depth range."""
     if budget < MIN_BUDGET:
         msg = f"budget must be >= {MIN_BUDGET} for ProxySPEX, got {budget}."
         raise ValueError(msg)
@@ -353,21 +246,21 @@ def _check_budget_and_depths(budget: int, min_depth: int, max_depth: int) -> Non
         raise ValueError(msg)
 
 
-def _settings(
-    data: _Split,
+def make_settings(
+    data: Split,
     learning_rate: float | None,
     max_trees: int | None,
     patience: int | None,
     n_jobs: int,
     max_terms: int | None,
     deadline: float | None,
-) -> _Settings:
+) -> Settings:
     """Fill in the data-dependent defaults."""
     train_size = data.train.size
     if learning_rate is None:
         learning_rate = _SMALL_LR if min(train_size, _PROXY_ROWS) <= _SMALL_FIT else _LARGE_LR
     limit = max_terms or min(max(train_size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
-    return _Settings(
+    return Settings(
         learning_rate=learning_rate,
         max_trees=max_trees or max(round(100 / learning_rate), 1),
         patience=patience or max(round(_PATIENCE / learning_rate), 1),
@@ -379,7 +272,7 @@ def _settings(
     )
 
 
-def _additive_fit(data: _Split) -> tuple[np.ndarray, np.ndarray]:
+def _additive_fit(data: Split) -> tuple[np.ndarray, np.ndarray]:
     """First-order Fourier terms fitted by ridge on the training split: ``(terms, coefs)``.
 
     The penalty is the one of a small grid that predicts the validation split best.
@@ -403,8 +296,8 @@ def _additive_fit(data: _Split) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _depth_search(
-    data: _Split,
-    settings: _Settings,
+    data: Split,
+    settings: Settings,
     depths: range,
     seeds: np.ndarray,
     base: tuple[np.ndarray, np.ndarray] | None = None,
@@ -445,8 +338,8 @@ def _depth_search(
 
 
 def _select_support(
-    data: _Split,
-    settings: _Settings,
+    data: Split,
+    settings: Settings,
     fitted: list[ProxyFit],
     n: int,
     base: tuple[np.ndarray, np.ndarray] | None = None,
@@ -492,8 +385,8 @@ def _select_support(
 
 
 def _widen_by_residual(
-    data: _Split,
-    settings: _Settings,
+    data: Split,
+    settings: Settings,
     selection: SupportFit,
     spectrum: tuple[np.ndarray, np.ndarray],
     n: int,
@@ -536,21 +429,38 @@ def _widen_by_residual(
     return selection, rounds
 
 
-def _anchored_refit(
-    data: _Split, selection: SupportFit, anchors: Anchors | None, n: int
+def _anchor(
+    data: Split, terms: np.ndarray, coefs: np.ndarray, anchors: Anchors | None, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Refit the support on every mask, then correct it to the anchors (standardized)."""
-    terms, coefs = refit_all(selection)
+    """Correct a standardized fit to the anchors."""
     if anchors is None:
         return terms, coefs
-    anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - data.offset) / data.spread)
+    return anchor_standardized(terms, coefs, anchors, data.masks, data.y, data.offset, data.spread)
+
+
+def anchor_standardized(
+    terms: np.ndarray,
+    coefs: np.ndarray,
+    anchors: Anchors,
+    masks: np.ndarray,
+    y: np.ndarray,
+    offset: float,
+    spread: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Correct coefficients fitted to ``(v - offset) / spread`` so they meet the anchors.
+
+    The carriers of an expensive correction are the players whose first-order terms correlate
+    most with the standardized values ``y`` of ``masks``.
+    """
+    n = masks.shape[1]
+    anchors = (anchors[0], (np.asarray(anchors[1], dtype=float) - offset) / spread)
 
     def players() -> np.ndarray:
         singletons = np.arange(n, dtype=np.int64)[:, None]
-        scores = np.abs(fourier_design_dot(data.masks, singletons, data.y))
+        scores = np.abs(fourier_design_dot(masks, singletons, y))
         return np.sort(np.argsort(-scores, kind="stable")[:CARRIER_PLAYERS])
 
-    variance = float(np.var(data.y))
+    variance = float(np.var(y))
     return anchored_coefficients(terms, coefs, anchors, variance=variance, players=players)
 
 

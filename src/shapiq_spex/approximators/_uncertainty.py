@@ -1,0 +1,131 @@
+"""Standard errors of interaction values from the covariance of Fourier coefficients.
+
+Every index this package returns is linear in the game, so an index value is a fixed linear
+combination of the Fourier coefficients, and its variance is a quadratic form in their
+covariance. The combination is cheap to write down: the indices are symmetric and give nothing
+to interactions that hold a player outside a term (a null player of that term), so the value
+of the index of one Fourier character ``χ_T`` at an interaction ``R`` is ``w(|T|, |R|)`` for
+``R ⊆ T`` and 0 otherwise, independent of ``n``. The weights ``w`` are read once per call
+from shapiq's own conversion of the characters ``χ_{0..t-1}`` (so they follow shapiq's index
+definitions exactly), and the tests check them against conversions at other ``n``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from shapiq import InteractionValues
+
+from ..spectral.representation import SparseFourier
+from ..spectral.terms import PAD
+from ._conversion import to_interaction_values
+
+__all__ = ["index_weights", "interaction_standard_errors"]
+
+
+def index_weights(index: str, max_order: int, min_order: int, max_degree: int) -> np.ndarray:
+    """``w[t, r]``: the index of ``χ_T`` (``|T| = t``) at any ``R ⊆ T`` with ``|R| = r``.
+
+    Args:
+        index: The index.
+        max_order: Largest reported interaction size.
+        min_order: Smallest reported interaction size.
+        max_degree: Largest term size needed.
+
+    Returns:
+        Array ``(max_degree + 1, max_order + 1)``; entries of unreported sizes are 0.
+    """
+    weights = np.zeros((max_degree + 1, max_order + 1))
+    players = max(max_degree, max_order, 1)
+    for t in range(max_degree + 1):
+        character = SparseFourier.from_dict({tuple(range(t)): 1.0}, players)
+        values = to_interaction_values(
+            character.to_moebius(),
+            index=index,
+            max_order=max_order,
+            min_order=min_order,
+            estimation_budget=0,
+        )
+        for r in range(min(t, max_order) + 1):
+            position = values.interaction_lookup.get(tuple(range(r)))
+            if position is not None:
+                weights[t, r] = values.values[position]
+    return weights
+
+
+def _block_variances(
+    terms: np.ndarray,
+    cov: np.ndarray,
+    lookup: dict[tuple[int, ...], int],
+    weights: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """Variance of every reported interaction under one block's covariance."""
+    max_order = weights.shape[1] - 1
+    rows, cols, vals = [], [], []
+    for j, term in enumerate(terms):
+        players = tuple(int(p) for p in term if p != PAD)
+        t = len(players)
+        for r in range(min(t, max_order) + 1):
+            if weights[t, r] == 0.0:
+                continue
+            for subset in combinations(players, r):
+                position = lookup.get(subset)
+                if position is not None:
+                    rows.append(position)
+                    cols.append(j)
+                    vals.append(weights[t, r])
+    variances = np.zeros(size)
+    if not rows:
+        return variances
+    rows_a = np.asarray(rows)
+    touched, local = np.unique(rows_a, return_inverse=True)
+    a = np.zeros((touched.size, terms.shape[0]))
+    np.add.at(a, (local, np.asarray(cols)), np.asarray(vals))
+    variances[touched] = np.einsum("ij,ij->i", a @ cov, a)
+    return variances
+
+
+def interaction_standard_errors(
+    result: InteractionValues,
+    blocks: list[tuple[np.ndarray, np.ndarray, float]],
+    index: str,
+    max_order: int,
+    min_order: int,
+) -> InteractionValues:
+    """Standard errors of ``result``'s values, as an ``InteractionValues`` on its interactions.
+
+    Args:
+        result: The returned interaction values.
+        blocks: ``(terms, covariance, scale)`` of each averaged fit (covariance in units of
+            ``scale²``); the error of the average is the mean of the fits' errors (the fits
+            are strongly correlated).
+        index: The index of ``result``.
+        max_order: Largest reported interaction size.
+        min_order: Smallest reported interaction size.
+
+    Returns:
+        Non-negative standard errors, same index, orders and ``interaction_lookup``;
+        ``baseline_value`` 0.
+    """
+    lookup = result.interaction_lookup
+    size = len(result.values)
+    errors = np.zeros(size)
+    degree = max((int((t != PAD).sum(axis=1).max(initial=0)) for t, _, _ in blocks), default=0)
+    weights = index_weights(index, max_order, min_order, degree)
+    for terms, cov, scale in blocks:
+        variance = _block_variances(terms, cov, lookup, weights, size)
+        errors += scale * np.sqrt(np.clip(variance, 0.0, None))
+    errors /= max(len(blocks), 1)
+    return InteractionValues(
+        values=errors,
+        index=result.index,
+        max_order=result.max_order,
+        min_order=result.min_order,
+        n_players=result.n_players,
+        interaction_lookup=dict(lookup),
+        estimated=True,
+        estimation_budget=result.estimation_budget,
+        baseline_value=0.0,
+    )

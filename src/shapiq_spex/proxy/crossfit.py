@@ -1,0 +1,669 @@
+"""ProxySPEX's transform: model choice and an honest score by cross-fitting the paid queries.
+
+The queries are split into :data:`N_FOLDS` folds. On each of the first ``fits`` folds, every
+candidate model is fitted on the other folds only (support, penalties, trees: everything that
+is chosen from data), corrected to the anchors, and made to predict the left-out fold. Those
+out-of-fold predictions are the only ones scored, so the score describes the function the user
+gets (anchored, on the original scale) on queries that chose nothing about it. They decide:
+
+- which candidate is returned: a sparse first-order fit (the Lasso that ContextCite fits) or
+  the tree pipeline (first-order terms plus interactions), so the result is never worse than
+  the simple answer by more than the folds' noise;
+- ``faithfulness_`` (pooled out-of-fold R², slightly conservative: each fold's fit saw a fifth
+  fewer queries than the returned one);
+- the standard errors (a sandwich covariance with the out-of-fold residuals).
+
+The returned function averages, over the fitted folds, each fold's choices refitted on every
+query. With ``target`` the budget is spent in rounds that reuse every earlier query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .._threads import single_blas_thread
+from ..spectral.anchors import Anchors
+from ..spectral.regression import ridge_solve
+from ..spectral.representation import SparseFourier
+from ..spectral.terms import fourier_basis, pad_terms
+from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
+from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
+from .refit import _gram, standardization, standardized
+from .sampling import sample_masks
+from .transform import (
+    MIN_BUDGET,
+    ProxyDiagnostics,
+    Split,
+    anchor_standardized,
+    check_budget_and_depths,
+    fit_tree_member,
+    make_settings,
+)
+
+__all__ = [
+    "AUTO_FITS_BUDGET",
+    "N_FOLDS",
+    "Candidate",
+    "ProxyResult",
+    "proxy_fourier_transform",
+    "resolve_fits",
+]
+
+Evaluate = Callable[[np.ndarray], np.ndarray]
+Score = Callable[[np.ndarray, np.ndarray], float]
+
+N_FOLDS = 5
+"""Cross-fitting folds: each fit leaves out a fifth of the queries."""
+AUTO_FITS_BUDGET = 2048
+"""``fits="auto"`` fits every fold up to this budget and one fold above it: a fifth of a larger
+budget scores the fit precisely on its own, and there each fit costs real time."""
+_FIRST_ROUND = 128  # queries of the first round when stopping at a target
+_PROBE = 1000  # uniform masks on which the folds' fits are compared (never queried)
+_TIE = 1e-9  # a candidate must score higher than the simpler one by more than round-off
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model family's cross-fitted result.
+
+    Attributes:
+        name: ``"first-order"`` or ``"trees"``.
+        score: Pooled out-of-fold R² of the anchored fits (original scale).
+        free_score: The same without the anchors.
+        predictions: Out-of-fold predictions of the anchored fits (linked scale).
+        free_predictions: Out-of-fold predictions without the anchors.
+    """
+
+    name: str
+    score: float
+    free_score: float
+    predictions: np.ndarray
+    free_predictions: np.ndarray
+
+
+@dataclass(frozen=True)
+class ProxyResult:
+    """Output of :func:`proxy_fourier_transform`.
+
+    Attributes:
+        fourier: The returned function (anchored unless ``anchor=False``), linked scale.
+        blocks: ``(terms, covariance, scale)`` of each averaged fit (the returned function is
+            their mean): the coefficients' covariance in units of ``scale²``. The fits share
+            most queries, so an error of the mean is taken as the mean of the fits' errors.
+        n_queries: Queries evaluated by the transform.
+        chosen: Name of the returned candidate.
+        candidates: Every candidate's cross-fitted scores.
+        score: Honest R² estimate of the returned function (original scale).
+        anchored_score / free_score: The chosen candidate's score with and without anchors.
+        check: ``(values, predictions)`` of the left-out queries (linked scale).
+        fits: Folds fitted.
+        history: ``(queries, score)`` per round.
+        bags: Tree-pipeline diagnostics per fold (empty when the trees were not fitted).
+        info: The first fold's tree diagnostics (``None`` without trees).
+    """
+
+    fourier: SparseFourier
+    blocks: list[tuple[np.ndarray, np.ndarray, float]]
+    n_queries: int
+    chosen: str
+    candidates: dict[str, Candidate]
+    score: float
+    anchored_score: float
+    free_score: float
+    check: tuple[np.ndarray, np.ndarray]
+    fits: int
+    history: list[tuple[int, float]] = field(default_factory=list)
+    bags: list[ProxyDiagnostics] = field(default_factory=list)
+    info: ProxyDiagnostics | None = None
+
+
+def resolve_fits(fits: int | str, budget: int) -> int:
+    """The number of folds fitted: ``"auto"`` or an integer in ``[1, N_FOLDS]``."""
+    if fits == "auto":
+        return N_FOLDS if budget <= AUTO_FITS_BUDGET else 1
+    return int(fits)
+
+
+def _r2(y: np.ndarray, prediction: np.ndarray) -> float:
+    centred = y - y.mean()
+    total = float(centred @ centred)
+    error = float((y - prediction) @ (y - prediction))
+    if total <= 1e-30 * max(1.0, float(y @ y)):
+        return 1.0 if error <= 1e-24 * max(1.0, float(y @ y)) else 0.0
+    return 1.0 - error / total
+
+
+def proxy_fourier_transform(
+    evaluate: Evaluate,
+    n: int,
+    budget: int,
+    *,
+    rng: np.random.Generator,
+    min_depth: int = 3,
+    max_depth: int = 8,
+    sampling: Literal["uniform", "paired"] = "uniform",
+    learning_rate: float | None = None,
+    max_trees: int | None = None,
+    patience: int | None = None,
+    validation_fraction: float = 0.2,
+    max_terms: int | None = None,
+    n_jobs: int = 1,
+    time_limit: float | None = None,
+    anchors: Anchors | None = None,
+    fits: int | str = "auto",
+    score: Score | None = None,
+    anchor: bool = True,
+    target: float | None = None,
+) -> ProxyResult:
+    """Recover a sparse Fourier representation of ``f`` from at most ``budget`` random queries.
+
+    Args:
+        evaluate: Maps a boolean mask array ``(m, n)`` to values ``(m,)``.
+        n: Number of players.
+        budget: Most queries (all are spent unless ``target`` is reached earlier).
+        rng: Source of all randomness (masks, folds, splits, LightGBM seeds).
+        min_depth: First tree depth tried.
+        max_depth: Deepest trees tried.
+        sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
+        learning_rate: LightGBM shrinkage (``None``: by the training size).
+        max_trees: Most boosting rounds per depth.
+        patience: Early-stopping patience in rounds.
+        validation_fraction: Share of a fold's training queries that chooses the trees and
+            the support.
+        max_terms: Most terms in the support.
+        n_jobs: LightGBM threads.
+        time_limit: Seconds after which no further depth, fold or round is started.
+        anchors: ``(masks, values)`` the returned function must match exactly.
+        fits: Folds fitted (1 to :data:`N_FOLDS`, or ``"auto"``).
+        score: ``(values, predictions) -> R²`` on the scale the user reads (default: R² of
+            the given values).
+        anchor: Return the anchored function (``False``: the better-fitting unanchored one).
+        target: Stop at the first round whose score reaches it (rounds of 128, 256, ...
+            queries up to ``budget``).
+
+    Returns:
+        The recovered function with its scores, covariance and diagnostics.
+
+    Raises:
+        ValueError: If ``budget < MIN_BUDGET`` or ``min_depth`` exceeds ``max_depth``.
+    """
+    check_budget_and_depths(budget, min_depth, max_depth)
+    score = score or _r2
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    masks = sample_masks(n, budget, rng, sampling)
+    seed = int(rng.integers(0, 2**63 - 1))
+    sizes = _round_sizes(budget, target)
+    values = np.empty(0)
+    history: list[tuple[int, float]] = []
+    result: ProxyResult | None = None
+    for r, size in enumerate(sizes):
+        start = time.perf_counter()
+        fresh = np.asarray(evaluate(masks[values.size : size]), dtype=float)
+        values = np.r_[values, fresh]
+        query_s = time.perf_counter() - start
+        fold_rng = np.random.default_rng([seed, r])
+        settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
+        # One affine map to standard units first: sums and squares of huge values overflow.
+        offset, spread = standardization(values, np.arange(values.size))
+        result = _crossfit(
+            masks[:size],
+            standardized(values, offset, spread),
+            fold_rng,
+            fits=resolve_fits(fits, size),
+            depths=range(min_depth, max_depth + 1),
+            settings_args=settings_args,
+            validation_fraction=validation_fraction,
+            anchors=None if anchors is None else _scaled(anchors, offset, spread),
+            score=lambda y, p, o=offset, s=spread: score(o + s * y, o + s * p),
+            anchor=anchor,
+            query_s=query_s,
+        )
+        result = _unscaled(result, offset, spread)
+        history.append((size, result.score))
+        expired = deadline is not None and time.perf_counter() > deadline
+        if target is not None and (result.score >= target or expired):
+            break
+    assert result is not None
+    return ProxyResult(**{**result.__dict__, "history": history})
+
+
+def _scaled(anchors: Anchors, offset: float, spread: float) -> Anchors:
+    return anchors[0], standardized(anchors[1], offset, spread)
+
+
+def _unscaled(result: ProxyResult, offset: float, spread: float) -> ProxyResult:
+    """The result of a transform of ``(values - offset) / spread``, in the values' units."""
+    unit = lambda y: offset + spread * y  # noqa: E731
+    candidates = {
+        name: Candidate(
+            c.name, c.score, c.free_score, unit(c.predictions), unit(c.free_predictions)
+        )
+        for name, c in result.candidates.items()
+    }
+    return ProxyResult(
+        **{
+            **result.__dict__,
+            "fourier": result.fourier.affine(spread, offset),
+            "blocks": [(t, cov, scale * spread) for t, cov, scale in result.blocks],
+            "candidates": candidates,
+            "check": (unit(result.check[0]), unit(result.check[1])),
+        }
+    )
+
+
+def _round_sizes(budget: int, target: float | None) -> list[int]:
+    if target is None:
+        return [budget]
+    sizes = []
+    size = max(_FIRST_ROUND, MIN_BUDGET)
+    while size < budget:
+        sizes.append(size)
+        size *= 2
+    return [*sizes, budget]
+
+
+@dataclass
+class _Fold:
+    """The anchored and free fits of one candidate on one fold's complement."""
+
+    predictions: np.ndarray
+    free_predictions: np.ndarray
+    refit: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+
+def _crossfit(
+    masks: np.ndarray,
+    values: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    fits: int,
+    depths: range,
+    settings_args: tuple,
+    validation_fraction: float,
+    anchors: Anchors | None,
+    score: Score,
+    anchor: bool,
+    query_s: float,
+) -> ProxyResult:
+    m, n = masks.shape
+    fold_of = np.empty(m, dtype=np.int64)
+    fold_of[rng.permutation(m)] = np.arange(m) % N_FOLDS
+    seeds = rng.integers(0, 2**31 - 1, size=(N_FOLDS, len(depths)))
+    orders = [rng.permutation(int(np.sum(fold_of != k))) for k in range(N_FOLDS)]
+    deadline = settings_args[-1]
+    tested: list[np.ndarray] = []
+    tree_folds: list[tuple[object, np.ndarray]] = []
+    tree_preds, tree_free = [], []
+    # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
+    probe = sample_masks(n, _PROBE, rng)
+    first_depth = depths.start
+    for k in range(fits):
+        if k and deadline is not None and time.perf_counter() > deadline:
+            break
+        train, test = fold_of != k, fold_of == k
+        n_val = min(max(round(validation_fraction * train.sum()), 1), int(train.sum()) - 1)
+        data = Split.make(masks[train], values[train], orders[k], n_val)
+        settings = make_settings(data, *settings_args)
+        additive = k % 2 == 1 and n <= data.train.size
+        # Later folds take the first fold's depth: the search is most of a fit's cost, and
+        # folds of the same queries agree on it.
+        at = (
+            slice(None)
+            if k == 0
+            else slice(first_depth - depths.start, first_depth - depths.start + 1)
+        )
+        fold_depths = depths[at]
+        member = fit_tree_member(
+            data, settings, fold_depths, seeds[k][at], anchors, n, query_s, additive
+        )
+        if k == 0:
+            first_depth = member.info.depth
+        tree_folds.append((member, test))
+        tree_preds.append(member.fourier(masks[test]))
+        tree_free.append(member.free(masks[test]))
+        tested.append(test)
+        # An exact fit leaves nothing to cross-check.
+        if member.info.val_mse <= settings.exact:
+            break
+    test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
+    y_test = values[test_idx]
+    members = [member for member, _ in tree_folds]
+    anchored_p, free_p = np.concatenate(tree_preds), np.concatenate(tree_free)
+    candidates = {
+        "trees": Candidate(
+            "trees",
+            _ensemble_score(score, y_test, anchored_p, [f.fourier for f in members], probe),
+            _ensemble_score(score, y_test, free_p, [f.free for f in members], probe),
+            anchored_p,
+            free_p,
+        )
+    }
+    lasso = None
+    if m * n <= FIRST_ORDER_MAX_CELLS:
+        lasso = _first_order_candidate(masks, values, tested, anchors, score, probe)
+        candidates["first-order"] = lasso[0]
+    key = "score" if anchor else "free_score"
+    chosen = "trees"
+    if lasso is not None and getattr(lasso[0], key) >= getattr(candidates["trees"], key) - _TIE:
+        chosen = "first-order"
+    pick = candidates[chosen]
+    # Out-of-fold residuals in units of the values' spread (squares of huge values overflow);
+    # queries of folds not fitted take the residuals' root mean square.
+    _, _, spread = _standardize(values)
+    residuals = (y_test - (pick.predictions if anchor else pick.free_predictions)) / spread
+    oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
+    oof[test_idx] = np.abs(residuals)
+    anchor_noise = _anchor_noise(oof, lasso, tree_folds, chosen, anchors, spread, anchor)
+    if len(tested) > 1:
+        # The folds' own fits are averaged: the score above describes exactly that average.
+        if chosen == "first-order":
+            folds = lasso[2]
+        else:
+            folds = [
+                _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
+                for k, (f, _) in enumerate(tree_folds)
+            ]
+        fourier, blocks = _fold_average(masks, values, folds, anchors, oof, anchor, anchor_noise)
+    elif chosen == "first-order":
+        fourier, blocks = lasso[1](oof, anchor, anchor_noise)
+    else:
+        fourier, blocks = _refit_trees(
+            masks, values, tree_folds, anchors, oof, anchor, anchor_noise
+        )
+    bags = [member.info for member, _ in tree_folds]
+    return ProxyResult(
+        fourier=fourier,
+        blocks=blocks,
+        n_queries=m,
+        chosen=chosen,
+        candidates=candidates,
+        score=getattr(pick, key),
+        anchored_score=pick.score,
+        free_score=pick.free_score,
+        check=(y_test, pick.predictions if anchor else pick.free_predictions),
+        fits=len(tested),
+        bags=bags,
+        info=bags[0] if bags else None,
+    )
+
+
+def _function(
+    terms: np.ndarray, coefs: np.ndarray, offset: float, spread: float
+) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: offset + spread * (fourier_basis(x, terms) @ coefs)
+
+
+def _ensemble_score(
+    score: Score,
+    y: np.ndarray,
+    predictions: np.ndarray,
+    fits: list[Callable[[np.ndarray], np.ndarray]],
+    probe: np.ndarray,
+) -> float:
+    """Honest score of the folds' average from their out-of-fold predictions.
+
+    Each left-out query was predicted by one fit that never saw it, which scores a single fit;
+    the returned function averages the fits. For squared error the average's error is the
+    fits' mean error minus their mean spread around the average (Krogh and Vedelsby's
+    ambiguity decomposition, exact at every point), and the spread needs no game values: it
+    is measured on uniform masks that are never queried. The linked-scale error ratio carries
+    the correction to ``score``'s scale.
+    """
+    base = score(y, predictions)
+    if len(fits) < 2:
+        return base
+    error = float(np.mean((y - predictions) ** 2))
+    if not error > 0 or not np.isfinite(error):
+        return base
+    outputs = np.stack([fit(probe) for fit in fits])
+    ambiguity = float(np.mean(np.var(outputs, axis=0)))
+    ratio = max(error - ambiguity, 0.0) / error
+    return 1.0 - (1.0 - base) * ratio
+
+
+def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    offset = float(np.mean(values))
+    spread = float(np.max(np.abs(values - offset))) if values.size else 1.0
+    spread = spread if spread > 0 and np.isfinite(spread) else 1.0
+    return (values - offset) / spread, offset, spread
+
+
+def _finish(
+    masks: np.ndarray,
+    y: np.ndarray,
+    offset: float,
+    spread: float,
+    terms: np.ndarray,
+    coefs: np.ndarray,
+    cov: np.ndarray,
+    anchors: Anchors | None,
+    anchor: bool,
+    anchor_variance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Anchor a standardized fit and its covariance; return them in original units.
+
+    ``anchor_variance`` is the variance of a single query around the fit (standardized): the
+    anchor values are single queries, and their error bends every coefficient.
+    """
+    if anchor and anchors is not None:
+        terms2, coefs2 = anchor_standardized(terms, coefs, anchors, masks, y, offset, spread)
+        k = terms.shape[0]
+        width = max(terms.shape[1], terms2.shape[1])
+        extended = np.zeros((terms2.shape[0], terms2.shape[0]))
+        extended[:k, :k] = cov
+        # anchored_coefficients keeps the support first and appends carriers.
+        rows = fourier_basis(anchors[0], pad_terms(terms2, width))
+        cov = anchored_covariance(extended, rows, anchor_variance)
+        terms, coefs = pad_terms(terms2, width), coefs2
+    width = max(terms.shape[1], 1)
+    const = np.full((1, width), -1, dtype=np.int64)
+    terms_out = np.concatenate([const, pad_terms(terms, width)])
+    coefs_out = np.r_[offset, spread * coefs]
+    # The covariance stays in units of the spread (its square overflows for huge values).
+    cov_out = np.zeros((terms_out.shape[0], terms_out.shape[0]))
+    cov_out[1:, 1:] = cov
+    return terms_out, coefs_out, cov_out
+
+
+@dataclass(frozen=True)
+class _FoldFit:
+    """One fold's fit of the chosen candidate, for the average and its standard errors."""
+
+    fourier: SparseFourier
+    free: SparseFourier
+    support: np.ndarray
+    penalty: float  # ridge penalty relative to the fold's training size
+    train: np.ndarray  # boolean mask of the queries it was fitted on
+
+
+def _anchor_noise(
+    oof: np.ndarray,
+    lasso: tuple | None,
+    tree_folds: list,
+    chosen: str,
+    anchors: Anchors | None,
+    spread: float,
+    anchor: bool,
+) -> float:
+    """Error variance of the anchor values as the anchored function meets them.
+
+    An anchor is one query and the fits extrapolate to it (the empty and the full coalition
+    lie far from the uniform masks they learnt from), so its error is the larger of the
+    left-out error and the folds' own misses at the anchors, which no fold was fitted on.
+    """
+    noise = float(np.mean(oof**2))
+    if not anchor or anchors is None:
+        return noise
+    if chosen == "first-order" and lasso is not None:
+        fits = [fold.free for fold in lasso[2]]
+    else:
+        fits = [member.free for member, _ in tree_folds]
+    misses = np.concatenate([(fit(anchors[0]) - anchors[1]) / spread for fit in fits])
+    return max(noise, float(np.mean(misses**2)))
+
+
+def _fold_average(
+    masks: np.ndarray,
+    values: np.ndarray,
+    folds: list[_FoldFit],
+    anchors: Anchors | None,
+    oof: np.ndarray,
+    anchor: bool,
+    anchor_noise: float,
+) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+    """The mean of the folds' fits, and each fit's covariance (in the values' spread)."""
+    n = masks.shape[1]
+    _, _, spread = _standardize(values)
+    functions = [f.fourier if anchor else f.free for f in folds]
+    width = max(max(f.terms.shape[1] for f in functions), 1)
+    terms = np.concatenate([pad_terms(f.terms, width) for f in functions])
+    coefs = np.concatenate([f.coefficients for f in functions]) / len(functions)
+    blocks = []
+    for fold in folds:
+        train = fold.train
+        penalty = fold.penalty * int(train.sum())
+        support = fold.support
+        cov = sandwich_covariance(masks[train], support, oof[train], penalty)
+        if anchor and anchors is not None:
+            # The anchored fit also moves carrier terms outside the support: they take their
+            # error from the projection alone.
+            support, cov = _embed(cov, support, fold.fourier.terms)
+            cov = anchored_covariance(cov, fourier_basis(anchors[0], support), anchor_noise)
+        blocks.append((support, cov, spread))
+    # Any two folds' fits share (N_FOLDS - 2) / (N_FOLDS - 1) of their queries: their errors
+    # correlate about that much, and the mean of k of them has this share of one's variance.
+    shared = (N_FOLDS - 2) / (N_FOLDS - 1)
+    shrink = shared + (1.0 - shared) / len(folds)
+    blocks = [(t, shrink * cov, scale) for t, cov, scale in blocks]
+    return SparseFourier(n, terms, coefs), blocks
+
+
+def _embed(
+    cov: np.ndarray, support: np.ndarray, terms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``cov`` of ``support`` placed in the rows of ``terms`` (the union; zeros elsewhere)."""
+    width = max(support.shape[1], terms.shape[1], 1)
+    support, terms = pad_terms(support, width), pad_terms(terms, width)
+    union = np.unique(np.concatenate([support, terms]), axis=0)
+    index = {tuple(row): i for i, row in enumerate(union.tolist())}
+    at = np.array([index.get(tuple(row), -1) for row in support.tolist()])
+    keep = at >= 0
+    out = np.zeros((union.shape[0], union.shape[0]))
+    out[np.ix_(at[keep], at[keep])] = cov[np.ix_(keep, keep)]
+    return union, out
+
+
+def _refit_trees(
+    masks: np.ndarray,
+    values: np.ndarray,
+    folds: list,
+    anchors: Anchors | None,
+    oof: np.ndarray,
+    anchor: bool,
+    anchor_noise: float,
+) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+    """Each fold's support refitted on every query, anchored, and averaged."""
+    n = masks.shape[1]
+    y, offset, spread = _standardize(values)
+    m = masks.shape[0]
+    parts_terms, parts_coefs, covs = [], [], []
+    for member, _ in folds:
+        terms = member.support
+        with single_blas_thread():
+            gram, xty = _gram(masks, terms, y)
+            coefs = ridge_solve(gram, xty, member.penalty * m)
+        cov = sandwich_covariance(masks, terms, oof, member.penalty * m)
+        t, c, v = _finish(
+            masks, y, offset, spread, terms, coefs, cov, anchors, anchor, anchor_noise
+        )
+        parts_terms.append(t)
+        parts_coefs.append(c)
+        covs.append(v)
+    k = len(folds)
+    width = max(t.shape[1] for t in parts_terms)
+    terms = np.concatenate([pad_terms(t, width) for t in parts_terms])
+    coefs = np.concatenate(parts_coefs) / k
+    return SparseFourier(n, terms, coefs), [
+        (t, v, spread) for t, v in zip(parts_terms, covs, strict=True)
+    ]
+
+
+def _first_order_candidate(
+    masks: np.ndarray,
+    values: np.ndarray,
+    tested: list[np.ndarray],
+    anchors: Anchors | None,
+    score: Score,
+    probe: np.ndarray,
+) -> tuple[Candidate, Callable, list[_FoldFit]]:
+    """The cross-fitted Lasso on first-order terms, penalty chosen on the same folds."""
+    n = masks.shape[1]
+    terms = first_order_terms(n)
+    y_all, offset_all, spread_all = _standardize(values)
+    alphas = alpha_grid(masks, y_all)
+    per_fold = []
+    for test in tested:
+        train = ~test
+        y, offset, spread = _standardize(values[train])
+        coefs = lasso_fits(masks[train], y, alphas * spread_all / spread)
+        basis = fourier_basis(masks[test], terms)
+        per_fold.append((train, test, y, offset, spread, coefs, basis @ coefs.T))
+    errors = sum(
+        np.sum(
+            ((values[test][:, None] - offset) / spread_all - pred * spread / spread_all) ** 2,
+            axis=0,
+        )
+        for _, test, _, offset, spread, _, pred in per_fold
+    )
+    best = int(np.argmin(errors))
+    anchored, free, fits_anchored, fits_free = [], [], [], []
+    folds = []
+    for train, test, y, offset, spread, coefs, pred in per_fold:
+        free.append(offset + spread * pred[:, best])
+        fits_free.append(_function(terms, coefs[best], offset, spread))
+        t, c = terms, coefs[best]
+        if anchors is not None:
+            t, c = anchor_standardized(terms, c, anchors, masks[train], y, offset, spread)
+        anchored.append(offset + spread * (fourier_basis(masks[test], t) @ c))
+        fits_anchored.append(_function(t, c, offset, spread))
+        active = np.union1d(np.flatnonzero(np.abs(coefs[best]) > 0), [0])
+        folds.append(
+            _FoldFit(
+                SparseFourier(n, t, c).affine(spread, offset),
+                SparseFourier(n, terms, coefs[best]).affine(spread, offset),
+                terms[active],
+                1e-9,
+                train,
+            )
+        )
+    test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
+    y_test = values[test_idx]
+    anchored_p, free_p = np.concatenate(anchored), np.concatenate(free)
+    candidate = Candidate(
+        "first-order",
+        _ensemble_score(score, y_test, anchored_p, fits_anchored, probe),
+        _ensemble_score(score, y_test, free_p, fits_free, probe),
+        anchored_p,
+        free_p,
+    )
+
+    def refit(
+        oof: np.ndarray, anchor: bool, anchor_noise: float
+    ) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+        coefs = lasso_fits(masks, y_all, alphas[best : best + 1])[0]
+        active = np.flatnonzero(np.abs(coefs) > 0)
+        active = np.union1d(active, [0])
+        cov_active = sandwich_covariance(masks, terms[active], oof, 1e-9 * n)
+        cov = np.zeros((terms.shape[0], terms.shape[0]))
+        cov[np.ix_(active, active)] = cov_active
+        t, c, v = _finish(
+            masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor, anchor_noise
+        )
+        return SparseFourier(n, t, c), [(t, v, spread_all)]
+
+    return candidate, refit, folds

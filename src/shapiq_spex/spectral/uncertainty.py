@@ -1,0 +1,73 @@
+"""Standard errors of a least-squares fit on a fixed Fourier support.
+
+The covariance of ridge coefficients ``c = H⁻¹ Xᵀ y`` with ``H = XᵀX + αI`` is the sandwich
+``H⁻¹ (Xᵀ diag(r²) X) H⁻¹`` (White's heteroskedasticity-robust form): it needs no assumption of
+equal noise, and with out-of-fold residuals ``r`` it also carries the model's own error, so
+misfit widens the error bars instead of hiding behind a small in-sample residual. Exact
+endpoint constraints ``C c = d`` project the coefficients affinely (``c ↦ P c + q``), so the
+covariance of the anchored coefficients is ``P Σ Pᵀ``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .terms import fourier_basis
+
+__all__ = ["anchored_covariance", "sandwich_covariance"]
+
+_ROW_CHUNK = 4096
+
+
+def sandwich_covariance(
+    masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray, penalty: float
+) -> np.ndarray:
+    """Robust covariance of ridge coefficients on a fixed support.
+
+    Args:
+        masks: Boolean masks ``(m, n)`` the coefficients were fitted on.
+        terms: The support ``(K, d)``.
+        residuals: One residual per mask ``(m,)`` (out-of-fold residuals for honest bars).
+        penalty: The absolute ridge penalty ``α`` of the fit.
+
+    Returns:
+        The covariance matrix ``(K, K)`` of the coefficients.
+    """
+    k = terms.shape[0]
+    gram = np.zeros((k, k))
+    meat = np.zeros((k, k))
+    weights = np.asarray(residuals, dtype=float) ** 2
+    for start in range(0, masks.shape[0], _ROW_CHUNK):
+        block = fourier_basis(masks[start : start + _ROW_CHUNK], terms)
+        gram += block.T @ block
+        meat += (block * weights[start : start + _ROW_CHUNK, None]).T @ block
+    gram.flat[:: k + 1] += penalty
+    # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
+    inverse = np.linalg.pinv(gram, hermitian=True)
+    cov = inverse @ meat @ inverse
+    return (cov + cov.T) / 2
+
+
+def anchored_covariance(
+    covariance: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
+) -> np.ndarray:
+    """Covariance after the least-norm projection onto ``rows @ c = d``.
+
+    The anchor values ``d`` are single queries: on a noisy game they carry the noise, and the
+    projection passes it to every coefficient (``c ↦ P c + G d`` with ``G = Cᵀ (C Cᵀ)⁺``).
+
+    Args:
+        covariance: Covariance ``(K, K)`` of the unconstrained coefficients (zero rows and
+            columns for terms that only carry the correction).
+        rows: The constraint rows ``(r, K)`` (the Fourier basis at the anchor masks).
+        anchor_variance: Variance of each anchor value (independent).
+
+    Returns:
+        ``P Σ Pᵀ + σ² G Gᵀ`` with ``P = I - G C``.
+    """
+    rows = np.asarray(rows, dtype=float)
+    k = covariance.shape[0]
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)
+    projection = np.eye(k) - spread @ rows
+    cov = projection @ covariance @ projection.T + anchor_variance * (spread @ spread.T)
+    return (cov + cov.T) / 2
