@@ -41,7 +41,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lm import LanguageModel, TokenIds, _check_batch_size
+from ..base import TokenIds, check_batch_size, continuation_inputs, stack_rows, sum_rows
+from .lm import LanguageModel
 from .model import KVCache
 
 __all__ = ["BlockwiseContext"]
@@ -232,7 +233,7 @@ class BlockwiseContext:
         if len(rows) != len(inputs):
             msg = f"blocks ({len(rows)}) and suffixes ({len(inputs)}) differ in length."
             raise ValueError(msg)
-        step = self.lm.batch_size if batch_size is None else _check_batch_size(batch_size)
+        step = self.lm.batch_size if batch_size is None else check_batch_size(batch_size)
         self._encode({p for row in rows for p in row})
         sizes = np.array([sum(self._blocks[p][1] for p in row) for row in rows]) + [
             len(i) for i in inputs
@@ -281,8 +282,7 @@ class BlockwiseContext:
         inputs = self._suffixes(suffixes)
         cand = self.lm._candidates(candidates)
         out = self._score(blocks, inputs, [1] * len(inputs), None, cand, batch_size)
-        width = self.lm.vocab_size if cand is None else cand.size
-        return np.stack(out) if out else np.zeros((0, width), dtype=np.float32)
+        return stack_rows(out, self.lm.vocab_size if cand is None else cand.size)
 
     def continuation_logprobs(
         self,
@@ -312,6 +312,5 @@ class BlockwiseContext:
         if len(cont) != len(inputs) or any(not c for c in cont):
             msg = "continuations must hold one non-empty continuation per suffix."
             raise ValueError(msg)
-        full = [s + c[:-1] for s, c in zip(inputs, cont, strict=True)]
-        out = self._score(blocks, full, [len(c) for c in cont], cont, None, batch_size)
-        return np.array([float(np.sum(row, dtype=np.float64)) for row in out])
+        full = continuation_inputs(inputs, cont)
+        return sum_rows(self._score(blocks, full, [len(c) for c in cont], cont, None, batch_size))

@@ -34,25 +34,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ..._validation import check_int, check_texts
+from ..._validation import check_texts
 from ...games.language import MaskedTextGame
-from ..prompts import (
-    ANSWER_USER_TEMPLATE,
-    DEFAULT_ANSWER_SYSTEM,
-    DEFAULT_SENTIMENT_TEMPLATE,
-    split_template,
-)
-from ._runtime import (
-    PrefixCache,
-    continuation_logprobs,
-    encode,
-    import_torch,
-    leading_special_ids,
-    next_token_logprobs,
-    pad_id_of,
-    prepare_model,
-    require_tokenizer,
-)
+from ..base import check_length
+from ..prompts import DEFAULT_SENTIMENT_TEMPLATE
+from ..scorers import AnswerScorer, SentimentScorer
+from ._runtime import import_torch
+from .engine import TransformersEngine
 
 if TYPE_CHECKING:
     import torch
@@ -67,25 +55,25 @@ _OUTPUTS = ("log_odds", "probability", "logit")
 
 
 class _TransformersScorer:
-    """Shared set-up: model on its device, tokenizer, masking mode and batch size."""
+    """Shared set-up: the engine (model on its device, tokenizer, batch size) and the masking."""
 
-    def __init__(
+    def _setup(
         self,
         model: Any,
         tokenizer: Any,
         mask_mode: str,
         device: str | torch.device | None,
         batch_size: int,
-    ) -> None:
-        import_torch()
-        require_tokenizer(tokenizer)
+    ) -> TransformersEngine:
         if mask_mode not in ("remove", "mask"):
             msg = f"mask_mode must be 'remove' or 'mask', got {mask_mode!r}."
             raise ValueError(msg)
-        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
-        self.device = prepare_model(model, device)
+        engine = TransformersEngine(model, tokenizer, device=device, batch_size=batch_size)
+        self.batch_size = engine.batch_size
+        self.device = engine.device
         self.model = model
         self.tokenizer = tokenizer
+        self.pad_id = engine.pad_id
         self.mask_mode = mask_mode
         self.mask_token: str | None = None
         if mask_mode == "mask":
@@ -93,7 +81,7 @@ class _TransformersScorer:
             if self.mask_token is None:
                 msg = "mask_mode='mask' needs a tokenizer with a mask or pad token; it has neither."
                 raise ValueError(msg)
-        self.pad_id = pad_id_of(tokenizer, model)
+        return engine
 
     def game(
         self,
@@ -114,23 +102,6 @@ class _TransformersScorer:
             The game.
         """
         return MaskedTextGame(text, self, unit=unit, mask_token=self.mask_token, **kwargs)
-
-    def _max_length(self) -> int | None:
-        config = self.model.config
-        for name in ("max_position_embeddings", "n_positions"):
-            value = getattr(config, name, None)
-            if isinstance(value, int):
-                return value
-        return None
-
-    def _check_lengths(self, lengths: Sequence[int]) -> None:
-        longest, limit = max(lengths, default=0), self._max_length()
-        if limit is not None and longest > limit:
-            msg = (
-                f"a text is {longest} tokens long, more than the model's {limit} positions; "
-                "explain shorter texts (or fewer, larger units)."
-            )
-            raise ValueError(msg)
 
 
 class TransformersClassifierScorer(_TransformersScorer):
@@ -169,7 +140,7 @@ class TransformersClassifierScorer(_TransformersScorer):
         device: str | torch.device | None = None,
         batch_size: int = 32,
     ) -> None:
-        super().__init__(model, tokenizer, mask_mode, device, batch_size)
+        self.engine = self._setup(model, tokenizer, mask_mode, device, batch_size)
         if output not in _OUTPUTS:
             msg = f"output must be one of {_OUTPUTS}, got {output!r}."
             raise ValueError(msg)
@@ -207,7 +178,7 @@ class TransformersClassifierScorer(_TransformersScorer):
             empty = self._empty_ids()
             encoded = [list(ids) if len(ids) else empty for ids in encoded]
         lengths = np.array([len(ids) for ids in encoded])
-        self._check_lengths(lengths)
+        check_length(int(lengths.max(initial=0)), self.engine.max_length)
         order = np.argsort(lengths, kind="stable")
         logits = np.empty((len(texts), self.model.config.num_labels))
         with torch.inference_mode():
@@ -248,62 +219,7 @@ class TransformersClassifierScorer(_TransformersScorer):
         return z - logsumexp(np.delete(logits, self.target, axis=1), axis=1)
 
 
-class _PromptScorer(_TransformersScorer):
-    """A causal LM scoring continuations of a prompt template holding ``{text}``.
-
-    The template's head (before ``{text}``), the rest of the prompt and the continuation are
-    tokenized separately and their ids concatenated (as the numpy LLM scorers do); the head's
-    keys/values are computed once and reused for every text.
-    """
-
-    def _set_template(self, template: object) -> None:
-        if not isinstance(template, str):
-            msg = f"template must be a str, got {type(template).__name__}."
-            raise TypeError(msg)
-        self.template = template
-        self.head, self._tail = split_template(template)
-        head_ids = encode(self.tokenizer, self.head)
-        special = leading_special_ids(self.tokenizer)
-        if special and head_ids[: len(special)] != special:
-            head_ids = special + head_ids
-        self._check_lengths([len(head_ids)])
-        self._head_ids = head_ids
-        # the head minus its last token is cached; that token starts every row so that its
-        # position predicts the first token of the text
-        self._prefix = (
-            PrefixCache(self.model, head_ids[:-1], self.device) if len(head_ids) > 1 else None
-        )
-
-    def prompt(self, text: str) -> str:
-        """The full prompt for one text (the scored continuation follows it)."""
-        return self.head + self._tail.replace("{text}", text)
-
-    def _rows(self, texts: list[str], continuation: list[int]) -> list[list[int]]:
-        """Input ids per text: the head's last token, the body, the continuation but its last."""
-        start = self._head_ids[-1:]
-        bodies = [encode(self.tokenizer, self._tail.replace("{text}", t)) for t in texts]
-        inputs = [start + body + continuation[:-1] for body in bodies]
-        if any(not row for row in inputs):
-            msg = "the prompt has no token; give a template with some text."
-            raise ValueError(msg)
-        past = 0 if self._prefix is None else self._prefix.length
-        self._check_lengths([past + len(row) for row in inputs])
-        return inputs
-
-    def _continuation(self, texts: list[str], continuation: list[int]) -> list[np.ndarray]:
-        """Per text, the log-probabilities of the continuation's tokens after its prompt."""
-        return continuation_logprobs(
-            self.model,
-            self._rows(texts, continuation),
-            [continuation] * len(texts),
-            pad_id=self.pad_id,
-            device=self.device,
-            batch_size=self.batch_size,
-            prefix=self._prefix,
-        )
-
-
-class TransformersAnswerScorer(_PromptScorer):
+class TransformersAnswerScorer(_TransformersScorer, AnswerScorer):
     r"""Mean log-probability of a given answer under a causal LM, after a prompt with the text.
 
     The RAG value of the SPEX/ProxySPEX papers with the user's own model: the text holds
@@ -348,43 +264,19 @@ class TransformersAnswerScorer(_PromptScorer):
         device: str | torch.device | None = None,
         batch_size: int = 16,
     ) -> None:
-        for name, value in (("answer", answer), ("question", question)):
-            if not isinstance(value, str):
-                msg = f"{name} must be a str, got {type(value).__name__}."
-                raise TypeError(msg)
-        if not answer:
-            msg = "answer must not be empty."
-            raise ValueError(msg)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
-        super().__init__(model, tokenizer, mask_mode, device, batch_size)
-        if template is None:
-            template = _default_answer_template(tokenizer)
-        if not isinstance(template, str):
-            msg = f"template must be a str, got {type(template).__name__}."
-            raise TypeError(msg)
-        self.question = question
-        self.answer = answer
-        self.reduction = reduction
-        self._answer_ids = encode(self.tokenizer, answer)
-        if not self._answer_ids:
-            msg = f"answer {answer!r} has no token."
-            raise ValueError(msg)
+        engine = self._setup(model, tokenizer, mask_mode, device, batch_size)
+        super().__init__(
+            engine,
+            answer,
+            question=question,
+            template=template,
+            reduction=reduction,
+            batch_size=self.batch_size,
+        )
         _warn_unknown(tokenizer, {"answer": (answer, self._answer_ids)})
-        self._set_template(template.replace("{question}", question))
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """The answer's mean (or summed) log-probability for each text, ``(len(texts),)``."""
-        texts = check_texts(texts)
-        if not texts:
-            return np.zeros(0)
-        log_probs = self._continuation(texts, self._answer_ids)
-        reduce = np.mean if self.reduction == "mean" else np.sum
-        return np.array([reduce(row) for row in log_probs])
 
 
-class TransformersSentimentScorer(_PromptScorer):
+class TransformersSentimentScorer(_TransformersScorer, SentimentScorer):
     """Few-shot sentiment under a causal LM: ``log p(positive) - log p(negative)`` after a review.
 
     The game of :class:`~shapiq_spex.engines.numpy.LLMSentimentScorer` with the user's own model:
@@ -421,50 +313,10 @@ class TransformersSentimentScorer(_PromptScorer):
         device: str | torch.device | None = None,
         batch_size: int = 16,
     ) -> None:
-        pair = isinstance(labels, Sequence) and not isinstance(labels, str) and len(labels) == 2
-        if not pair or not all(isinstance(label, str) for label in labels):
-            msg = f"labels must be a pair of str (positive, negative), got {labels!r}."
-            raise TypeError(msg)
-        super().__init__(model, tokenizer, mask_mode, device, batch_size)
-        self.labels = (labels[0], labels[1])
-        self._label_ids = [encode(tokenizer, label) for label in self.labels]
-        if not all(self._label_ids):
-            msg = f"labels must each have at least one token, got {labels!r}."
-            raise ValueError(msg)
-        _warn_unknown(tokenizer, {"label": (self.labels[0], self._label_ids[0])})
-        _warn_unknown(tokenizer, {"label": (self.labels[1], self._label_ids[1])})
-        if self._label_ids[0] == self._label_ids[1]:
-            warnings.warn(
-                f"the labels {self.labels[0]!r} and {self.labels[1]!r} give the same tokens "
-                f"{self._label_ids[0]}, so every sentiment log-odds is 0; choose labels the "
-                "tokenizer tells apart.",
-                UserWarning,
-                stacklevel=2,
-            )
-        self._set_template(template)
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentiment log-odds of each text, shape ``(len(texts),)``."""
-        texts = check_texts(texts)
-        if not texts:
-            return np.zeros(0)
-        positive, negative = self._label_ids
-        if len(positive) == len(negative) == 1:  # one forward pass gives both labels
-            log_probs = next_token_logprobs(
-                self.model,
-                self._rows(texts, positive),
-                candidates=[positive[0], negative[0]],
-                pad_id=self.pad_id,
-                device=self.device,
-                batch_size=self.batch_size,
-                prefix=self._prefix,
-            )
-            return log_probs[:, 0] - log_probs[:, 1]
-        sums = [
-            np.array([row.sum() for row in self._continuation(texts, ids)])
-            for ids in self._label_ids
-        ]
-        return sums[0] - sums[1]
+        engine = self._setup(model, tokenizer, mask_mode, device, batch_size)
+        super().__init__(engine, template=template, labels=labels, batch_size=self.batch_size)
+        for label, ids in zip(self.labels, self._label_ids, strict=True):
+            _warn_unknown(tokenizer, {"label": (label, ids)})
 
 
 def _warn_unknown(tokenizer: Any, items: dict[str, tuple[str, list[int]]]) -> None:
@@ -485,22 +337,3 @@ def _warn_unknown(tokenizer: Any, items: dict[str, tuple[str, list[int]]]) -> No
                 UserWarning,
                 stacklevel=3,
             )
-
-
-def _default_answer_template(tokenizer: Any) -> str:
-    """The tokenizer's chat prompt for the default question, or a plain prompt without one."""
-    if getattr(tokenizer, "chat_template", None):
-        messages = [
-            {"role": "system", "content": DEFAULT_ANSWER_SYSTEM},
-            {"role": "user", "content": ANSWER_USER_TEMPLATE},
-        ]
-        try:
-            return tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=True
-            )
-        except Exception:  # some chat templates reject a system message (a jinja2 error)
-            merged = f"{DEFAULT_ANSWER_SYSTEM}\n\n{ANSWER_USER_TEMPLATE}"
-            return tokenizer.apply_chat_template(
-                [{"role": "user", "content": merged}], tokenize=False, add_generation_prompt=True
-            )
-    return f"{DEFAULT_ANSWER_SYSTEM}\n\n{ANSWER_USER_TEMPLATE}\nAnswer:"
