@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Engine", "LogprobEngine", "PrefixCache", "TokenIds"]
+__all__ = ["Engine", "LogprobEngine", "PrefixCache", "Rows", "TokenIds"]
 
 TokenIds = Sequence[int] | np.ndarray
 
@@ -57,6 +57,26 @@ class PrefixCache:
             mask = np.repeat(mask, repeats, axis=0)
         cache = None if self.cache is None else self.cache.repeat(repeats)
         return replace(self, cache=cache, head_mask=mask)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Assembled rows to score, the input of an engine's forward passes.
+
+    Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
+    (per-token log-probabilities) or, when ``targets`` is None, against all ``candidates`` at
+    the last position (the whole vocabulary when ``candidates`` is None).
+    """
+
+    inputs: list[list[int]]
+    n_scored: list[int]
+    targets: list[list[int]] | None = None
+    candidates: np.ndarray | None = None
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Tokens per row."""
+        return np.array([len(row) for row in self.inputs], dtype=np.int64)
 
 
 @runtime_checkable
@@ -151,37 +171,21 @@ class Engine(Protocol):
 class LogprobEngine:
     """The engine-independent half of :class:`Engine`: argument handling and assembly.
 
-    Subclasses provide :meth:`encode`, :meth:`encode_batch`, ``vocab_size``, ``batch_size``,
-    :meth:`_prefix_kv` (the keys/values of prefix tokens) and :meth:`_run` (the forward passes
-    of assembled rows); the public scoring methods are written here once.
+    The public scoring methods are written here once. Subclasses provide :meth:`encode`,
+    :meth:`encode_batch`, ``vocab_size``, ``batch_size`` and the model's two operations:
+
+    * ``_prefix_kv(ids, head_mask)``: the keys/values of prefix tokens (one row, or one per
+      row of a 3-D head mask), with a ``batch_size`` and ``repeat(n)``;
+    * ``_run(rows, prefix, head_mask, batch_size)``: the forward passes of assembled
+      :class:`Rows` after an optional prefix, giving each row's log-probabilities.
     """
 
     batch_size: int
     vocab_size: int
     encode: Callable[[str], list[int]]
     encode_batch: Callable[[Sequence[str]], list[list[int]]]
-
-    def _prefix_kv(self, ids: list[int], head_mask: np.ndarray | None) -> Any:
-        """Keys/values of ``ids`` (one row, or one per row of a 3-D head mask)."""
-        raise NotImplementedError  # pragma: no cover
-
-    def _run(
-        self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
-        prefix: PrefixCache | None,
-        head_mask: np.ndarray | None,
-        batch_size: int,
-    ) -> list[np.ndarray]:
-        """Forward the rows after an optional cached prefix and read log-probabilities.
-
-        Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
-        (per-token log-probs) or, when ``targets`` is None, against all ``candidates`` at the
-        last position (or the whole vocabulary when ``candidates`` is None).
-        """
-        raise NotImplementedError  # pragma: no cover
+    _prefix_kv: Callable[[list[int], np.ndarray | None], Any]
+    _run: Callable[[Rows, PrefixCache | None, np.ndarray | None, int], list[np.ndarray]]
 
     # ------------------------------------------------------------------ arguments
     def _ids(self, value: str | TokenIds, name: str) -> list[int]:
@@ -269,7 +273,8 @@ class LogprobEngine:
         batch_size = self.batch_size if batch_size is None else check_batch_size(batch_size)
         inputs = self._assemble(self._ids_list(contexts, "contexts"), prefix)
         cand = self._candidates(candidates)
-        out = self._run(inputs, [1] * len(inputs), None, cand, prefix, head_mask, batch_size)
+        job = Rows(inputs, [1] * len(inputs), candidates=cand)
+        out = self._run(job, prefix, head_mask, batch_size)
         return stack_rows(out, self.vocab_size if cand is None else cand.size)
 
     def continuation_logprobs(
@@ -311,7 +316,8 @@ class LogprobEngine:
             msg = "each continuation must be non-empty."
             raise ValueError(msg)
         inputs = continuation_inputs(self._assemble(ctx, prefix), cont)
-        out = self._run(inputs, [len(c) for c in cont], cont, None, prefix, head_mask, batch_size)
+        job = Rows(inputs, [len(c) for c in cont], targets=cont)
+        out = self._run(job, prefix, head_mask, batch_size)
         return out if per_token else sum_rows(out)
 
 

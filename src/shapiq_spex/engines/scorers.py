@@ -54,14 +54,25 @@ class PromptScorer:
         batch_size: Texts per forward pass (default: the engine's).
         context: ``"full"`` (default): every text is one forward pass with full attention.
             ``"blockwise"``: segment-cached context encoding for long documents (engines with
-            ``blockwise_context``, i.e. the numpy engine; see
-            :class:`~shapiq_spex.engines.numpy.LLMSentimentScorer`).
+            ``blockwise_context``, i.e. the numpy engine; see below).
 
     Raises:
         TypeError: ``engine`` is not an Engine, or ``template`` or ``context`` not a str.
         ValueError: The template lacks ``{text}`` (once), its head is longer than the model
             takes, ``batch_size`` is not positive, or ``context`` is unknown (or
             ``"blockwise"`` with nothing after ``{text}`` or an engine without it).
+
+    Long documents: ``context="blockwise"`` encodes the template's head once and each unit of a
+    masked text (a :class:`~shapiq_spex.engines.segments.SegmentedText` from
+    :class:`~shapiq_spex.games.MaskedTextGame`: a sentence, paragraph or chunk, with the whitespace
+    before it) once, as its own block after the head; a masked text then costs only the forward pass
+    of the template's end (``Sentiment:``), attending to the head, the kept blocks (re-positioned,
+    see :mod:`shapiq_spex.engines.numpy.blockwise`) and itself. A block does not see the blocks
+    before it, so scores differ from full attention. Measured on the bundled 2,000-word review (145
+    sentences, 30 uniform random masks, ``python -m benchmarks.blockwise``): Pearson r 0.78 (R²
+    0.15) between blockwise and full scores, 143 ms instead of 5-25 s per masked text (about 40-180×
+    faster); on a 252-word review (16 sentences) r 0.82 (R² 0.64). A plain str is one block, which
+    is the full model exactly.
     """
 
     def __init__(
@@ -222,12 +233,7 @@ class SentimentScorer(PromptScorer):
         batch_size: int | None = None,
         context: Literal["full", "blockwise"] = "full",
     ) -> None:
-        if isinstance(labels, str) or not isinstance(labels, Sequence):
-            msg = f"labels must be a pair of str (positive, negative), got {labels!r}."
-            raise TypeError(msg)
-        if not all(isinstance(label, str) for label in labels):
-            msg = f"labels must be a pair of str (positive, negative), got {labels!r}."
-            raise TypeError(msg)
+        labels = check_texts(labels, "labels")
         if len(labels) != 2 or not all(labels):
             msg = f"labels must be two non-empty str, got {labels!r}."
             raise ValueError(msg)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from shapiq import Game
 
-from .._validation import check_int
+from .._validation import check_int, check_texts
 from ..engines.base import Engine
 
 if TYPE_CHECKING:
@@ -289,15 +289,7 @@ def _check_pairs(task: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _check_task(prompts: Sequence[str], answers: Sequence[str]) -> tuple[list[str], list[str]]:
-    pairs = []
-    for name, values in (("prompts", prompts), ("answers", answers)):
-        if isinstance(values, str) or not isinstance(values, Sequence):
-            msg = f"{name} must be a sequence of str, got {type(values).__name__}."
-            raise TypeError(msg)
-        if not all(isinstance(v, str) for v in values):
-            msg = f"{name} must hold str only."
-            raise TypeError(msg)
-        pairs.append(list(values))
+    pairs = [check_texts(prompts, "prompts"), check_texts(answers, "answers")]
     if not pairs[0] or len(pairs[0]) != len(pairs[1]):
         msg = (
             f"prompts and answers must be non-empty and as many; got {len(pairs[0])} prompts "

@@ -26,6 +26,7 @@ from ..._threads import limit_threads
 from ..base import (
     LogprobEngine,
     PrefixCache,
+    Rows,
     TokenIds,
     check_batch_size,
     check_head_mask,
@@ -179,48 +180,35 @@ class LanguageModel(LogprobEngine):
             return self.model.forward(tokens, head_mask=head_mask, return_cache=True).cache
 
     def _run(
-        self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
-        prefix: PrefixCache | None,
-        head_mask: np.ndarray | None,
-        batch_size: int,
+        self, job: Rows, prefix: PrefixCache | None, head_mask: np.ndarray | None, batch_size: int
     ) -> list[np.ndarray]:
-        """Score ``inputs`` after an optional cached prefix (see :meth:`_score_batches`)."""
-        head_mask = check_head_mask(head_mask, len(inputs))
-        check_prefix(prefix, head_mask, len(inputs))
+        """Score the rows after an optional cached prefix (see :meth:`_score_batches`)."""
+        head_mask = check_head_mask(head_mask, len(job.inputs))
+        check_prefix(prefix, head_mask, len(job.inputs))
         cache = None if prefix is None else prefix.cache
         per_row_cache = cache is not None and cache.batch_size > 1
 
-        def caches(rows: np.ndarray) -> KVCache | None:
-            return _take_rows(cache, rows) if per_row_cache else cache
+        def caches(batch: np.ndarray) -> KVCache | None:
+            return _take_rows(cache, batch) if per_row_cache else cache
 
-        return self._score_batches(
-            inputs, n_scored, targets, candidates, caches, head_mask, batch_size
-        )
+        return self._score_batches(job, caches, head_mask, batch_size)
 
     def _score_batches(
         self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
+        job: Rows,
         caches: Callable[[np.ndarray], KVCache | None],
         head_mask: np.ndarray | None,
         batch_size: int,
         sort_key: np.ndarray | None = None,
     ) -> list[np.ndarray]:
-        """Forward ``inputs`` in sorted, right-padded batches and read log-probabilities.
+        """Forward the rows in sorted, right-padded batches and read log-probabilities.
 
-        Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
-        (per-token log-probs) or, when ``targets`` is None, against all ``candidates`` at the
-        last position (or the whole vocabulary when ``candidates`` is None). ``caches(rows)``
-        gives the key/value cache the rows of a batch follow; rows are batched in the order of
-        ``sort_key`` (default: their length), so that a batch needs little padding.
+        ``caches(rows)`` gives the key/value cache the rows of a batch follow; rows are batched
+        in the order of ``sort_key`` (default: their length), so that a batch needs little
+        padding.
         """
-        lengths = np.array([len(row) for row in inputs])
+        inputs, n_scored, targets = job.inputs, job.n_scored, job.targets
+        lengths = job.lengths
         order = np.argsort(lengths if sort_key is None else sort_key, kind="stable")
         results: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(inputs)
         with self.blas_context():
@@ -251,7 +239,8 @@ class LanguageModel(LogprobEngine):
                     for r, part in zip(rows, np.split(picked, np.cumsum(counts)[:-1]), strict=True):
                         results[r] = part
                 else:
-                    chosen = log_probs if candidates is None else log_probs[:, candidates]
+                    cand = job.candidates
+                    chosen = log_probs if cand is None else log_probs[:, cand]
                     for i, r in enumerate(rows):
                         results[r] = chosen[i]
         return results
@@ -269,7 +258,7 @@ class LanguageModel(LogprobEngine):
         if len(ids) < 2:
             msg = "sequence must have at least two tokens."
             raise ValueError(msg)
-        return self._run([ids[:-1]], [len(ids) - 1], [ids[1:]], None, None, None, 1)[0]
+        return self._run(Rows([ids[:-1]], [len(ids) - 1], targets=[ids[1:]]), None, None, 1)[0]
 
     def generate(
         self,

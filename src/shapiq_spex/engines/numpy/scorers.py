@@ -48,24 +48,13 @@ class LLMSentimentScorer(SentimentScorer):
         labels: ``(positive, negative)`` continuations; each is tokenized on its own.
         batch_size: Texts per forward pass (default: the model's).
         context: ``"full"`` (default): every text is one forward pass with full attention.
-            ``"blockwise"``: segment-cached context encoding for long documents (see below).
+            ``"blockwise"``: segment-cached context encoding for long documents (see
+            :class:`~shapiq_spex.engines.scorers.PromptScorer`).
 
     Raises:
         TypeError: ``context`` is not a str.
         ValueError: The template lacks ``{text}`` (once), the labels are not two texts, or
             ``context`` is unknown (or ``"blockwise"`` with nothing after ``{text}``).
-
-    Long documents: ``context="blockwise"`` encodes the template's head once and each unit of a
-    masked text (a :class:`~shapiq_spex.engines.segments.SegmentedText` from
-    :class:`~shapiq_spex.games.MaskedTextGame`: a sentence, paragraph or chunk, with the whitespace
-    before it) once, as its own block after the head; a masked text then costs only the forward pass
-    of the template's end (``Sentiment:``), attending to the head, the kept blocks (re-positioned,
-    see :mod:`shapiq_spex.engines.numpy.blockwise`) and itself. A block does not see the blocks
-    before it, so scores differ from full attention. Measured on the bundled 2,000-word review (145
-    sentences, 30 uniform random masks, ``python -m benchmarks.blockwise``): Pearson r 0.78 (R²
-    0.15) between blockwise and full scores, 143 ms instead of 5-25 s per masked text (about 40-180×
-    faster); on a 252-word review (16 sentences) r 0.82 (R² 0.64). A plain str is one block, which
-    is the full model exactly.
     """
 
     def __init__(
@@ -103,8 +92,9 @@ class LLMAnswerScorer(AnswerScorer):
             {question}"``).
         batch_size: Texts per forward pass (default: the model's).
         context: ``"full"`` (default): every text is one forward pass with full attention.
-            ``"blockwise"``: segment-cached context encoding for long documents (as in
-            :class:`LLMSentimentScorer`; the template must go on after ``{text}``).
+            ``"blockwise"``: segment-cached context encoding for long documents (see
+            :class:`~shapiq_spex.engines.scorers.PromptScorer`; the template must go on after
+            ``{text}``).
 
     Raises:
         TypeError: ``question``, ``answer`` or ``context`` is not a str.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._validation import check_int
-from ..base import LogprobEngine, PrefixCache, check_head_mask, check_length, check_prefix
+from ..base import LogprobEngine, PrefixCache, Rows, check_head_mask, check_length, check_prefix
 from ._runtime import (
     accepts,
     encode,
@@ -177,24 +177,18 @@ class TransformersEngine(LogprobEngine):
         return _KeysValues(cache, argument, len(ids), rows)
 
     def _run(
-        self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
-        prefix: PrefixCache | None,
-        head_mask: np.ndarray | None,
-        batch_size: int,
+        self, job: Rows, prefix: PrefixCache | None, head_mask: np.ndarray | None, batch_size: int
     ) -> list[np.ndarray]:
         """Forward the rows in sorted, left-padded batches and read log-probabilities."""
         torch = import_torch()
+        inputs, targets, candidates = job.inputs, job.targets, job.candidates
         masks = check_head_mask(head_mask, len(inputs))
         check_prefix(prefix, masks, len(inputs))
         kv = None if prefix is None else prefix.cache
         past = 0 if kv is None else kv.length
-        lengths = np.array([len(row) for row in inputs])
+        lengths = job.lengths
         check_length(past + int(lengths.max(initial=0)), self.max_length)
-        counts = np.asarray(n_scored)
+        counts = np.asarray(job.n_scored)
         chosen = None if candidates is None else torch.from_numpy(candidates).to(self.device)
         order = np.argsort(lengths, kind="stable")
         keep_logits = accepts(self.model, "logits_to_keep")

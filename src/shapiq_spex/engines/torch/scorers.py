@@ -222,33 +222,22 @@ class TransformersClassifierScorer(_TransformersScorer):
 class TransformersAnswerScorer(_TransformersScorer, AnswerScorer):
     r"""Mean log-probability of a given answer under a causal LM, after a prompt with the text.
 
-    The RAG value of the SPEX/ProxySPEX papers with the user's own model: the text holds
-    documents, and ``score(text)`` is the mean (or sum) over the answer's tokens of
-    ``log p(token | prompt(text, question), earlier answer tokens)``. As in
-    :class:`~shapiq_spex.engines.numpy.LLMAnswerScorer`, the prompt's head (before ``{text}``), the
-    rest of the prompt and the answer are tokenized separately and their ids concatenated; the
-    head's keys/values are computed once and reused for every text.
+    :class:`~shapiq_spex.engines.scorers.AnswerScorer` (the RAG value of the SPEX/ProxySPEX
+    papers) on a :class:`~shapiq_spex.engines.torch.TransformersEngine` of the user's own model,
+    with ``reduction="mean"`` by default and the masking of the module docstring.
 
     Args:
         model: A ``transformers`` causal LM (``AutoModelForCausalLM``). It is put in eval mode
             and moved to ``device``.
         tokenizer: Its tokenizer. Leading special tokens it adds (e.g. BOS) start the prompt.
-        answer: The answer whose log-probability is the score.
-        question: Fills ``{question}`` in the template.
-        template: Prompt with ``{text}`` and optionally ``{question}``, ending where the answer
-            starts. Default: the tokenizer's chat template with system message
-            ``DEFAULT_ANSWER_SYSTEM`` and user message ``"Documents:\n{text}\n\nQuestion:
-            {question}"`` (without a chat template: those lines followed by ``"\nAnswer:"``).
-        reduction: ``"mean"`` (default) or ``"sum"`` over the answer's tokens.
-        mask_mode: ``"remove"`` (default) or ``"mask"`` (see the module docstring).
-        device: Torch device (default: CUDA when present, else the CPU).
-        batch_size: Texts per forward pass.
+        answer, question, template, reduction: As in ``AnswerScorer`` (default template: the
+            tokenizer's chat template, without one a plain ``"...\nAnswer:"`` prompt).
+        mask_mode, device, batch_size: As in :class:`TransformersClassifierScorer`.
 
     Raises:
         ImportError: torch or transformers is missing.
         TypeError: A model/tokenizer/str argument has the wrong type.
-        ValueError: ``answer`` is empty, the template lacks ``{text}`` (once), or another
-            argument is out of range.
+        ValueError: As ``AnswerScorer``, or another argument is out of range.
     """
 
     def __init__(
@@ -279,27 +268,24 @@ class TransformersAnswerScorer(_TransformersScorer, AnswerScorer):
 class TransformersSentimentScorer(_TransformersScorer, SentimentScorer):
     """Few-shot sentiment under a causal LM: ``log p(positive) - log p(negative)`` after a review.
 
-    The game of :class:`~shapiq_spex.engines.numpy.LLMSentimentScorer` with the user's own model:
-    the review fills ``{text}`` in a few-shot prompt ending in ``"Sentiment:"``, and the score is
-    the log-odds of the two label continuations (each label's token log-probabilities summed). For a
-    sequence classifier fine-tuned on sentiment, use :class:`TransformersClassifierScorer`.
+    :class:`~shapiq_spex.engines.scorers.SentimentScorer` (the game of
+    :class:`~shapiq_spex.engines.numpy.LLMSentimentScorer`) on a
+    :class:`~shapiq_spex.engines.torch.TransformersEngine` of the user's own model, with the
+    masking of the module docstring. For a sequence classifier fine-tuned on sentiment, use
+    :class:`TransformersClassifierScorer`.
 
     Args:
         model: A ``transformers`` causal LM (``AutoModelForCausalLM``). It is put in eval mode
             and moved to ``device``.
         tokenizer: Its tokenizer. Leading special tokens it adds (e.g. BOS) start the prompt.
-        template: Prompt with ``{text}`` (default: ``DEFAULT_SENTIMENT_TEMPLATE``, the numpy
-            scorer's few-shot prompt).
-        labels: ``(positive, negative)`` continuations, each tokenized on its own.
-        mask_mode: ``"remove"`` (default) or ``"mask"`` (see the module docstring).
-        device: Torch device (default: CUDA when present, else the CPU).
-        batch_size: Texts per forward pass.
+        template, labels: As in ``SentimentScorer`` (default: ``DEFAULT_SENTIMENT_TEMPLATE``,
+            the numpy scorer's few-shot prompt).
+        mask_mode, device, batch_size: As in :class:`TransformersClassifierScorer`.
 
     Raises:
         ImportError: torch or transformers is missing.
         TypeError: A model/tokenizer/str argument has the wrong type.
-        ValueError: The template lacks ``{text}`` (once), a label is empty or has no token, or
-            another argument is out of range.
+        ValueError: As ``SentimentScorer``, or another argument is out of range.
     """
 
     def __init__(
