@@ -193,6 +193,14 @@ class PromptScorer:
             per_token=True,
         )
 
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The score of each text, shape ``(len(texts),)`` float64."""
+        texts = check_texts(texts)
+        return self._score(texts) if texts else np.zeros(0)
+
+    def _score(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover - each scorer says what it scores
+
     def _tokens(self, text: str, name: str) -> list[int]:
         """Token ids of a scored continuation; a ``ValueError`` when it has none."""
         ids = self.engine.encode(text)
@@ -249,11 +257,8 @@ class SentimentScorer(PromptScorer):
                 stacklevel=3,
             )
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentiment log-odds of each text, shape ``(len(texts),)``."""
-        texts = check_texts(texts)
-        if not texts:
-            return np.zeros(0)
+    def _score(self, texts: list[str]) -> np.ndarray:
+        """Sentiment log-odds of each text."""
         positive, negative = self._label_ids
         if len(positive) == len(negative) == 1:  # one forward pass gives both labels
             log_probs = self._next_token(texts, [positive[0], negative[0]])
@@ -327,11 +332,8 @@ class AnswerScorer(PromptScorer):
         self.reduction = reduction
         self._answer_ids = self._tokens(answer, "answer")
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """The answer's summed (or mean) log-probability for each text, ``(len(texts),)``."""
-        texts = check_texts(texts)
-        if not texts:
-            return np.zeros(0)
+    def _score(self, texts: list[str]) -> np.ndarray:
+        """The answer's summed (or mean) log-probability for each text."""
         return _reduce(self._continuation(texts, self._answer_ids), self.reduction)
 
 
