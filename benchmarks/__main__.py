@@ -1,4 +1,4 @@
-"""``python -m benchmarks run|report|micro|list``: :func:`shapiq_spex.bench.main`.
+"""``python -m benchmarks run|report|micro|list``: :func:`shapiq_spex.cli.bench.main`.
 
 Results default to ``benchmarks/results/``. Examples::
 
@@ -11,7 +11,7 @@ Results default to ``benchmarks/results/``. Examples::
 import sys
 from pathlib import Path
 
-from shapiq_spex.bench import main
+from shapiq_spex.cli.bench import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], default_out=Path(__file__).parent / "results"))

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from shapiq_spex import SPEX, ProxySPEX
-from shapiq_spex.cli import DEFAULT_INDEX, build_parser, main
+from shapiq_spex.cli import main, progress
 from shapiq_spex.cli import run as cli_run
+from shapiq_spex.cli.commands import DEFAULT_INDEX, build_parser
 from shapiq_spex.cli.inputs import text_game
 from shapiq_spex.evaluation import QueryCache
 from shapiq_spex.games import BaselineMaskedModel
@@ -175,8 +176,33 @@ def test_cache_hits_are_counted_and_give_the_same_values(capsys, tmp_path):
     assert second["interactions"] == first["interactions"]
 
 
+def test_the_run_makes_at_most_budget_model_calls_and_reads_the_ends_from_the_approximator(
+    capsys, tmp_path, monkeypatch, vader
+):
+    # f(x) and f(∅) were queried a second time after the run, 2 model calls beyond --budget
+    # (without --cache nothing caught them); the approximator has queried both already.
+    counted = {"rows": 0}
+    original = MaskedTextGame.value_function
+
+    def counting(self, coalitions):
+        counted["rows"] += len(coalitions)
+        return original(self, coalitions)
+
+    monkeypatch.setattr(MaskedTextGame, "value_function", counting)
+    path = tmp_path / "out.json"
+    for budget in (300, 600):
+        counted["rows"] = 0
+        argv = ["explain", "text", TEXT, "--budget", str(budget), "--json", str(path), "--quiet"]
+        code, _, err = run(capsys, *argv)
+        assert code == 0, err
+        payload = json.loads(path.read_text())
+        assert counted["rows"] == payload["budget_used"] <= budget
+        assert payload["f_x"] == pytest.approx(vader([TEXT])[0], abs=1e-12)
+        assert payload["f_empty"] == pytest.approx(vader([""])[0], abs=1e-12)
+
+
 def test_progress_bar_on_stderr_unless_quiet(capsys, monkeypatch):
-    monkeypatch.setattr(cli_run, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0.0)
     code, out, err = run(capsys, "explain", "text", TEXT, "--budget", "600")
     assert code == 0 and "new queries" in err and "new queries" not in out
     code, _, err = run(capsys, "explain", "text", TEXT, "--budget", "600", "--quiet")

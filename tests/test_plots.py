@@ -69,7 +69,7 @@ def test_top_players_rank_by_total_absolute_value() -> None:
     # players without any non-zero value are left out
     sparse = explanation(6, {(1,): 0.5, (2,): 0.0, (3, 4): -1.0})
     assert plots.top_players(sparse, 6).tolist() == [1, 3, 4]
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="k must be >= 1"):
         plots.top_players(values, 0)
 
 

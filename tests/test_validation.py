@@ -1,7 +1,7 @@
-"""Every bad input of the README's table raises the documented exception and names the problem.
+"""Every bad input of docs/reliability.md's table raises the documented exception and names it.
 
-The cases are the ones `tools/validation_table.py` prints into the README; the expectations
-below are written by hand.
+The cases are the ones `tools/validation_table.py` prints into docs/reliability.md; the
+expectations below are written by hand.
 """
 
 import importlib.util

@@ -1,4 +1,4 @@
-"""Print the README's table of bad inputs: every case is run and its real message shown.
+"""Print docs/reliability.md's table of bad inputs: every case is run, its real message shown.
 
 Run: ``python tools/validation_table.py`` (the test suite checks the same cases).
 """

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 __all__ = [
+    "check_array",
     "check_bool",
+    "check_callable",
     "check_choice",
+    "check_instance",
     "check_int",
+    "check_mapping",
     "check_number",
     "check_random_state_seed",
     "check_real",
+    "check_str",
+    "check_strings",
     "check_texts",
 ]
 
@@ -144,3 +150,79 @@ def check_texts(texts: object, name: str = "texts") -> list[str]:
             msg = f"{name} must be a list of str, got an element of type {type(text).__name__}."
             raise TypeError(msg)
     return texts
+
+
+def check_str(value: object, name: str, *, allow_none: bool = False) -> str | None:
+    """``value`` if it is a ``str`` (``None`` if allowed and given)."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        expected = "a str or None" if allow_none else "a str"
+        msg = f"{name} must be {expected}, got {type(value).__name__} {value!r}."
+        raise TypeError(msg)
+    return value
+
+
+def check_strings(value: object, name: str, *, allow_none: bool = False) -> list[str] | None:
+    """``value`` as a list of str: any iterable of str but a single str (``None`` if allowed).
+
+    Iterables, not only sequences: column names often come as a ``pandas.Index``.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        expected = "a sequence of str or None" if allow_none else "a sequence of str"
+        msg = f"{name} must be {expected}, got {type(value).__name__}."
+        raise TypeError(msg)
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            msg = f"{name} must hold str only, got an element of type {type(item).__name__}."
+            raise TypeError(msg)
+    return items
+
+
+def check_instance(value: object, name: str, kind: type | tuple[type, ...], expected: str) -> None:
+    """Raise a ``TypeError`` unless ``value`` is an instance of ``kind`` (``expected`` names it)."""
+    if not isinstance(value, kind):
+        msg = f"{name} must be {expected}, got {type(value).__name__}."
+        raise TypeError(msg)
+
+
+def check_callable(value: object, name: str) -> Callable:
+    """``value`` if it is callable."""
+    if not callable(value):
+        msg = f"{name} must be callable, got {type(value).__name__}."
+        raise TypeError(msg)
+    return value
+
+
+def check_mapping(value: object, name: str) -> Mapping:
+    """``value`` if it is a mapping (a dict)."""
+    if not isinstance(value, Mapping):
+        msg = f"{name} must be a mapping (e.g. a dict), got {type(value).__name__}."
+        raise TypeError(msg)
+    return value
+
+
+def check_array(value: object, name: str) -> np.ndarray:
+    """``value`` as a numpy array of booleans or real numbers (its dtype kept).
+
+    Anything numpy converts is accepted (lists, arrays, pandas objects); the shape is the
+    caller's to check.
+
+    Raises:
+        TypeError: If it holds anything but booleans and real numbers (strings, objects,
+            complex numbers), e.g. when it is not array-like at all.
+        ValueError: If it is a ragged nesting of lists.
+    """
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nesting: the right type, the wrong shape
+        msg = f"{name} must be a rectangular array of numbers."
+        raise ValueError(msg) from None
+    if array.dtype.kind not in "biuf":
+        got = type(value).__name__
+        msg = f"{name} must be an array of numbers, got {got} (as an array: dtype {array.dtype})."
+        raise TypeError(msg)
+    return array

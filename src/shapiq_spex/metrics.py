@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_array, check_callable, check_int, check_mapping
 
 __all__ = [
     "HOLDOUT_SEED",
@@ -101,8 +101,8 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     the score is 1.0 when the prediction matches it to ``1e-10`` of its magnitude (a
     recovered constant carries the fit's round-off), else 0.0.
     """
-    y_true = np.asarray(y_true, dtype=float)
-    y_pred = np.asarray(y_pred, dtype=float)
+    y_true = check_array(y_true, "y_true").astype(float)
+    y_pred = check_array(y_pred, "y_pred").astype(float)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         msg = f"y_true and y_pred must be 1-D of equal shape, got {y_true.shape}, {y_pred.shape}."
         raise ValueError(msg)
@@ -133,7 +133,13 @@ def holdout_r2(predictor: SetFunction, masks: np.ndarray, target: np.ndarray) ->
     Returns:
         The R² (1 is a perfect fit; 0 is as good as the mean; it can be negative).
     """
-    return r2_score(np.asarray(target, dtype=float), np.asarray(predictor(masks), dtype=float))
+    check_callable(predictor, "predictor")
+    masks = check_array(masks, "masks")
+    target = check_array(target, "target").astype(float)
+    if target.shape != masks.shape[:1]:
+        msg = f"target must hold one value per mask, shape ({len(masks)},), got {target.shape}."
+        raise ValueError(msg)
+    return r2_score(target, np.asarray(predictor(masks), dtype=float))
 
 
 def faithfulness(
@@ -156,15 +162,18 @@ def faithfulness(
     Returns:
         The R² of :func:`holdout_r2`.
     """
-    masks = holdout_masks(n, m, seed)
+    check_callable(predictor, "predictor")
+    check_callable(game, "game")
+    # No masks would score a perfect 1.0: at least one is needed.
+    masks = holdout_masks(n, check_int(m, "m", minimum=1), seed)
     return holdout_r2(predictor, masks, game(masks))
 
 
 def precision_at_k(true: dict, estimated: dict, k: int) -> float:
     """Share of the ``k`` largest ``|estimated|`` keys among the ``k`` largest ``|true|`` keys."""
-    if k < 1:
-        msg = f"k must be >= 1, got {k}."
-        raise ValueError(msg)
+    check_mapping(true, "true")
+    check_mapping(estimated, "estimated")
+    k = check_int(k, "k", minimum=1)
     top_true = {key for key, _ in sorted(true.items(), key=lambda kv: -abs(kv[1]))[:k]}
     top_est = [key for key, _ in sorted(estimated.items(), key=lambda kv: -abs(kv[1]))[:k]]
     return sum(key in top_true for key in top_est) / k
@@ -172,6 +181,8 @@ def precision_at_k(true: dict, estimated: dict, k: int) -> float:
 
 def relative_l2_error(true: dict, estimated: dict) -> float:
     """``||c_est - c_true||_2 / ||c_true||_2`` over the union of keys (missing keys are 0)."""
+    check_mapping(true, "true")
+    check_mapping(estimated, "estimated")
     keys = set(true) | set(estimated)
     diff = np.array([estimated.get(key, 0.0) - true.get(key, 0.0) for key in keys])
     norm = np.sqrt(sum(v * v for v in true.values()))

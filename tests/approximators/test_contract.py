@@ -13,10 +13,11 @@ from shapiq_games.synthetic import SOUM
 from sklearn.datasets import load_breast_cancer
 
 from shapiq_spex import SPEX, ProxySPEX
+from shapiq_spex.approximators import INDICES
 from shapiq_spex.games import BaselineMaskedModel, MaskedTextGame, SparseFourierGame, VaderScorer
 from shapiq_spex.metrics import r2_score, uniform_masks
 
-EFFICIENT = ("SV", "k-SII", "STII", "FSII")
+EFFICIENT = [name for name, spec in INDICES.items() if spec.efficient]
 METHODS = (SPEX, ProxySPEX)
 REVIEW = (
     "The food was not good, but the service was wonderful and the staff were kind. I would "
@@ -243,8 +244,8 @@ def test_huge_values_are_scaled_internally(method):
 
 
 def test_budget_messages_name_the_callers_budget():
-    from shapiq_spex.coding import bch_code
-    from shapiq_spex.spex import minimum_budget
+    from shapiq_spex.coding.bch import bch_code
+    from shapiq_spex.spex.design import minimum_budget
 
     game = SOUM(64, n_basis_games=4, max_interaction_size=2, random_state=0)
     # Six forced groups need more than the default design; the message counts them, the
@@ -295,13 +296,14 @@ def test_values_near_the_float_maximum_are_scaled_without_overflow(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("index", ["k-SII", "SII", "STII", "FSII", "FBII", "BII", "SV", "BV"])
+# ExactComputer lists the Möbius transform at every order, whatever the order asked for.
+@pytest.mark.parametrize("index", [name for name in INDICES if name != "Moebius"])
 @pytest.mark.parametrize("order", [2, 3])
 def test_values_are_laid_out_as_exact_computer_lays_them_out(method, index, order):
     # A game whose every interaction up to order 3 has a non-zero value, so that shapiq's
     # tables list them all and positions can be compared one to one.
     n = 6
-    order = 1 if index in ("SV", "BV") else order
+    order = 1 if INDICES[index].order_one else order
     game = SOUM(n, n_basis_games=40, max_interaction_size=5, random_state=1)
     exact = shapiq.ExactComputer(game, n_players=n)(index, order)
     assert len(exact.values) == sum(math.comb(n, k) for k in range(order + 1))

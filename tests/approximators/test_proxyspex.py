@@ -6,10 +6,9 @@ import shapiq
 from shapiq_games.synthetic import SOUM
 
 from shapiq_spex import GameEvaluationError
+from shapiq_spex.approximators import INDICES
 from shapiq_spex.approximators.proxyspex import ProxySPEX
 from shapiq_spex.metrics import precision_at_k, r2_score, uniform_masks
-
-INDICES = ["SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius"]
 
 
 class Counted:
@@ -39,7 +38,7 @@ def small_soum():
 
 @pytest.mark.parametrize("index", INDICES)
 def test_indices_match_exact_computer(small_soum, index):
-    order = 1 if index in ("SV", "BV") else 2
+    order = 1 if INDICES[index].order_one else 2
     proxy = ProxySPEX(10, max_order=order, index=index, random_state=0)
     ours = proxy.approximate(600, small_soum)
     assert proxy.budget_used_ == 600

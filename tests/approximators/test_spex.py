@@ -7,9 +7,8 @@ from shapiq.game_theory.moebius_converter import MoebiusConverter
 from shapiq_games.synthetic import SOUM
 
 from shapiq_spex import SPEX, GameEvaluationError
+from shapiq_spex.approximators import INDICES
 from shapiq_spex.games import SparseFourierGame
-
-INDICES = ["SV", "BV", "SII", "BII", "k-SII", "STII", "FSII", "FBII", "Moebius"]
 
 
 def assert_values_match(ours, exact, atol=1e-7):
@@ -21,7 +20,7 @@ def assert_values_match(ours, exact, atol=1e-7):
 
 
 def order_for(index):
-    return 1 if index in ("SV", "BV") else 2
+    return 1 if INDICES[index].order_one else 2
 
 
 @pytest.mark.parametrize("index", INDICES)
@@ -42,7 +41,7 @@ def test_indices_match_exact_computer_structured_design(index):
 @pytest.mark.parametrize("order", [2, 3])
 def test_indices_match_exact_computer_exhaustive(index, order):
     n = 8
-    if index in ("SV", "BV"):
+    if INDICES[index].order_one:
         order = 1
     game = SOUM(n, n_basis_games=15, min_interaction_size=1, max_interaction_size=5, random_state=4)
     ours = SPEX(n, max_order=order, index=index, random_state=0).approximate(300, game)

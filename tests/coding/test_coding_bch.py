@@ -11,7 +11,7 @@ from coding_reference import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shapiq_spex.coding import BCHCode, bch_code
+from shapiq_spex.coding.bch import BCHCode, bch_code
 from shapiq_spex.coding.galois_field import gf
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from coding_reference import bits_to_ints, parity_matrix_ref, small_supports
 
-from shapiq_spex.coding import bch_code, decode_chase, decode_hard
+from shapiq_spex.coding.bch import bch_code
+from shapiq_spex.coding.decoding import decode_chase, decode_hard
 
 
 class _BruteForce:

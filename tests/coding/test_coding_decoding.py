@@ -4,8 +4,9 @@ from coding_reference import bits_to_ints, parity_matrix_ref, small_supports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shapiq_spex.coding import DecodeResult, bch_code, decode_hard
 from shapiq_spex.coding import decoding as decoding_module
+from shapiq_spex.coding.bch import bch_code
+from shapiq_spex.coding.decoding import DecodeResult, decode_hard
 
 
 def _padded(supports, t):

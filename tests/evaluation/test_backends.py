@@ -171,7 +171,8 @@ KILLED_PARENT = textwrap.dedent(
     import os, sys, time, uuid
     from pathlib import Path
     import numpy as np
-    from shapiq_spex.evaluation import JoblibBackend, QueryEvaluator
+    from shapiq_spex.evaluation import JoblibBackend
+    from shapiq_spex.evaluation.evaluator import QueryEvaluator
 
     folder = Path(sys.argv[1])
 

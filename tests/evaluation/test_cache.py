@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from shapiq_spex import SPEX, GameEvaluationError
-from shapiq_spex.evaluation import CacheWriteError, QueryCache, QueryEvaluator
+from shapiq_spex.evaluation import CacheWriteError, QueryCache
+from shapiq_spex.evaluation.evaluator import QueryEvaluator
 from shapiq_spex.games import SparseFourierGame
 
 
@@ -121,7 +122,8 @@ SCRIPT = textwrap.dedent(
     """
     import sys, time
     import numpy as np
-    from shapiq_spex.evaluation import QueryCache, QueryEvaluator
+    from shapiq_spex.evaluation import QueryCache
+    from shapiq_spex.evaluation.evaluator import QueryEvaluator
 
     def slow_game(masks):
         time.sleep(0.05)

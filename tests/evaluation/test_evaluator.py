@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shapiq_spex import GameEvaluationError
-from shapiq_spex.evaluation import QueryCache, QueryEvaluator
+from shapiq_spex.evaluation import QueryCache
+from shapiq_spex.evaluation.evaluator import QueryEvaluator
 
 
 def value_of(masks):

@@ -89,8 +89,10 @@ def test_argument_errors(lm: LanguageModel) -> None:
         HeadAblationGame("model")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="task"):
         HeadAblationGame(lm, [])
-    with pytest.raises(TypeError, match="task"):
+    with pytest.raises(ValueError, match="task"):  # a pair of the wrong length
         HeadAblationGame(lm, [("prompt",)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="task"):
+        HeadAblationGame(lm, [("prompt", 1)])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="reduction"):
         HeadAblationGame(lm, TASK, reduction="max")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="batch_size"):

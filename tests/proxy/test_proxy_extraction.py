@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from proxy_models import full_model_text, random_booster
 
 from shapiq_spex.proxy.extraction import booster_fourier, booster_spectrum
-from shapiq_spex.spectral import fwht
 from shapiq_spex.spectral.terms import PAD, pack_terms, terms_to_tuples, unpack_terms
+from shapiq_spex.spectral.walsh import fwht
 
 
 def all_masks(n):

@@ -372,7 +372,7 @@ def test_optimize_mask_rejects_bad_inputs(kwargs, error, name):
         ({"target": 0.0, "start": np.ones(4, bool)}, ValueError, "start"),
         ({"target": 0.0, "start": np.array([0, 1, 2])}, ValueError, "start"),
         ({"target": 0.0, "start": np.array([0.0, 0.5, 1.0])}, ValueError, "start"),
-        ({"target": 0.0, "start": np.array(["a", "b", "c"])}, ValueError, "start"),
+        ({"target": 0.0, "start": np.array(["a", "b", "c"])}, TypeError, "start"),
         ({"target": 0.0, "fixed": {5: 0}}, ValueError, "fixed"),
         ({"target": 0.0, "time_limit": -1.0}, ValueError, "time_limit"),
     ],

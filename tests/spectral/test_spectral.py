@@ -11,11 +11,11 @@ from shapiq_spex.spectral import (
     SparseFourier,
     SparseMoebius,
     fourier_to_moebius,
-    fwht,
     moebius_to_fourier,
-    ridge_gcv_gram,
 )
+from shapiq_spex.spectral.regression import ridge_gcv_gram
 from shapiq_spex.spectral.terms import PAD, fourier_design_dot
+from shapiq_spex.spectral.walsh import fwht
 
 
 def all_masks(n):

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from shapiq_spex.coding import bch_code
+from shapiq_spex.coding.bch import bch_code
 from shapiq_spex.games import SparseFourierGame
-from shapiq_spex.spex import minimum_budget, plan_design, sparse_fourier_transform
+from shapiq_spex.spex.design import minimum_budget, plan_design
+from shapiq_spex.spex.transform import sparse_fourier_transform
 
 
 def recover(game, budget, seed=0, **kwargs):

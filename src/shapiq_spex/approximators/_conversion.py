@@ -9,10 +9,8 @@ from shapiq import InteractionValues
 from shapiq.game_theory.moebius_converter import MoebiusConverter
 from shapiq.utils import generate_interaction_lookup
 
+from .._indices import INDICES
 from ..spectral.representation import SparseMoebius
-
-# Indices whose empty-set entry is v(∅) itself (the efficient ones and the Möbius transform).
-_EMPTY_IS_BASELINE = ("SV", "k-SII", "STII", "FSII", "Moebius")
 
 __all__ = ["MAX_DENSE_INTERACTIONS", "to_interaction_values"]
 
@@ -70,13 +68,14 @@ def to_interaction_values(
         )
         converted = MoebiusConverter(source)(index=index, order=max_order)
         scores = {s: v for s, v in converted.interactions.items() if min_order <= len(s)}
-    if min_order == 0 and index in _EMPTY_IS_BASELINE:
+    spec = INDICES[index]
+    if min_order == 0 and spec.empty_entry == "baseline":
         scores[()] = empty_value
     elif min_order == 0:
-        scores.setdefault((), _empty_set_value(moebius, index))
+        scores.setdefault((), _empty_set_value(moebius, spec.empty_entry))
     if _table_size(n, min_order, max_order) <= MAX_DENSE_INTERACTIONS:
         lookup = generate_interaction_lookup(n, min_order, max_order)
-        if index == "k-SII":
+        if spec.aggregated:
             lookup = _k_sii_order(lookup, n, max_order)
         values = np.zeros(len(lookup))
         for interaction, value in scores.items():
@@ -119,15 +118,15 @@ def _table_size(n: int, min_order: int, max_order: int) -> int:
     return total
 
 
-def _empty_set_value(moebius: SparseMoebius, index: str) -> float:
-    """The index's value at the empty interaction, as :class:`shapiq.ExactComputer` defines it.
+def _empty_set_value(moebius: SparseMoebius, empty_entry: str) -> float:
+    """The value at the empty interaction, by the index's ``empty_entry`` rule.
 
-    The generalized values spread every Möbius coefficient onto ``∅`` too: ``a(S) / (|S| + 1)``
-    for SII and ``a(S) / 2^{|S|}`` for BII and BV. The efficient indices put ``v(∅)`` there.
+    The generalized values spread every Möbius coefficient onto ``∅`` too (see
+    :class:`~shapiq_spex._indices.IndexSpec`); the others fall back to ``v(∅)``.
     """
     sizes = moebius.degrees
-    if index == "SII":
+    if empty_entry == "shapley":
         return float(np.sum(moebius.coefficients / (sizes + 1.0)))
-    if index in ("BII", "BV"):
+    if empty_entry == "banzhaf":
         return float(np.sum(moebius.coefficients / 2.0**sizes))
     return float(moebius[()])

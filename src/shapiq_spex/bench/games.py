@@ -24,65 +24,19 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
 import numpy as np
 
-from ..metrics import HOLDOUT_SIZE, uniform_masks
+from ..metrics import uniform_masks
 from ._registry import lookup
+from .specs import GameInstance, GameSpec, Values
 
 __all__ = ["GAMES", "GameInstance", "GameSpec", "get_game"]
 
-Values = Callable[[np.ndarray], np.ndarray]
 NOISE_RATIO = 0.2
 _NOISE_SEED = 10_007  # offsets the noise's seed from the game's
-
-
-@dataclass(frozen=True)
-class GameInstance:
-    """One concrete game of a :class:`GameSpec`.
-
-    Attributes:
-        n: Number of players.
-        label: What the seed selected (e.g. ``"review 'pizza'"``, ``"test row 3"``).
-        make: Returns the game to explain; called once per method call, so noisy games start
-            from the same noise stream for every method.
-        target: The noiseless function the held-out R² is measured against.
-        truth: The Möbius coefficients when known, else ``None``.
-    """
-
-    n: int
-    label: str
-    make: Callable[[], Values]
-    target: Values
-    truth: dict[tuple[int, ...], float] | None = None
-
-
-@dataclass(frozen=True)
-class GameSpec:
-    """A game of the benchmark.
-
-    Attributes:
-        key: Registry key (used on the command line).
-        family: Games of one family differ only in ``n``; the overhead-vs-n plot draws one
-            panel per family, and the observed time cap carries over to larger ``n``.
-        title: Human-readable name for tables and plots.
-        build: Seed -> :class:`GameInstance`.
-        n: Number of players, or ``None`` when it depends on the seed (texts).
-        known_truth: Whether instances carry their Möbius coefficients.
-        holdout_size: Held-out masks of the R² (the protocol's 1000; fewer only for a game
-            whose queries cost seconds, and then the title says so).
-    """
-
-    key: str
-    family: str
-    title: str
-    build: Callable[[int], GameInstance] = field(repr=False)
-    n: int | None = None
-    known_truth: bool = False
-    holdout_size: int = HOLDOUT_SIZE
 
 
 class _Noisy:
@@ -297,7 +251,7 @@ def _registry() -> dict[str, GameSpec]:
             _text("short", "llm"),
         )
     )
-    from .real_games import real_specs  # builds on the classes above
+    from .real_games import real_specs
 
     specs += real_specs()
     return {spec.key: spec for spec in specs}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ._format import r2_text, ratio_text, seconds_text
 
 if TYPE_CHECKING:
-    from .report import Cell
+    from .cells import Cell
 
 __all__ = [
     "FIRST_ORDER_METHODS",

@@ -198,19 +198,31 @@ def _capture_moebius(approximator: Any) -> dict[tuple[int, ...], float]:
     return captured
 
 
-def _ours(
-    module: str, name: str, link: str | None = None
-) -> Callable[[Game, int, int, int], MethodOutput]:
-    def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
-        import importlib
+def _spex() -> type:
+    from ..approximators import SPEX
 
-        cls = getattr(importlib.import_module(module), name)
-        approximator = cls(n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link)
+    return SPEX
+
+
+def _proxyspex() -> type:
+    from ..approximators import ProxySPEX
+
+    return ProxySPEX
+
+
+def _ours(
+    load: Callable[[], type], link: str | None = None
+) -> Callable[[Game, int, int, int], MethodOutput]:
+    """A call of our approximator class ``load()`` (imported on first use: registering is cheap)."""
+
+    def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
+        from ..approximators import LINKS
+
+        approximator = load()(n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             values = approximator.approximate(budget, game)
-        links = importlib.import_module("shapiq_spex.approximators").LINKS
-        inverse = None if link is None else links[link].inverse
+        inverse = None if link is None else LINKS[link].inverse
         return MethodOutput(
             values,
             approximator.predict,
@@ -384,13 +396,9 @@ def _proxyshap(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
     return MethodOutput(values, moebius_predictor(values))
 
 
-def _importable(module: str, name: str) -> Callable[[], None]:
-    def check() -> None:
-        import importlib
-
-        getattr(importlib.import_module(module), name)
-
-    return check
+def _shapiq_spex_available() -> None:
+    """Raises ImportError without shapiq's sparse extra (``pip install 'shapiq[sparse]'``)."""
+    from shapiq.approximator.sparse import SPEX  # noqa: F401
 
 
 # shapiq's dense regressions: key, label, index, order, class, keyword arguments, tier.
@@ -418,22 +426,20 @@ _SHAPIQ_PROXYSPEX = (
 
 
 def _registry() -> dict[str, MethodSpec]:
-    approximators = "shapiq_spex.approximators"
-    proxyspex = f"{approximators}.proxyspex"
     specs = [
-        MethodSpec("spex", "SPEX (ours)", True, _INDEX, _ORDER, _ours(approximators, "SPEX"),
+        MethodSpec("spex", "SPEX (ours)", True, _INDEX, _ORDER, _ours(_spex),
                    config="shapiq_spex.SPEX, defaults (degree 5, soft decoder); R² of fourier_"),
         MethodSpec("proxyspex", "ProxySPEX (ours)", True, _INDEX, _ORDER,
-                   _ours(proxyspex, "ProxySPEX"), available=_importable(proxyspex, "ProxySPEX"),
+                   _ours(_proxyspex),
                    config="shapiq_spex ProxySPEX, defaults; R² of fourier_"),
         *(
             MethodSpec(f"{key}-{link}", f"{label} (ours, link={link})", True, _INDEX, _ORDER,
-                       _ours(module, cls, link),
+                       _ours(load, link),
                        config=f"shapiq_spex.{cls}(link={link!r}): models {what}; R² of "
                        f"predict() on the game's own scale ({games} only)")
-            for key, label, module, cls in (
-                ("spex", "SPEX", approximators, "SPEX"),
-                ("proxyspex", "ProxySPEX", proxyspex, "ProxySPEX"),
+            for key, label, load, cls in (
+                ("spex", "SPEX", _spex, "SPEX"),
+                ("proxyspex", "ProxySPEX", _proxyspex, "ProxySPEX"),
             )
             for link, what, games in (
                 ("vader", "VADER's valence sum", "VADER games"),
@@ -460,7 +466,7 @@ def _registry() -> dict[str, MethodSpec]:
                    "and the default falls back to it), no adjustment"),
         MethodSpec("shapiq-spex", "shapiq SPEX", False, _INDEX, _ORDER, _shapiq_spex, tier=1,
                    warmup=_shapiq_spex_warmup,
-                   available=_importable("shapiq.approximator.sparse", "SPEX"),
+                   available=_shapiq_spex_available,
                    config="shapiq.approximator.sparse.SPEX, defaults, numpy's global RNG seeded; "
                    "R² of its recovered Möbius transform; numba compiled by a warm-up call "
                    "first"),

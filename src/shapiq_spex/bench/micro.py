@@ -36,7 +36,8 @@ def _seconds(call: Callable[[], object]) -> float:
 
 
 def _cache_repeat(masks: np.ndarray, batch_size: int, repeat: int) -> dict:
-    from ..evaluation import QueryCache, QueryEvaluator
+    from ..evaluation import QueryCache
+    from ..evaluation.evaluator import QueryEvaluator
 
     n = masks.shape[1]
     with tempfile.TemporaryDirectory() as tmp:

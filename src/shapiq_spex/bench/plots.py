@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cells import Cell, aggregate
 from .metrics import TOP_K, Summary
-from .report import Cell, aggregate
 from .runner import RunResult
 
 __all__ = ["plot_overhead_vs_n", "plot_precision_vs_budget", "plot_r2_vs_budget", "plot_run"]

@@ -37,7 +37,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from .games import GameInstance, GameSpec
+from .specs import GameInstance, GameSpec
 
 __all__ = [
     "GLOWING_REVIEW",

@@ -329,6 +329,7 @@ def run_suite(
     threads: int | None = 1,
     extra: Sequence[Entry] = (),
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     previous: RunResult | None = None,
     checkpoint: Callable[[RunResult], None] | None = None,
 ) -> RunResult:
@@ -351,6 +352,8 @@ def run_suite(
             every method the same setting (games run under it too).
         extra: Entries appended to the suite's (e.g. the optional LLM game).
         log: Receives one line per call (``None``: silent).
+        progress: Called after each call with the calls done and the calls planned (e.g. to
+            move a progress bar).
         previous: An earlier (possibly interrupted) run of the same suite to resume: its
             measured calls (``"ok"``, ``"error"``, or below the method's minimum budget) with
             the same game, budget, seed and method are taken over instead of run again (their
@@ -403,6 +406,8 @@ def run_suite(
                 run.reuse(record)
             run.result.records.append(record)
             say(_line(number, len(calls), record))
+            if progress is not None:
+                progress(number, len(calls))
             if checkpoint is not None and time.perf_counter() - saved >= CHECKPOINT_S:
                 run.result.wall_s = _wall(previous) + time.perf_counter() - start
                 checkpoint(run.result)

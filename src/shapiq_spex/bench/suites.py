@@ -4,8 +4,9 @@
 * ``quick`` (default): under 5 minutes on a loaded 2-core machine. One seed; the slow shapiq
   baselines (SPEX: 20-90 s of numba compilation on its first call; ProxySPEX: a 40-fit grid
   search, 30-110 s per call) and the order-3 regressions are excluded and shown as n/a.
-* ``full``: the README's figures, under 90 minutes: synthetic games from n=32 to 4096 with and
-  without noise, tabular models, VADER on short and long reviews, every method, 3 seeds.
+* ``full``: the figures of docs/benchmarks.md, under 90 minutes: synthetic games from n=32 to
+  4096 with and without noise, tabular models, VADER on short and long reviews, every method,
+  3 seeds.
 * ``spex-vs-shapiq`` and ``proxyspex-vs-shapiq``: head-to-head comparisons of ours with
   shapiq's own SPEX and ProxySPEX (hours; the report adds paired head-to-head tables).
 * ``real``: real models at 30-1000 players (:mod:`.real_games`: VADER on reviews of about 40,

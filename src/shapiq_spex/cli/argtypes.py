@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "key_list",
     "non_negative_int",
     "open_fraction",
+    "output_folder",
     "output_path",
     "positive_float",
     "positive_int",
@@ -64,6 +66,36 @@ def open_fraction(text: str) -> float:
             f"expected a number between 0 and 1 (exclusive), got {value}"
         )
     return value
+
+
+def key_list(text: str) -> list[str]:
+    """Comma-separated keys (``"a,b"``), else an ``argparse`` error when none is given."""
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    if not keys:
+        raise argparse.ArgumentTypeError(f"expected comma-separated keys, got {text!r}")
+    return keys
+
+
+def output_folder(text: str) -> Path:
+    """A folder that can be written in now or created, else an ``argparse`` error.
+
+    Nothing is created here (the command creates the folder when it writes its first file);
+    a file in the way or a folder without write permission fails before any work.
+    """
+    path = Path(text)
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, got ''")
+    found = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not found.is_dir():
+        if found == path:
+            raise argparse.ArgumentTypeError(f"{path} is a file; give a folder")
+        raise argparse.ArgumentTypeError(
+            f"{found} is a file, not a folder, so {path} cannot be created"
+        )
+    if not os.access(found, os.W_OK | os.X_OK):
+        what = "write in" if found == path else f"create {path} in"
+        raise argparse.ArgumentTypeError(f"cannot {what} {found}: Permission denied")
+    return path
 
 
 def output_path(text: str) -> Path:

@@ -8,14 +8,24 @@ inputs have been checked.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .._indices import VALID_INDICES
-from .argtypes import non_negative_int, open_fraction, output_path, positive_int
+from .._indices import EFFICIENT_INDICES, INDICES, ORDER_ONE_INDICES, VALID_INDICES
+from .argtypes import non_negative_int, output_path, positive_int
+from .options import (
+    EXIT_INTERRUPTED,
+    Parser,
+    UsageError,
+    add_budget,
+    add_quiet,
+    add_seed,
+    add_target,
+    fail,
+    until_the_pipe_closes,
+)
 
 __all__ = ["DEFAULT_INDEX", "build_parser", "main"]
 
@@ -24,16 +34,7 @@ UNITS = ("word", "sentence", "paragraph", "chunk")  # as shapiq_spex.games.langu
 # The default of SPEX and ProxySPEX in Python (and of shapiq's explainers), so that the command
 # and the library give the same numbers for the same call.
 DEFAULT_INDEX = "k-SII"
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 128 + 13  # killed by SIGPIPE, the shell's convention
-
-
-class _Parser(argparse.ArgumentParser):
-    """Bad arguments give one line and exit code 2, never a traceback."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+PROG = "shapiq-spex"
 
 
 def _version() -> str:
@@ -46,11 +47,9 @@ def _version() -> str:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget", type=positive_int, default=2000, help="queries (default 2000)")
-    parser.add_argument(
-        "--target-r2",
-        type=open_fraction,
-        metavar="X",
+    add_budget(parser, default=2000, help="queries (default 2000)")
+    add_target(
+        parser,
         help="spend the budget in rounds and stop at the first whose faithfulness R² reaches "
         "X (0 < X < 1); --budget is then the cap",
     )
@@ -61,14 +60,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--index",
         choices=VALID_INDICES,
         default=DEFAULT_INDEX,
-        help=f"interaction index (default {DEFAULT_INDEX}, as SPEX and ProxySPEX in Python)",
+        help=_index_help(),
     )
     parser.add_argument(
         "--order",
         type=positive_int,
-        help="max interaction order (default 2; 1 for SV, BV or a single player)",
+        help=f"max interaction order (default 2; 1 for {', '.join(ORDER_ONE_INDICES)} or a "
+        "single player)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    add_seed(parser)
     parser.add_argument("--top", type=positive_int, default=10, help="interactions to print")
     parser.add_argument(
         "--cache", type=output_path, help="SQLite query cache: paid queries survive a crash"
@@ -83,7 +83,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         default=12,
         help="plots show the interactions among this many top players (default 12)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet(parser)
 
 
 def _add_text(what: argparse._SubParsersAction) -> None:
@@ -102,7 +102,7 @@ def _add_text(what: argparse._SubParsersAction) -> None:
         choices=("full", "blockwise"),
         default="full",
         help="with --scorer llm: full attention (default), or blockwise: each unit encoded once "
-        "and reused, far faster on long documents but approximate (see the README)",
+        "and reused, far faster on long documents but approximate (see docs/huggingface.md)",
     )
     text.add_argument("--unit", choices=UNITS, default="word", help="what a player is")
     text.add_argument(
@@ -161,21 +161,31 @@ def _add_csv(what: argparse._SubParsersAction) -> None:
     _add_common(csv)
 
 
+def _index_help() -> str:
+    """The ``--index`` help: every index with its full name, from the one table of indices."""
+    names = ", ".join(f"{name} ({spec.description})" for name, spec in INDICES.items())
+    efficient = ", ".join(EFFICIENT_INDICES)
+    return (
+        f"interaction index: {names}; the values of {efficient} add up to f(x) - f(∅) "
+        f"(default {DEFAULT_INDEX}, as SPEX and ProxySPEX in Python)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
-    parser = _Parser(prog="shapiq-spex", description="SPEX interaction explanations for shapiq.")
+    parser = Parser(prog=PROG, description="SPEX interaction explanations for shapiq.")
     parser.add_argument("--version", action="version", version=f"shapiq-spex {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     demo = sub.add_parser("demo", help="explain a built-in sparse game and a small LightGBM model")
-    demo.add_argument("--budget", type=positive_int, default=4000, help="queries per explanation")
-    demo.add_argument("--seed", type=int, default=0, help="random seed")
+    add_budget(demo, default=4000, help="queries per explanation (default 4000)")
+    add_seed(demo)
 
     explain = sub.add_parser("explain", help="explain a text or a CSV row")
-    what = explain.add_subparsers(dest="target", required=True, parser_class=_Parser)
+    what = explain.add_subparsers(dest="target", required=True, parser_class=Parser)
     _add_text(what)
     _add_csv(what)
 
-    from ..bench.cli import add_run_arguments  # stdlib-only at import time
+    from .bench import add_run_arguments  # stdlib-only at import time
 
     bench = sub.add_parser("bench", help="faithfulness benchmark against shapiq's approximators")
     add_run_arguments(bench)
@@ -249,24 +259,12 @@ def _failure(exc: BaseException, args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    try:
-        code = _main(argv)
-        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
-        return code
-    except BrokenPipeError:
-        # The reader of the output went away (`shapiq-spex ... | head`): stop quietly, with the
-        # exit code of a process ended by SIGPIPE, as `yes | head` does. Standard output is
-        # pointed at /dev/null so that Python's final flush does not complain again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return EXIT_BROKEN_PIPE
+    return until_the_pipe_closes(lambda: _main(argv))
 
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from ..evaluation import GameEvaluationError
-    from .inputs import UsageError
 
     try:
         if args.command == "demo":
@@ -274,13 +272,13 @@ def _main(argv: list[str] | None) -> int:
 
             run_demo(args.budget, args.budget, args.seed)
         elif args.command == "bench":
-            from ..bench.cli import run_command
+            from .bench import run_command
 
-            return run_command(args)
+            return run_command(args, prog=PROG)
         else:
             _explain(args)
     except KeyboardInterrupt:
-        print(f"shapiq-spex: {_interrupted(args)}", file=sys.stderr)
+        print(f"{PROG}: {_interrupted(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise  # an OSError, but not an error of the command: main() ends quietly
@@ -293,8 +291,7 @@ def _main(argv: list[str] | None) -> int:
         OSError,
         sqlite3.Error,
     ) as exc:
-        print(f"shapiq-spex: error: {_failure(exc, args)}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(PROG, _failure(exc, args))
     return 0
 
 

@@ -18,14 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .options import UsageError
+
 if TYPE_CHECKING:
     from .models import LoadedModel
 
 __all__ = ["Explained", "UsageError", "csv_game", "text_game"]
-
-
-class UsageError(Exception):
-    """A bad input found after parsing (reported in one line, exit code 2)."""
 
 
 @dataclass
@@ -149,7 +147,7 @@ def _estimate_time(args: argparse.Namespace, game: Any) -> float:
             f"estimated time: about {estimate / 60:.0f} min for {args.budget} queries "
             f"({per_query:.1f} s per masked text, timed on {ESTIMATE_PROBES} random masks). "
             "For a long document, --context blockwise encodes each unit once and is much "
-            "faster (approximate: see the README's 'Long documents').",
+            "faster (approximate: see 'Long documents' in docs/huggingface.md).",
             file=sys.stderr,
         )
     return estimate

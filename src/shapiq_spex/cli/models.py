@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import UsageError
+from .options import UsageError
 
 __all__ = ["LoadedModel", "load_model"]
 

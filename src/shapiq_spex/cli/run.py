@@ -18,14 +18,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from .._indices import EFFICIENT_INDICES, check_max_order
-from .inputs import Explained, UsageError
+from .inputs import Explained
+from .options import UsageError
 
 __all__ = ["Run", "check_target", "explain", "report", "write_outputs"]
-
-PROGRESS_DELAY = 2.0  # seconds before the progress bar appears (short runs stay quiet)
 
 
 @dataclass
@@ -44,19 +41,6 @@ class Run:
     history: list[tuple[int, float]] | None = None  # (queries, score) per round
 
 
-class _Counted:
-    """The game, advancing a progress bar by the masks it evaluates."""
-
-    def __init__(self, game: Any, bar: Any) -> None:
-        self.game = game
-        self.bar = bar
-
-    def __call__(self, coalitions: np.ndarray) -> np.ndarray:
-        values = self.game(coalitions)
-        self.bar.update(len(coalitions))
-        return values
-
-
 _FAITHFULNESS_METHODS = {
     "holdout": "held out, never queried by the method",
     "exact": "every coalition was queried",
@@ -66,7 +50,7 @@ _FAITHFULNESS_METHODS = {
 
 
 def order_for(args: argparse.Namespace, n: int) -> int:
-    """``--order``, or its default: 2 (1 for SV/BV, which are first-order, and one player).
+    """``--order``, or its default: 2 (1 for one player and for the order-one indices).
 
     The rule is the approximators' own (:func:`~shapiq_spex._indices.check_max_order`).
     """
@@ -130,40 +114,39 @@ def open_cache(args: argparse.Namespace, explained: Explained) -> Any:
         raise UsageError(f"cannot use {args.cache} as a query cache: {exc}") from None
 
 
-def _ends(game: Any, n: int, cache: Any) -> tuple[float, float]:
-    """``f(x)`` and ``f(∅)`` of the (normalized) game, through the cache when there is one."""
-    from ..evaluation import QueryEvaluator
+def _ends(game: Any, approximator: Any) -> tuple[float, float]:
+    """``f(x)`` and ``f(∅)``, as the approximator queried them (no model call of its own).
 
-    masks = np.array([np.ones(n, bool), np.zeros(n, bool)])
-    full, empty = QueryEvaluator(game, n, cache=cache)(masks)
+    Every call of the approximators queries the full and the empty coalition within the
+    budget (``full_value_``, ``empty_value_``, of the normalized game); the offset is the
+    ``f(∅)`` the game subtracted.
+    """
+    full = getattr(approximator, "full_value_", None)
+    empty = getattr(approximator, "empty_value_", None)
+    if full is None or empty is None:
+        raise RuntimeError(
+            f"{type(approximator).__name__} recorded no full_value_ and empty_value_; the "
+            "command reads f(x) and f(∅) from them"
+        )
     offset = float(getattr(game, "normalization_value", 0.0))
     return float(full) + offset, float(empty) + offset
 
 
 def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
-    """Spend the budget on the game (progress on stderr) and evaluate f(x), f(∅)."""
-    from tqdm.auto import tqdm
+    """Spend the budget on the game (progress on stderr); f(x) and f(∅) are among its queries."""
+    from .progress import Progress
 
     n = explained.game.n_players
     approximator = _approximator(args, n, cache)
     hits = cache.hits if cache is not None else 0
-    bar = tqdm(
-        total=args.budget,
-        desc="new queries",
-        unit="q",
-        file=sys.stderr,
-        delay=PROGRESS_DELAY,
-        disable=args.quiet,
-        leave=False,
-    )
     start = time.perf_counter()
     # The approximators' advice (a saturated score, a poor fit) is shown as one line each
-    with warnings.catch_warnings(record=True) as caught:
+    with (
+        Progress(args.budget, desc="new queries", unit="q", quiet=args.quiet) as progress,
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always", UserWarning)
-        try:
-            values = approximator.approximate(args.budget, _Counted(explained.game, bar))
-        finally:
-            bar.close()
+        values = approximator.approximate(args.budget, progress.counting(explained.game))
     seconds = time.perf_counter() - start
     advice = list(dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning))
     for w in caught:
@@ -172,7 +155,7 @@ def explain(args: argparse.Namespace, explained: Explained, cache: Any) -> Run:
     for message in advice:
         print(f"shapiq-spex: warning: {' '.join(message.split())}", file=sys.stderr)
     from_cache = cache.hits - hits if cache is not None else 0
-    f_x, f_empty = _ends(explained.game, n, cache)
+    f_x, f_empty = _ends(explained.game, approximator)
     _restore_offset(values, f_empty)
     uncertainty = _standard_errors(values, approximator, advice)
     history = getattr(approximator, "history_", None)

@@ -9,7 +9,18 @@ import numpy as np
 from shapiq import Game
 from sklearn.base import clone, is_classifier
 
+from .._validation import check_array, check_bool, check_choice, check_int
+
 __all__ = ["DataAttributionGame"]
+
+
+def _labels(value: object, name: str) -> np.ndarray:
+    """Targets or class labels (numbers or str) as an array, else a TypeError naming them."""
+    array = np.asarray(value)
+    if array.ndim == 0:  # a single value (a str, a number, an arbitrary object)
+        msg = f"{name} must be an array of labels or targets, got {type(value).__name__}."
+        raise TypeError(msg)
+    return array
 
 
 class DataAttributionGame(Game):
@@ -64,9 +75,12 @@ class DataAttributionGame(Game):
         min_size: int = 1,
         normalize: bool = True,
     ) -> None:
-        x_train = np.asarray(x_train, dtype=float)
-        y_train = np.asarray(y_train)
-        x_test = np.atleast_2d(np.asarray(x_test, dtype=float))
+        x_train = check_array(x_train, "x_train").astype(float)
+        y_train = _labels(y_train, "y_train")
+        x_test = np.atleast_2d(check_array(x_test, "x_test").astype(float))
+        output = check_choice(output, "output", ("probability", "log_loss", "prediction"))
+        min_size = check_int(min_size, "min_size", minimum=1)
+        normalize = check_bool(normalize, "normalize")
         if x_train.ndim != 2 or y_train.shape != (x_train.shape[0],):
             msg = f"x_train must be (N, d) and y_train (N,); got {x_train.shape}, {y_train.shape}."
             raise ValueError(msg)
@@ -81,9 +95,6 @@ class DataAttributionGame(Game):
             msg = f"model must be a scikit-learn estimator, got {type(model).__name__}."
             raise TypeError(msg)
         self._classifier = is_classifier(model)
-        if output not in ("probability", "log_loss", "prediction"):
-            msg = f"output must be 'probability', 'log_loss' or 'prediction', got {output!r}."
-            raise ValueError(msg)
         if output == "prediction" and self._classifier:
             msg = "output='prediction' is for regressors; use 'probability' or 'log_loss'."
             raise ValueError(msg)
@@ -94,13 +105,13 @@ class DataAttributionGame(Game):
             if y_test is None:
                 msg = "output='log_loss' needs y_test."
                 raise ValueError(msg)
-            y_test = np.asarray(y_test).reshape(-1)
+            y_test = _labels(y_test, "y_test").reshape(-1)
             if y_test.shape != (x_test.shape[0],):
                 msg = f"y_test must have shape ({x_test.shape[0]},), got {y_test.shape}."
                 raise ValueError(msg)
         if groups is None:
             groups = np.arange(x_train.shape[0])
-        groups = np.asarray(groups)
+        groups = check_array(groups, "groups")
         if groups.shape != (x_train.shape[0],) or not np.issubdtype(groups.dtype, np.integer):
             msg = f"groups must be an integer array of shape ({x_train.shape[0]},)."
             raise ValueError(msg)
@@ -113,9 +124,6 @@ class DataAttributionGame(Game):
         self.groups = groups
         self.target_class = target_class
         self.output = output
-        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
-            msg = f"min_size must be a positive integer, got {min_size!r}."
-            raise ValueError(msg)
         self.min_size = min_size
         self.classes_ = np.unique(y_train) if self._classifier else None
         if self._classifier and target_class not in set(self.classes_.tolist()):

@@ -29,7 +29,7 @@ from typing import Any, Literal, TextIO
 import numpy as np
 from shapiq import Game
 
-from .._validation import check_int
+from .._validation import check_bool, check_choice, check_int, check_str
 from ..engines.segments import SegmentedText
 
 # LLMSentimentScorer and LLMAnswerScorer are importable too (lazily, see __getattr__), but are
@@ -63,9 +63,7 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 def _check_unit(unit: object, chunk_size: object) -> int | None:
     """Validate ``unit`` and ``chunk_size``; return the chunk size (``None`` unless chunks)."""
-    if unit not in UNITS:
-        msg = f"unit must be one of {UNITS}, got {unit!r}."
-        raise ValueError(msg)
+    check_choice(unit, "unit", UNITS)
     if unit != "chunk":
         if chunk_size is not None:
             msg = f"chunk_size applies to unit='chunk' only, got unit={unit!r}."
@@ -137,7 +135,7 @@ def split_text(
         The units, in order.
 
     Raises:
-        TypeError: ``text`` is not a str, or ``chunk_size`` is not an integer.
+        TypeError: ``text`` or ``unit`` is not a str, or ``chunk_size`` is not an integer.
         ValueError: ``unit`` is unknown, or ``chunk_size`` is missing, not allowed or < 1.
     """
     if not isinstance(text, str):
@@ -245,8 +243,8 @@ class MaskedTextGame(Game):
         empty_value: ``v(∅)`` before normalization.
 
     Raises:
-        TypeError: ``scorer`` is not callable, or ``text`` is neither a str nor a sequence of
-            str.
+        TypeError: ``scorer`` is not callable, ``text`` is neither a str nor a sequence of
+            str, or another argument has the wrong type (e.g. ``batch_size="8"``).
         ValueError: The text has no unit, ``unit`` or ``chunk_size`` is invalid, or a scorer
             output is invalid.
 
@@ -271,15 +269,12 @@ class MaskedTextGame(Game):
         if mask_token is not None and not isinstance(mask_token, str):
             msg = f"mask_token must be a str or None, got {type(mask_token).__name__}."
             raise TypeError(msg)
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            msg = f"batch_size must be a positive int or None, got {batch_size!r}."
-            raise ValueError(msg)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        separator = check_str(separator, "separator")
+        normalize = check_bool(normalize, "normalize")
         if isinstance(text, str):
             spans = _spans(text, unit, _check_unit(unit, chunk_size))
         elif isinstance(text, Sequence) and all(isinstance(u, str) for u in text):
-            if not isinstance(separator, str):
-                msg = f"separator must be a str, got {type(separator).__name__}."
-                raise TypeError(msg)
             units = list(text)
             text = separator.join(units)
             starts = np.cumsum([0] + [len(u) + len(separator) for u in units[:-1]])

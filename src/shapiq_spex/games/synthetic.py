@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from shapiq import Game
 
+from .._validation import check_instance, check_number, check_random_state_seed
 from ..spectral.representation import SparseFourier
 
 __all__ = ["SparseFourierGame"]
@@ -22,9 +23,9 @@ class SparseFourierGame(Game):
     def __init__(
         self, fourier: SparseFourier, *, noise_std: float = 0.0, random_state: int | None = None
     ) -> None:
-        if noise_std < 0:
-            msg = f"noise_std must be >= 0, got {noise_std}."
-            raise ValueError(msg)
+        check_instance(fourier, "fourier", SparseFourier, "a SparseFourier")
+        noise_std = check_number(noise_std, "noise_std", minimum=0.0)
+        random_state = check_random_state_seed(random_state)
         self.fourier = fourier
         self.noise_std = float(noise_std)
         self._noise = np.random.default_rng(random_state)

@@ -7,14 +7,14 @@ from collections.abc import Callable
 import numpy as np
 from shapiq import Game
 
-from .._validation import check_int
+from .._validation import check_array, check_bool, check_callable, check_int
 
 __all__ = ["BaselineMaskedModel"]
 
 
 def _check_vector(value: object, name: str) -> np.ndarray:
-    """``value`` as a finite 1-D float array, else a ValueError naming ``name``."""
-    array = np.asarray(value, dtype=float)
+    """``value`` as a finite 1-D float array, else a TypeError or ValueError naming ``name``."""
+    array = check_array(value, name).astype(float)
     if array.ndim != 1:
         msg = f"{name} must be 1-D, got shape {array.shape}."
         raise ValueError(msg)
@@ -63,9 +63,8 @@ class BaselineMaskedModel(Game):
         class_index: int | None = None,
         normalize: bool = True,
     ) -> None:
-        if not callable(predict):
-            msg = f"predict must be callable, got {type(predict).__name__}."
-            raise TypeError(msg)
+        check_callable(predict, "predict")
+        normalize = check_bool(normalize, "normalize")
         x = _check_vector(x, "x")
         baseline = _check_vector(baseline, "baseline")
         if baseline.shape != x.shape:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from shapiq import InteractionValues
 
+from .._validation import check_bool, check_int, check_str, check_strings
 from ._uncertainty import (
     DEFAULT_Z,
     add_bar_whiskers,
@@ -28,7 +29,7 @@ from ._uncertainty import (
     node_positions,
     push_labels_out,
 )
-from .selection import player_labels, restrict, top_players
+from .selection import check_values, player_labels, restrict, top_players
 
 __all__ = ["bar", "interaction_graph", "upset"]
 
@@ -39,6 +40,10 @@ def _capped(
     values: InteractionValues, names: Sequence[str] | None, max_players: int, numbered: bool
 ) -> tuple[InteractionValues, list[str], str, np.ndarray]:
     """The explanation among the top players, their labels, a note on the cap, the players."""
+    check_values(values)
+    names = check_strings(names, "names", allow_none=True)
+    max_players = check_int(max_players, "max_players", minimum=1)
+    numbered = check_bool(numbered, "numbered")
     if names is None:
         names, numbered = [str(i) for i in range(values.n_players)], False
     if len(names) != values.n_players:
@@ -136,6 +141,7 @@ def interaction_graph(
     """
     import shapiq
 
+    check_str(title, "title", allow_none=True)
     shown, labels, note, keep = _capped(values, names, max_players, numbered)
     half_widths = _half_widths(values, uncertainty, z, keep)
     if not _nonzero(shown):
@@ -189,6 +195,8 @@ def upset(
     """
     import shapiq
 
+    check_str(title, "title", allow_none=True)
+    n_interactions = check_int(n_interactions, "n_interactions", minimum=1)
     shown, labels, note, _ = _capped(values, names, max_players, numbered)
     count = min(n_interactions, _nonzero(shown))
     if not count:
@@ -243,6 +251,8 @@ def bar(
     import matplotlib.pyplot as plt
     import shapiq
 
+    check_str(title, "title", allow_none=True)
+    max_display = check_int(max_display, "max_display", minimum=1)
     shown, labels, note, keep = _capped(values, names, max_players, numbered)
     half_widths = _half_widths(values, uncertainty, z, keep)
     if not _nonzero(shown):

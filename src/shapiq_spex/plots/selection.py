@@ -8,9 +8,18 @@ from collections.abc import Sequence
 import numpy as np
 from shapiq import InteractionValues
 
+from .._validation import check_bool, check_instance, check_int, check_strings
+
 __all__ = ["player_labels", "restrict", "top_players"]
 
 _SPACE = re.compile(r"\s+")
+
+
+def check_values(values: object, name: str = "values") -> InteractionValues:
+    """``values`` if it is a :class:`shapiq.InteractionValues` (the plots' input)."""
+    check_instance(values, name, InteractionValues, "a shapiq InteractionValues")
+    assert isinstance(values, InteractionValues)
+    return values
 
 
 def _shorten(name: str, max_chars: int) -> str:
@@ -31,9 +40,9 @@ def player_labels(names: Sequence[str], *, numbered: bool = True, max_chars: int
     Returns:
         One label per player.
     """
-    if max_chars < 2:
-        msg = f"max_chars must be >= 2, got {max_chars}."
-        raise ValueError(msg)
+    names = check_strings(names, "names")
+    check_bool(numbered, "numbered")
+    max_chars = check_int(max_chars, "max_chars", minimum=2)
     short = [_shorten(name, max_chars) for name in names]
     counts: dict[str, int] = {}
     for label in short:
@@ -45,6 +54,7 @@ def player_labels(names: Sequence[str], *, numbered: bool = True, max_chars: int
 
 def player_importance(values: InteractionValues) -> np.ndarray:
     """Sum of ``|value|`` over the non-empty interactions that contain each player."""
+    check_values(values)
     importance = np.zeros(values.n_players)
     for interaction, position in values.interaction_lookup.items():
         if interaction:
@@ -65,9 +75,7 @@ def top_players(values: InteractionValues, k: int) -> np.ndarray:
     Returns:
         Sorted player indices, at least one and at most ``k``.
     """
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        msg = f"k must be a positive integer, got {k!r}."
-        raise ValueError(msg)
+    k = check_int(k, "k", minimum=1)
     importance = player_importance(values)
     order = np.lexsort((np.arange(values.n_players), -importance))
     useful = max(int(np.count_nonzero(importance)), 1)
@@ -88,7 +96,11 @@ def restrict(values: InteractionValues, players: Sequence[int]) -> InteractionVa
     Returns:
         A new :class:`shapiq.InteractionValues` over ``len(players)`` players.
     """
-    players = [int(p) for p in players]
+    check_values(values)
+    if isinstance(players, str) or not isinstance(players, Sequence | np.ndarray):
+        msg = f"players must be a sequence of player indices, got {type(players).__name__}."
+        raise TypeError(msg)
+    players = [check_int(p, "players") for p in players]
     if len(set(players)) != len(players) or not all(0 <= p < values.n_players for p in players):
         msg = f"players must be distinct indices in [0, {values.n_players}), got {players}."
         raise ValueError(msg)

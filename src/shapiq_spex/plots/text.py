@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from shapiq import InteractionValues
 
-from .selection import player_labels
+from .._validation import check_int, check_str, check_strings
+from .selection import check_values, player_labels
 
 __all__ = ["text_html"]
 
@@ -31,12 +32,11 @@ def _effects(
     values: InteractionValues, n_units: int, n_arcs: int
 ) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
     """First-order values ``(n,)`` and the ``n_arcs`` largest non-zero pairs ``(i, j, value)``."""
+    check_values(values)
     if values.n_players != n_units:
         msg = f"units must have one entry per player ({values.n_players}), got {n_units}."
         raise ValueError(msg)
-    if isinstance(n_arcs, bool) or not isinstance(n_arcs, int) or n_arcs < 0:
-        msg = f"n_arcs must be a non-negative integer, got {n_arcs!r}."
-        raise ValueError(msg)
+    n_arcs = check_int(n_arcs, "n_arcs", minimum=0)
     first = np.zeros(n_units)
     pairs = []
     for interaction, position in values.interaction_lookup.items():
@@ -166,7 +166,9 @@ def text_html(
     Returns:
         The page, as a str.
     """
-    units = list(units)
+    units = check_strings(units, "units")
+    separators = check_strings(separators, "separators", allow_none=True)
+    check_str(title, "title", allow_none=True)
     first, pairs = _effects(values, len(units), n_arcs)
     if separators is None:
         separators = [" "] * (len(units) - 1) + [""]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from shapiq import InteractionValues
 
+from .._validation import check_int, check_number, check_str, check_strings
 from .selection import player_labels
 from .text import _effects, _rgba, _scale
 
@@ -234,7 +235,13 @@ def text_figure(
     """
     import matplotlib.pyplot as plt
 
-    units = list(units)
+    units = check_strings(units, "units")
+    check_str(title, "title", allow_none=True)
+    max_units = check_int(max_units, "max_units", minimum=1)
+    max_words = check_int(max_words, "max_words", minimum=1)
+    max_tokens = check_int(max_tokens, "max_tokens", minimum=1)
+    width = check_number(width, "width", minimum=0.0, include_minimum=False)
+    dpi = check_int(dpi, "dpi", minimum=1)
     first, pairs = _effects(values, len(units), n_arcs)
     labels = player_labels(units)
     strongest = np.argsort(-np.abs(first), kind="stable")[: max(1, max_units // 10)]

@@ -34,7 +34,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
-from .._validation import check_bool, check_choice, check_int, check_number
+from .._validation import check_array, check_bool, check_choice, check_int, check_number
 from .representation import SparseFourier, SparseMoebius
 from .terms import PAD
 
@@ -146,7 +146,7 @@ def _check_start(start: object, n: int) -> np.ndarray:
     """The reference mask of :func:`fewest_changes` (default: every player kept)."""
     if start is None:
         return np.ones(n, dtype=bool)
-    raw = np.asarray(start)
+    raw = check_array(start, "start")
     if raw.shape != (n,):
         msg = f"start must have shape ({n},), got {raw.shape}."
         raise ValueError(msg)

@@ -13,7 +13,7 @@ from typing import Self
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_array, check_instance, check_int, check_number
 from .terms import (
     PAD,
     canonical_terms,
@@ -42,8 +42,12 @@ class _SparseSetFunction:
 
     def __init__(self, n: int, terms: np.ndarray, coefficients: np.ndarray) -> None:
         n = check_int(n, "n", minimum=0)
-        terms = np.asarray(terms, dtype=np.int64)
-        coefficients = np.asarray(coefficients, dtype=float)
+        terms = check_array(terms, "terms")
+        if terms.size and terms.dtype.kind not in "iu":
+            msg = f"terms must hold integer player indices, got dtype {terms.dtype}."
+            raise TypeError(msg)
+        terms = terms.astype(np.int64)
+        coefficients = check_array(coefficients, "coefficients").astype(float)
         if terms.ndim != 2 or coefficients.shape != (terms.shape[0],):
             msg = (
                 "terms must have shape (K, d) and coefficients shape (K,); got "
@@ -178,6 +182,8 @@ def fourier_to_moebius(fourier: SparseFourier, atol: float = 0.0) -> SparseMoebi
     Returns:
         The Möbius representation of the same function.
     """
+    check_instance(fourier, "fourier", SparseFourier, "a SparseFourier")
+    atol = check_number(atol, "atol", minimum=0.0)
     subsets, parent, size = enumerate_subsets(fourier.terms)
     weights = (-2.0) ** size * fourier.coefficients[parent]
     return SparseMoebius(fourier.n, subsets, weights).pruned(atol)
@@ -193,6 +199,8 @@ def moebius_to_fourier(moebius: SparseMoebius, atol: float = 0.0) -> SparseFouri
     Returns:
         The Fourier representation of the same function.
     """
+    check_instance(moebius, "moebius", SparseMoebius, "a SparseMoebius")
+    atol = check_number(atol, "atol", minimum=0.0)
     subsets, parent, size = enumerate_subsets(moebius.terms)
     parent_size = moebius.degrees[parent]
     weights = (-1.0) ** size * moebius.coefficients[parent] / 2.0**parent_size

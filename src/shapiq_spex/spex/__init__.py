@@ -1,13 +1,8 @@
-"""SPEX's query design, peeling decoder and sparse Fourier transform."""
+"""SPEX's query design, peeling decoder and sparse Fourier transform.
 
-from .design import DesignPlan, SubsamplingDesign, minimum_budget, plan_design
-from .transform import TransformResult, sparse_fourier_transform
+Internal to :class:`~shapiq_spex.SPEX`: nothing is exported here; import from :mod:`.design`
+(``plan_design``, ``minimum_budget``), :mod:`.peeling` and :mod:`.transform`
+(``sparse_fourier_transform``).
+"""
 
-__all__ = [
-    "DesignPlan",
-    "SubsamplingDesign",
-    "TransformResult",
-    "minimum_budget",
-    "plan_design",
-    "sparse_fourier_transform",
-]
+__all__: list[str] = []

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapiq_spex.coding import BCHCode
-
+from ..coding.bch import BCHCode
 from ..spectral.terms import PAD
 
 __all__ = ["DesignPlan", "SubsamplingDesign", "minimum_budget", "plan_design"]

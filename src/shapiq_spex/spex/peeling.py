@@ -14,8 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from shapiq_spex.coding import decode_chase, decode_hard
-
+from ..coding.decoding import decode_chase, decode_hard
 from .design import SubsamplingDesign
 
 __all__ = ["PeelingResult", "peel"]

@@ -16,9 +16,8 @@ from typing import Literal
 import numpy as np
 import scipy.sparse
 
-from shapiq_spex.coding import bch_code
-
 from .._threads import single_blas_thread
+from ..coding.bch import bch_code
 from ..metrics import r2_score
 from ..spectral.anchors import CARRIER_PLAYERS, anchored_coefficients
 from ..spectral.exhaustive import exhaustive_transform
@@ -136,15 +135,7 @@ def sparse_fourier_transform(
         return _exhaustive_transform(evaluate, n, plan)
 
     design = SubsamplingDesign(n, plan.b, plan.n_groups, code, rng)
-    n_bins = 2**plan.b
-    samples = np.stack(
-        [
-            evaluate(design.group_masks(c)).reshape(plan.n_delays, n_bins)
-            for c in range(plan.n_groups)
-        ]
-    )
-    uniform_masks = rng.integers(0, 2, size=(plan.n_uniform, n), dtype=np.uint8).astype(bool)
-    uniform_values = evaluate(uniform_masks) if plan.n_uniform else np.zeros(0, dtype=float)
+    samples, uniform_masks, uniform_values = _query(evaluate, design, plan, rng)
     # Work on standardized values: a large constant offset would otherwise swamp the bins'
     # zero test and the ridge sums, and values near the float range would overflow squares.
     every = np.concatenate([samples.reshape(-1), uniform_values])
@@ -176,6 +167,23 @@ def sparse_fourier_transform(
     info.alpha, info.support_size = fit.alpha, len(support)
     fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
     return TransformResult(fourier, None, plan, plan.n_queries, info, check)
+
+
+def _query(
+    evaluate: Evaluate, design: SubsamplingDesign, plan: DesignPlan, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The design's samples ``(C, P, 2^b)``, then the uniform refit masks and their values."""
+    n_bins = 2**plan.b
+    samples = np.stack(
+        [
+            evaluate(design.group_masks(c)).reshape(plan.n_delays, n_bins)
+            for c in range(plan.n_groups)
+        ]
+    )
+    shape = (plan.n_uniform, design.n)
+    uniform_masks = rng.integers(0, 2, size=shape, dtype=np.uint8).astype(bool)
+    uniform_values = evaluate(uniform_masks) if plan.n_uniform else np.zeros(0, dtype=float)
+    return samples, uniform_masks, uniform_values
 
 
 def _peel_and_refit(

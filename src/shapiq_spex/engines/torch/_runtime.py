@@ -61,6 +61,9 @@ def prepare_model(model: object, device: str | torch.device | None) -> torch.dev
     if device is None:
         cuda = torch.cuda.is_available()
         device = first.device if first.device.type != "cpu" else ("cuda" if cuda else "cpu")
+    if isinstance(device, bool) or not isinstance(device, str | int | torch.device):
+        msg = f"device must be None, a str such as 'cpu' or a torch.device, got {device!r}."
+        raise TypeError(msg)
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as error:

@@ -2,7 +2,7 @@
 
 import json
 
-from shapiq_spex.bench.cli import main
+from shapiq_spex.cli.bench import main
 
 
 def test_tiny_suite_writes_json_table_and_plots(tmp_path, capsys):
