@@ -253,6 +253,39 @@ def test_scorer_arguments(engine: LogprobEngine) -> None:
             SentimentScorer(engine, **blockwise)
 
 
+def test_a_wrong_type_is_a_type_error_and_a_wrong_value_a_value_error(
+    engine: LogprobEngine,
+) -> None:
+    wrong = object()
+    with pytest.raises(TypeError, match="batch_size"):
+        SentimentScorer(engine, template=TEMPLATE, batch_size="2")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="batch_size"):
+        SentimentScorer(engine, template=TEMPLATE, batch_size=0)
+    with pytest.raises(TypeError, match="engine"):  # not the default template's complaint
+        AnswerScorer(wrong, " Paris")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="reduction"):
+        AnswerScorer(engine, " Paris", template=QA, reduction=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="batch_size"):
+        engine.next_token_logprobs(["a"], batch_size="2")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="batch_size"):
+        engine.continuation_logprobs(["a"], [" b"], batch_size=0)
+    with pytest.raises(TypeError, match="normalize"):
+        HeadAblationGame(engine, TASK, normalize="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="reduction"):
+        HeadAblationGame(engine, TASK, reduction=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="layers"):
+        HeadAblationGame(engine, TASK, layers=wrong)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="task"):
+        HeadAblationGame(engine, wrong)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="task"):  # a pair of the wrong length
+        HeadAblationGame(engine, [("The capital of Fr",)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"\blm\b"):  # a wrong type, not "given twice"
+        HeadAblationGame(engine, TASK, lm=wrong)  # type: ignore[arg-type]
+    if isinstance(engine, LanguageModel):
+        with pytest.raises(TypeError, match="blas_threads"):
+            LanguageModel(engine.model, engine.tokenizer, blas_threads="2")  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------- the head game
 def test_head_game_equals_the_ablated_model(engine: LogprobEngine) -> None:
     game = HeadAblationGame(engine, TASK, normalize=False, batch_size=2, layers=[1, 0])

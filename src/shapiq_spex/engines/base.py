@@ -24,6 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = ["Engine", "LogprobEngine", "PrefixCache", "Rows", "TokenIds"]
 
 TokenIds = Sequence[int] | np.ndarray
@@ -323,11 +325,21 @@ class LogprobEngine:
 
 # ---------------------------------------------------------------------- shared helpers
 def check_batch_size(batch_size: int) -> int:
-    """``batch_size`` as an int, or a ``ValueError`` unless it is a positive int."""
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        msg = f"batch_size must be a positive int, got {batch_size!r}."
-        raise ValueError(msg)
-    return int(batch_size)
+    """``batch_size`` as an int: a ``TypeError`` unless it is an integer, a ``ValueError`` < 1."""
+    checked = check_int(batch_size, "batch_size", minimum=1)
+    assert checked is not None
+    return checked
+
+
+def check_engine(engine: object, name: str = "engine") -> Engine:
+    """``engine`` if it is an :class:`Engine`, else a ``TypeError`` naming ``name``."""
+    if not isinstance(engine, Engine):
+        msg = (
+            f"{name} must be an Engine such as the numpy LanguageModel or a TransformersEngine, "
+            f"got {type(engine).__name__}."
+        )
+        raise TypeError(msg)
+    return engine
 
 
 def continuation_inputs(heads: list[list[int]], continuations: list[list[int]]) -> list[list[int]]:

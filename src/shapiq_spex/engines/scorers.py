@@ -30,8 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import check_choice, check_texts
-from .base import Engine, PrefixCache, check_length
+from .._validation import check_choice, check_int, check_str, check_texts
+from .base import Engine, PrefixCache, check_engine, check_length
 from .prompts import (
     ANSWER_USER_TEMPLATE,
     DEFAULT_ANSWER_SYSTEM,
@@ -57,7 +57,8 @@ class PromptScorer:
             ``blockwise_context``, i.e. the numpy engine; see below).
 
     Raises:
-        TypeError: ``engine`` is not an Engine, or ``template`` or ``context`` not a str.
+        TypeError: ``engine`` is not an Engine, ``template`` or ``context`` not a str, or
+            ``batch_size`` not an integer (or None).
         ValueError: The template lacks ``{text}`` (once), its head is longer than the model
             takes, ``batch_size`` is not positive, or ``context`` is unknown (or
             ``"blockwise"`` with nothing after ``{text}`` or an engine without it).
@@ -83,16 +84,10 @@ class PromptScorer:
         batch_size: int | None = None,
         context: Literal["full", "blockwise"] = "full",
     ) -> None:
-        if not isinstance(engine, Engine):
-            msg = f"engine must be an Engine (e.g. a LanguageModel), got {type(engine).__name__}."
-            raise TypeError(msg)
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            msg = f"batch_size must be a positive int or None, got {batch_size!r}."
-            raise ValueError(msg)
+        check_engine(engine)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
         self.context = check_choice(context, "context", CONTEXTS)
-        if not isinstance(template, str):
-            msg = f"template must be a str, got {type(template).__name__}."
-            raise TypeError(msg)
+        check_str(template, "template")
         self.engine = engine
         self.batch_size = batch_size
         self.template = template
@@ -290,7 +285,8 @@ class AnswerScorer(PromptScorer):
             ``"blockwise"`` only ``"sum"`` is available).
 
     Raises:
-        TypeError: ``answer``, ``question`` or ``template`` is not a str.
+        TypeError: ``engine`` is not an Engine, ``answer``, ``question``, ``template`` or
+            ``reduction`` is not a str, or another argument has the wrong type.
         ValueError: ``answer`` is empty or has no token, ``reduction`` is unknown, or the
             template or ``context`` is invalid (see :class:`PromptScorer`).
     """
@@ -306,24 +302,19 @@ class AnswerScorer(PromptScorer):
         batch_size: int | None = None,
         context: Literal["full", "blockwise"] = "full",
     ) -> None:
-        for name, value in (("answer", answer), ("question", question)):
-            if not isinstance(value, str):
-                msg = f"{name} must be a str, got {type(value).__name__}."
-                raise TypeError(msg)
+        check_engine(engine)
+        check_str(answer, "answer")
+        check_str(question, "question")
         if not answer:
             msg = "answer must not be empty."
             raise ValueError(msg)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
+        reduction = check_choice(reduction, "reduction", ("mean", "sum"))
         if reduction == "mean" and context == "blockwise":
             msg = "context='blockwise' scores the answer's summed log-probability: use 'sum'."
             raise ValueError(msg)
-        if template is None and isinstance(engine, Engine):
+        if template is None:
             template = default_answer_template(engine)
-        if not isinstance(template, str):
-            msg = f"template must be a str, got {type(template).__name__}."
-            raise TypeError(msg)
+        check_str(template, "template")
         super().__init__(
             engine, template.replace("{question}", question), batch_size=batch_size, context=context
         )

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from shapiq import Game
 
-from .._validation import check_int, check_texts
-from ..engines.base import Engine
+from .._validation import check_bool, check_choice, check_int, check_texts
+from ..engines.base import Engine, check_engine
 
 if TYPE_CHECKING:
     import torch
@@ -78,9 +78,12 @@ class HeadAblationGame(Game):
         empty_value: ``v(∅)`` before normalization.
 
     Raises:
-        TypeError: ``engine`` is not an Engine, a prompt/answer is not a str, or the engine's
-            architecture has no head masks.
-        ValueError: The task is empty, an answer is empty, or an argument is out of range.
+        TypeError: ``engine`` or ``lm`` is not an Engine, ``task`` not a sequence of pairs of
+            str, ``reduction`` not a str, ``batch_size`` not an integer, ``normalize`` not a
+            bool, ``layers`` not a sequence of integers, or the engine's architecture has no
+            head masks.
+        ValueError: Both ``engine`` and ``lm`` are given, the task is empty, a pair does not
+            have two items, an answer is empty, or an argument is out of range.
     """
 
     def __init__(
@@ -96,10 +99,9 @@ class HeadAblationGame(Game):
     ) -> None:
         engine = _check_engine(engine, lm)
         task = _check_pairs(task)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}."
-            raise ValueError(msg)
+        reduction = check_choice(reduction, "reduction", ("mean", "sum"))
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        normalize = check_bool(normalize, "normalize")
         self.n_heads = engine.n_heads
         self.layers = _check_layers(layers, engine.n_layers)
         self.engine = self.lm = engine
@@ -222,7 +224,8 @@ class TransformersHeadAblationGame(HeadAblationGame):
 
     Raises:
         ImportError: torch or transformers is missing.
-        TypeError: The architecture is unsupported, or a prompt/answer is not a str.
+        TypeError: The architecture is unsupported, ``prompts``/``answers`` are not lists of
+            str, or another argument has the wrong type (as in :class:`HeadAblationGame`).
         ValueError: No prompt, lengths differ, an answer is empty, or an argument is out of
             range.
     """
@@ -259,6 +262,9 @@ class TransformersHeadAblationGame(HeadAblationGame):
 
 def _check_engine(engine: Engine | None, lm: Engine | None) -> Engine:
     """The engine given as ``engine`` or ``lm``, else the shared numpy SmolLM2."""
+    for name, value in (("engine (lm)", engine), ("lm", lm)):  # positional callers said lm
+        if value is not None:
+            check_engine(value, name)
     if engine is not None and lm is not None:
         msg = "give the engine as engine or as lm, not both."
         raise ValueError(msg)
@@ -267,22 +273,25 @@ def _check_engine(engine: Engine | None, lm: Engine | None) -> Engine:
         from ..engines.numpy import load_language_model
 
         engine = load_language_model()
-    if not isinstance(engine, Engine):
-        msg = (
-            "engine (lm) must be an Engine such as the numpy LanguageModel, or None; got "
-            f"{type(engine).__name__}."
-        )
-        raise TypeError(msg)
     return engine
 
 
 def _check_pairs(task: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    if isinstance(task, str) or not isinstance(task, Sequence):
+        msg = f"task must be a sequence of (prompt, answer) pairs, got {type(task).__name__}."
+        raise TypeError(msg)
     task = list(task)
     if not task:
         msg = "task must hold at least one (prompt, answer) pair."
         raise ValueError(msg)
     for pair in task:
-        if len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+        if isinstance(pair, str) or not isinstance(pair, Sequence):
+            msg = f"task must hold (prompt, answer) pairs, got {type(pair).__name__}."
+            raise TypeError(msg)
+        if len(pair) != 2:
+            msg = f"task must hold (prompt, answer) pairs, got {len(pair)} items: {pair!r}."
+            raise ValueError(msg)
+        if not all(isinstance(x, str) for x in pair):
             msg = f"task must hold (prompt, answer) pairs of str, got {pair!r}."
             raise TypeError(msg)
     return [(pair[0], pair[1]) for pair in task]
@@ -302,6 +311,9 @@ def _check_task(prompts: Sequence[str], answers: Sequence[str]) -> tuple[list[st
 def _check_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
     if layers is None:
         return list(range(n_layers))
+    if isinstance(layers, str) or not isinstance(layers, Sequence | range | np.ndarray):
+        msg = f"layers must be a sequence of layer indices, got {type(layers).__name__}."
+        raise TypeError(msg)
     chosen = [check_int(layer, "layers") for layer in layers]
     if not chosen or len(set(chosen)) != len(chosen):
         msg = f"layers must be distinct layer indices, got {chosen!r}."

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..._threads import limit_threads
+from ..._validation import check_int
 from ..base import (
     LogprobEngine,
     PrefixCache,
@@ -62,7 +63,9 @@ class LanguageModel(LogprobEngine):
         batch_size: Default number of sequences per forward pass.
 
     Raises:
-        ValueError: ``blas_threads`` or ``batch_size`` is not a positive int.
+        TypeError: ``blas_threads`` or ``batch_size`` is not an integer (``blas_threads`` may
+            be None).
+        ValueError: ``blas_threads`` or ``batch_size`` is below 1.
     """
 
     def __init__(
@@ -73,10 +76,8 @@ class LanguageModel(LogprobEngine):
         blas_threads: int | None = 1,
         batch_size: int = 32,
     ) -> None:
-        if blas_threads is not None and (not isinstance(blas_threads, int) or blas_threads < 1):
-            msg = f"blas_threads must be a positive int or None, got {blas_threads!r}."
-            raise ValueError(msg)
-        check_batch_size(batch_size)
+        blas_threads = check_int(blas_threads, "blas_threads", minimum=1, allow_none=True)
+        batch_size = check_batch_size(batch_size)
         self.model = model
         self.tokenizer = tokenizer
         self.blas_threads = blas_threads

@@ -52,9 +52,11 @@ class LLMSentimentScorer(SentimentScorer):
             :class:`~shapiq_spex.engines.scorers.PromptScorer`).
 
     Raises:
-        TypeError: ``context`` is not a str.
-        ValueError: The template lacks ``{text}`` (once), the labels are not two texts, or
-            ``context`` is unknown (or ``"blockwise"`` with nothing after ``{text}``).
+        TypeError: ``lm`` is not a LanguageModel, ``template`` or ``context`` not a str,
+            ``labels`` not a pair of str, or ``batch_size`` not an integer (or None).
+        ValueError: The template lacks ``{text}`` (once), the labels are not two non-empty
+            texts, ``batch_size`` is not positive, or ``context`` is unknown (or
+            ``"blockwise"`` with nothing after ``{text}``).
     """
 
     def __init__(
@@ -97,9 +99,10 @@ class LLMAnswerScorer(AnswerScorer):
             ``{text}``).
 
     Raises:
-        TypeError: ``question``, ``answer`` or ``context`` is not a str.
-        ValueError: ``answer`` is empty, the template lacks ``{text}`` (once), or ``context``
-            is unknown.
+        TypeError: ``lm`` is not a LanguageModel, ``question``, ``answer``, ``template`` or
+            ``context`` not a str, or ``batch_size`` not an integer (or None).
+        ValueError: ``answer`` is empty, the template lacks ``{text}`` (once), ``batch_size``
+            is not positive, or ``context`` is unknown.
     """
 
     def __init__(

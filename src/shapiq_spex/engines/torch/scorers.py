@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ..._validation import check_texts
+from ..._validation import check_choice, check_texts
 from ...games.language import MaskedTextGame
 from ..base import check_length
 from ..prompts import DEFAULT_SENTIMENT_TEMPLATE
@@ -65,9 +65,7 @@ class _TransformersScorer:
         device: str | torch.device | None,
         batch_size: int,
     ) -> TransformersEngine:
-        if mask_mode not in ("remove", "mask"):
-            msg = f"mask_mode must be 'remove' or 'mask', got {mask_mode!r}."
-            raise ValueError(msg)
+        check_choice(mask_mode, "mask_mode", ("remove", "mask"))
         engine = TransformersEngine(model, tokenizer, device=device, batch_size=batch_size)
         self.batch_size = engine.batch_size
         self.device = engine.device
@@ -125,7 +123,8 @@ class TransformersClassifierScorer(_TransformersScorer):
     Raises:
         ImportError: torch or transformers is missing.
         TypeError: ``model`` is not a torch module, ``tokenizer`` not a transformers tokenizer,
-            or ``target`` neither an int nor a str.
+            ``target`` neither an int nor a str, ``output`` or ``mask_mode`` not a str, or
+            ``batch_size`` not an integer.
         ValueError: ``target``, ``output``, ``mask_mode`` or ``batch_size`` is invalid.
     """
 
@@ -141,9 +140,7 @@ class TransformersClassifierScorer(_TransformersScorer):
         batch_size: int = 32,
     ) -> None:
         self.engine = self._setup(model, tokenizer, mask_mode, device, batch_size)
-        if output not in _OUTPUTS:
-            msg = f"output must be one of {_OUTPUTS}, got {output!r}."
-            raise ValueError(msg)
+        check_choice(output, "output", _OUTPUTS)
         self.output = output
         self.target = self._target_index(target)
         config = model.config
