@@ -53,8 +53,8 @@ class PromptScorer:
         template: Prompt with a ``{text}`` placeholder.
         batch_size: Texts per forward pass (default: the engine's).
         context: ``"full"`` (default): every text is one forward pass with full attention.
-            ``"blockwise"``: segment-cached context encoding for long documents (engines with
-            ``blockwise_context``, i.e. the numpy engine; see below).
+            ``"blockwise"``: segment-cached context encoding for long documents (with
+            the numpy engine only; see below).
 
     Raises:
         TypeError: ``engine`` is not an Engine, ``template`` or ``context`` not a str, or
@@ -100,7 +100,9 @@ class PromptScorer:
                     "position follows it)."
                 )
                 raise ValueError(msg)
-            if not callable(getattr(engine, "blockwise_context", None)):
+            from .numpy.lm import LanguageModel  # only the numpy model shifts cached keys
+
+            if not isinstance(engine, LanguageModel):
                 msg = f"context='blockwise' needs the numpy engine, got {type(engine).__name__}."
                 raise ValueError(msg)
         head_ids = engine.encode(self.head)
@@ -126,7 +128,9 @@ class PromptScorer:
     def blockwise(self) -> Any:
         """The head and every unit seen so far, encoded once (``context="blockwise"``)."""
         if self._blockwise is None:
-            self._blockwise = self.engine.blockwise_context(self._head_ids)  # type: ignore[attr-defined]
+            from .numpy.blockwise import BlockwiseContext
+
+            self._blockwise = BlockwiseContext(self.engine, self._head_ids)  # type: ignore[arg-type]
         return self._blockwise
 
     def prompt(self, text: str) -> str:

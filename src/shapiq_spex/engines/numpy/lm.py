@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,9 +37,6 @@ from ._deps import default_model_path
 from .gguf_loader import read_gguf
 from .model import KVCache, LlamaModel
 from .tokenizer import Tokenizer
-
-if TYPE_CHECKING:
-    from .blockwise import BlockwiseContext
 
 __all__ = ["LanguageModel", "PrefixCache", "load_language_model", "split_template"]
 
@@ -157,12 +153,6 @@ class LanguageModel(LogprobEngine):
         if add_generation_prompt:
             parts.append("<|im_start|>assistant\n")
         return "".join(parts)
-
-    def blockwise_context(self, prefix: str | TokenIds) -> BlockwiseContext:
-        """A :class:`~shapiq_spex.engines.numpy.blockwise.BlockwiseContext` after ``prefix``."""
-        from .blockwise import BlockwiseContext
-
-        return BlockwiseContext(self, prefix)
 
     @contextmanager
     def blas_context(self) -> Iterator[None]:
