@@ -372,14 +372,21 @@ ENTRY_POINTS: dict[str, Row] = {
     ),
     "HeadAblationGame": Row(
         valid=lambda: {
-            "lm": _lm(),
+            "engine": _lm(),
             "task": [("The capital of France is", " Paris")],
             "reduction": "sum",
             "batch_size": 4,
             "normalize": True,
             "layers": [0],
+            "lm": None,
         },
-        bad_values={"task": [[]], "reduction": ["max"], "batch_size": [0], "layers": [[99]]},
+        bad_values={
+            "task": [[], [("The capital of France is",)]],
+            "reduction": ["max"],
+            "batch_size": [0],
+            "layers": [[99], [0, 0]],
+            "lm": [_lm()],  # the engine given twice
+        },
     ),
     "LLMAnswerScorer": Row(
         valid=lambda: {

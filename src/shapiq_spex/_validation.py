@@ -139,15 +139,15 @@ def check_random_state_seed(random_state: object) -> int | None:
     return check_int(random_state, "random_state", minimum=0, allow_none=True)
 
 
-def check_texts(texts: object) -> list[str]:
-    """``texts`` as a list of str (a scorer's input), else a ``TypeError``."""
+def check_texts(texts: object, name: str = "texts") -> list[str]:
+    """``texts`` as a list of str (a scorer's input), else a ``TypeError`` naming ``name``."""
     if isinstance(texts, str) or not isinstance(texts, Sequence):
-        msg = "texts must be a list of str."
+        msg = f"{name} must be a list of str."
         raise TypeError(msg)
     texts = list(texts)
     for text in texts:
         if not isinstance(text, str):
-            msg = f"texts must be a list of str, got an element of type {type(text).__name__}."
+            msg = f"{name} must be a list of str, got an element of type {type(text).__name__}."
             raise TypeError(msg)
     return texts
 

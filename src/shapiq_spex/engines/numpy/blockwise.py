@@ -41,7 +41,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lm import LanguageModel, TokenIds, _check_batch_size
+from ..._validation import check_texts
+from ..base import Rows, TokenIds, check_batch_size, continuation_inputs, stack_rows, sum_rows
+from .lm import LanguageModel
 from .model import KVCache
 
 __all__ = ["BlockwiseContext"]
@@ -72,16 +74,7 @@ def _check_rows(blocks: object, name: str) -> list[tuple[str, ...]]:
     if isinstance(blocks, str) or not isinstance(blocks, Sequence):
         msg = f"{name} must be a list with one sequence of str per text."
         raise TypeError(msg)
-    rows = []
-    for row in blocks:
-        if isinstance(row, str) or not isinstance(row, Sequence):
-            msg = f"{name} must hold one sequence of str per text, got {type(row).__name__}."
-            raise TypeError(msg)
-        if not all(isinstance(piece, str) for piece in row):
-            msg = f"{name} must hold sequences of str."
-            raise TypeError(msg)
-        rows.append(tuple(row))
-    return rows
+    return [tuple(check_texts(row, f"each row of {name}")) for row in blocks]
 
 
 class BlockwiseContext:
@@ -219,33 +212,16 @@ class BlockwiseContext:
         )
 
     # ------------------------------------------------------------------ scoring
-    def _score(
-        self,
-        blocks: object,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
-        batch_size: int | None,
-    ) -> list[np.ndarray]:
+    def _score(self, blocks: object, job: Rows, batch_size: int | None) -> list[np.ndarray]:
         rows = _check_rows(blocks, "blocks")
-        if len(rows) != len(inputs):
-            msg = f"blocks ({len(rows)}) and suffixes ({len(inputs)}) differ in length."
+        if len(rows) != len(job.inputs):
+            msg = f"blocks ({len(rows)}) and suffixes ({len(job.inputs)}) differ in length."
             raise ValueError(msg)
-        step = self.lm.batch_size if batch_size is None else _check_batch_size(batch_size)
+        step = self.lm.batch_size if batch_size is None else check_batch_size(batch_size)
         self._encode({p for row in rows for p in row})
-        sizes = np.array([sum(self._blocks[p][1] for p in row) for row in rows]) + [
-            len(i) for i in inputs
-        ]
+        sizes = np.array([sum(self._blocks[p][1] for p in row) for row in rows]) + job.lengths
         return self.lm._score_batches(
-            inputs,
-            n_scored,
-            targets,
-            candidates,
-            lambda batch: self.cache([rows[r] for r in batch]),
-            None,
-            step,
-            sort_key=sizes,
+            job, lambda batch: self.cache([rows[r] for r in batch]), None, step, sort_key=sizes
         )
 
     def _suffixes(self, suffixes: object) -> list[list[int]]:
@@ -280,9 +256,8 @@ class BlockwiseContext:
         """
         inputs = self._suffixes(suffixes)
         cand = self.lm._candidates(candidates)
-        out = self._score(blocks, inputs, [1] * len(inputs), None, cand, batch_size)
-        width = self.lm.vocab_size if cand is None else cand.size
-        return np.stack(out) if out else np.zeros((0, width), dtype=np.float32)
+        out = self._score(blocks, Rows(inputs, [1] * len(inputs), candidates=cand), batch_size)
+        return stack_rows(out, self.lm.vocab_size if cand is None else cand.size)
 
     def continuation_logprobs(
         self,
@@ -312,6 +287,5 @@ class BlockwiseContext:
         if len(cont) != len(inputs) or any(not c for c in cont):
             msg = "continuations must hold one non-empty continuation per suffix."
             raise ValueError(msg)
-        full = [s + c[:-1] for s, c in zip(inputs, cont, strict=True)]
-        out = self._score(blocks, full, [len(c) for c in cont], cont, None, batch_size)
-        return np.array([float(np.sum(row, dtype=np.float64)) for row in out])
+        job = Rows(continuation_inputs(inputs, cont), [len(c) for c in cont], targets=cont)
+        return sum_rows(self._score(blocks, job, batch_size))

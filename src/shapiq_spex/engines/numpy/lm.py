@@ -16,13 +16,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from ..._threads import limit_threads
+from ..._validation import check_int
+from ..base import (
+    LogprobEngine,
+    PrefixCache,
+    Rows,
+    TokenIds,
+    check_batch_size,
+    check_head_mask,
+    check_prefix,
+)
 from ..prompts import split_template
 from ._deps import default_model_path
 from .gguf_loader import read_gguf
@@ -31,28 +40,13 @@ from .tokenizer import Tokenizer
 
 __all__ = ["LanguageModel", "PrefixCache", "load_language_model", "split_template"]
 
-TokenIds = Sequence[int] | np.ndarray
 
-
-@dataclass(frozen=True)
-class PrefixCache:
-    """Keys and values of a prompt prefix shared by many sequences, computed once.
-
-    Attributes:
-        ids: Token ids of the prefix.
-        cache: Cache of ``ids[:-1]`` (``None`` for a one-token prefix). The last prefix token is
-            re-run with each suffix, so that its hidden state (which predicts the first suffix
-            token) is available.
-        head_mask: The head mask the cache was computed with (``None``: all heads).
-    """
-
-    ids: tuple[int, ...]
-    cache: KVCache | None
-    head_mask: np.ndarray | None = None
-
-
-class LanguageModel:
+class LanguageModel(LogprobEngine):
     """A causal language model in numpy, with batched scoring, prefix caching and generation.
+
+    The numpy :class:`~shapiq_spex.engines.base.Engine`: its scoring methods
+    (:meth:`next_token_logprobs`, :meth:`continuation_logprobs`, :meth:`prefix_cache`, all with
+    ``head_mask``) are the shared ones of :class:`~shapiq_spex.engines.base.LogprobEngine`.
 
     Args:
         model: The numpy transformer.
@@ -65,7 +59,9 @@ class LanguageModel:
         batch_size: Default number of sequences per forward pass.
 
     Raises:
-        ValueError: ``blas_threads`` or ``batch_size`` is not a positive int.
+        TypeError: ``blas_threads`` or ``batch_size`` is not an integer (``blas_threads`` may
+            be None).
+        ValueError: ``blas_threads`` or ``batch_size`` is below 1.
     """
 
     def __init__(
@@ -76,10 +72,8 @@ class LanguageModel:
         blas_threads: int | None = 1,
         batch_size: int = 32,
     ) -> None:
-        if blas_threads is not None and (not isinstance(blas_threads, int) or blas_threads < 1):
-            msg = f"blas_threads must be a positive int or None, got {blas_threads!r}."
-            raise ValueError(msg)
-        _check_batch_size(batch_size)
+        blas_threads = check_int(blas_threads, "blas_threads", minimum=1, allow_none=True)
+        batch_size = check_batch_size(batch_size)
         self.model = model
         self.tokenizer = tokenizer
         self.blas_threads = blas_threads
@@ -116,9 +110,23 @@ class LanguageModel:
         """Query heads per layer."""
         return self.model.config.n_heads
 
+    @property
+    def leading_ids(self) -> tuple[int, ...]:
+        """Ids put before a whole prompt: none (the tokenizer adds its BOS itself if asked)."""
+        return ()
+
+    @property
+    def max_length(self) -> None:
+        """No length limit is enforced (rotary positions extend past the training context)."""
+        return None
+
     def encode(self, text: str) -> list[int]:
         """Token ids of a text."""
         return self.tokenizer.encode(text)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of several texts (as :meth:`encode` on each)."""
+        return self.tokenizer.encode_batch(texts)
 
     def decode(self, ids: TokenIds, *, skip_special: bool = False) -> str:
         """Text of token ids."""
@@ -152,107 +160,46 @@ class LanguageModel:
         with limit_threads(self.blas_threads):
             yield
 
-    def _ids(self, value: str | TokenIds, name: str) -> list[int]:
-        if isinstance(value, str):
-            return self.encode(value)
-        ids = np.asarray(value)
-        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
-            msg = f"{name} must be a str or a 1-D sequence of token ids."
-            raise TypeError(msg)
-        return [int(i) for i in ids]
+    # ------------------------------------------------------------------ the engine's part
+    def _prefix_kv(self, ids: list[int], head_mask: np.ndarray | None) -> KVCache:
+        """Keys/values of ``ids``: one row, or one per row of a 3-D head mask."""
+        rows = 1
+        if head_mask is not None and np.ndim(head_mask) == 3:
+            rows = np.shape(head_mask)[0]
+        tokens = np.tile(np.asarray(ids, dtype=np.int64), (rows, 1))
+        with self.blas_context():
+            return self.model.forward(tokens, head_mask=head_mask, return_cache=True).cache
 
-    def _ids_list(self, values: Sequence[str | TokenIds], name: str) -> list[list[int]]:
-        if isinstance(values, str | np.ndarray) or not isinstance(values, Sequence):
-            msg = f"{name} must be a list of texts or of token-id sequences."
-            raise TypeError(msg)
-        if values and all(isinstance(v, str) for v in values):
-            return self.tokenizer.encode_batch(values)
-        return [self._ids(v, name) for v in values]
-
-    # ------------------------------------------------------------------ caching
-    def prefix_cache(
-        self, prefix: str | TokenIds, *, head_mask: np.ndarray | None = None
-    ) -> PrefixCache:
-        """Compute the keys/values of a shared prompt prefix once.
-
-        Args:
-            prefix: Prefix text or ids (non-empty).
-            head_mask: Head mask ``(n_layers, n_heads)`` (or one per row, ``(rows, ...)``,
-                giving a cache with one row per mask); later calls must use the same mask.
-
-        Returns:
-            The cache, to pass as ``prefix=`` to the scoring methods.
-
-        Raises:
-            ValueError: The prefix is empty.
-        """
-        ids = self._ids(prefix, "prefix")
-        if not ids:
-            msg = "prefix must not be empty."
-            raise ValueError(msg)
-        cache = None
-        if len(ids) > 1:
-            rows = 1
-            if head_mask is not None and np.ndim(head_mask) == 3:
-                rows = np.shape(head_mask)[0]
-            tokens = np.tile(np.asarray(ids[:-1], dtype=np.int64), (rows, 1))
-            with self.blas_context():
-                cache = self.model.forward(tokens, head_mask=head_mask, return_cache=True).cache
-        mask = None if head_mask is None else np.asarray(head_mask, dtype=np.float32)
-        return PrefixCache(ids=tuple(ids), cache=cache, head_mask=mask)
-
-    # ------------------------------------------------------------------ scoring core
     def _run(
-        self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
-        prefix: PrefixCache | None,
-        head_mask: np.ndarray | None,
-        batch_size: int,
+        self, job: Rows, prefix: PrefixCache | None, head_mask: np.ndarray | None, batch_size: int
     ) -> list[np.ndarray]:
-        """Score ``inputs`` after an optional cached prefix (see :meth:`_score_batches`)."""
-        if head_mask is not None:
-            head_mask = np.asarray(head_mask, dtype=np.float32)
-            if head_mask.ndim == 3 and head_mask.shape[0] != len(inputs):
-                msg = f"head_mask has {head_mask.shape[0]} rows for {len(inputs)} sequences."
-                raise ValueError(msg)
-        if prefix is not None:
-            _check_prefix_mask(prefix, head_mask)
+        """Score the rows after an optional cached prefix (see :meth:`_score_batches`)."""
+        head_mask = check_head_mask(head_mask, len(job.inputs))
+        check_prefix(prefix, head_mask, len(job.inputs))
         cache = None if prefix is None else prefix.cache
         per_row_cache = cache is not None and cache.batch_size > 1
-        if per_row_cache and cache.batch_size != len(inputs):
-            msg = f"prefix cache has {cache.batch_size} rows for {len(inputs)} sequences."
-            raise ValueError(msg)
 
-        def caches(rows: np.ndarray) -> KVCache | None:
-            return _take_rows(cache, rows) if per_row_cache else cache
+        def caches(batch: np.ndarray) -> KVCache | None:
+            return _take_rows(cache, batch) if per_row_cache else cache
 
-        return self._score_batches(
-            inputs, n_scored, targets, candidates, caches, head_mask, batch_size
-        )
+        return self._score_batches(job, caches, head_mask, batch_size)
 
     def _score_batches(
         self,
-        inputs: list[list[int]],
-        n_scored: list[int],
-        targets: list[list[int]] | None,
-        candidates: np.ndarray | None,
+        job: Rows,
         caches: Callable[[np.ndarray], KVCache | None],
         head_mask: np.ndarray | None,
         batch_size: int,
         sort_key: np.ndarray | None = None,
     ) -> list[np.ndarray]:
-        """Forward ``inputs`` in sorted, right-padded batches and read log-probabilities.
+        """Forward the rows in sorted, right-padded batches and read log-probabilities.
 
-        Row ``r`` is scored at its last ``n_scored[r]`` positions: against ``targets[r]``
-        (per-token log-probs) or, when ``targets`` is None, against all ``candidates`` at the
-        last position (or the whole vocabulary when ``candidates`` is None). ``caches(rows)``
-        gives the key/value cache the rows of a batch follow; rows are batched in the order of
-        ``sort_key`` (default: their length), so that a batch needs little padding.
+        ``caches(rows)`` gives the key/value cache the rows of a batch follow; rows are batched
+        in the order of ``sort_key`` (default: their length), so that a batch needs little
+        padding.
         """
-        lengths = np.array([len(row) for row in inputs])
+        inputs, n_scored, targets = job.inputs, job.n_scored, job.targets
+        lengths = job.lengths
         order = np.argsort(lengths if sort_key is None else sort_key, kind="stable")
         results: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(inputs)
         with self.blas_context():
@@ -283,101 +230,11 @@ class LanguageModel:
                     for r, part in zip(rows, np.split(picked, np.cumsum(counts)[:-1]), strict=True):
                         results[r] = part
                 else:
-                    chosen = log_probs if candidates is None else log_probs[:, candidates]
+                    cand = job.candidates
+                    chosen = log_probs if cand is None else log_probs[:, cand]
                     for i, r in enumerate(rows):
                         results[r] = chosen[i]
         return results
-
-    def _candidates(self, candidates: Sequence[int] | None) -> np.ndarray | None:
-        cand = None if candidates is None else np.asarray(candidates, dtype=np.int64)
-        if cand is not None and (
-            cand.ndim != 1 or cand.min(initial=0) < 0 or cand.max(initial=0) >= self.vocab_size
-        ):
-            msg = f"candidates must be 1-D token ids in [0, {self.vocab_size})."
-            raise ValueError(msg)
-        return cand
-
-    def _assemble(self, contexts: list[list[int]], prefix: PrefixCache | None) -> list[list[int]]:
-        if prefix is None:
-            if any(not c for c in contexts):
-                msg = "each context must be non-empty when no prefix is given."
-                raise ValueError(msg)
-            return [list(c) for c in contexts]
-        return [[prefix.ids[-1], *c] for c in contexts]
-
-    # ------------------------------------------------------------------ public scoring
-    def next_token_logprobs(
-        self,
-        contexts: Sequence[str | TokenIds],
-        *,
-        candidates: Sequence[int] | None = None,
-        prefix: PrefixCache | None = None,
-        head_mask: np.ndarray | None = None,
-        batch_size: int | None = None,
-    ) -> np.ndarray:
-        """Log-probabilities of the token following each ``prefix + context``.
-
-        Args:
-            contexts: Texts or id sequences (may be empty when a prefix is given).
-            candidates: Token ids to report (default: the whole vocabulary).
-            prefix: A shared prefix from :meth:`prefix_cache`.
-            head_mask: ``(n_layers, n_heads)`` for all sequences, or one per sequence.
-            batch_size: Sequences per forward pass (default: the model's).
-
-        Returns:
-            ``(len(contexts), len(candidates))`` (or ``(.., vocab)``) float32 log-probabilities.
-        """
-        batch_size = self.batch_size if batch_size is None else _check_batch_size(batch_size)
-        inputs = self._assemble(self._ids_list(contexts, "contexts"), prefix)
-        cand = self._candidates(candidates)
-        out = self._run(inputs, [1] * len(inputs), None, cand, prefix, head_mask, batch_size)
-        width = self.vocab_size if cand is None else cand.size
-        return np.stack(out) if out else np.zeros((0, width), dtype=np.float32)
-
-    def continuation_logprobs(
-        self,
-        contexts: Sequence[str | TokenIds],
-        continuations: Sequence[str | TokenIds],
-        *,
-        prefix: PrefixCache | None = None,
-        head_mask: np.ndarray | None = None,
-        batch_size: int | None = None,
-        per_token: bool = False,
-    ) -> np.ndarray | list[np.ndarray]:
-        """Log-probability of each continuation after ``prefix + context``.
-
-        Context and continuation are tokenized separately (``" Paris"`` after
-        ``"The capital of France is"``).
-
-        Args:
-            contexts: Texts or id sequences.
-            continuations: Texts or id sequences (non-empty), one per context.
-            prefix: A shared prefix from :meth:`prefix_cache`.
-            head_mask: ``(n_layers, n_heads)`` for all sequences, or one per sequence.
-            batch_size: Sequences per forward pass (default: the model's).
-            per_token: Return each continuation token's log-probability.
-
-        Returns:
-            ``(n,)`` float64 sums, or with ``per_token`` a list of float32 arrays.
-
-        Raises:
-            ValueError: Lengths differ or a continuation is empty.
-        """
-        batch_size = self.batch_size if batch_size is None else _check_batch_size(batch_size)
-        ctx = self._ids_list(contexts, "contexts")
-        cont = self._ids_list(continuations, "continuations")
-        if len(ctx) != len(cont):
-            msg = f"contexts ({len(ctx)}) and continuations ({len(cont)}) differ in length."
-            raise ValueError(msg)
-        if any(not c for c in cont):
-            msg = "each continuation must be non-empty."
-            raise ValueError(msg)
-        heads = self._assemble(ctx, prefix)
-        inputs = [h + c[:-1] for h, c in zip(heads, cont, strict=True)]
-        out = self._run(inputs, [len(c) for c in cont], cont, None, prefix, head_mask, batch_size)
-        if per_token:
-            return out
-        return np.array([float(np.sum(row, dtype=np.float64)) for row in out])
 
     def token_logprobs(self, sequence: str | TokenIds) -> np.ndarray:
         """Log-probability of every token of a sequence given the tokens before it.
@@ -392,7 +249,7 @@ class LanguageModel:
         if len(ids) < 2:
             msg = "sequence must have at least two tokens."
             raise ValueError(msg)
-        return self._run([ids[:-1]], [len(ids) - 1], [ids[1:]], None, None, None, 1)[0]
+        return self._run(Rows([ids[:-1]], [len(ids) - 1], targets=[ids[1:]]), None, None, 1)[0]
 
     def generate(
         self,
@@ -438,26 +295,6 @@ class LanguageModel:
     def vocab_size(self) -> int:
         """Number of tokens."""
         return self.model.config.vocab_size
-
-
-def _check_batch_size(batch_size: int) -> int:
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        msg = f"batch_size must be a positive int, got {batch_size!r}."
-        raise ValueError(msg)
-    return int(batch_size)
-
-
-def _check_prefix_mask(prefix: PrefixCache, head_mask: np.ndarray | None) -> None:
-    if prefix.cache is None:
-        return
-    same = (prefix.head_mask is None and head_mask is None) or (
-        prefix.head_mask is not None
-        and head_mask is not None
-        and np.array_equal(prefix.head_mask, head_mask)
-    )
-    if not same:
-        msg = "head_mask differs from the one the prefix cache was computed with."
-        raise ValueError(msg)
 
 
 def _take_rows(cache: KVCache, rows: np.ndarray) -> KVCache:
