@@ -39,6 +39,7 @@ from .transform import (
     MIN_BUDGET,
     ProxyDiagnostics,
     Split,
+    TreeMember,
     anchor_standardized,
     check_budget_and_depths,
     fit_tree_member,
@@ -201,35 +202,58 @@ def proxy_fourier_transform(
     values = np.empty(0)
     history: list[tuple[int, float]] = []
     result: ProxyResult | None = None
+    settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
+    crossfit_args = {
+        "depths": range(min_depth, max_depth + 1),
+        "settings_args": settings_args,
+        "validation_fraction": validation_fraction,
+        "anchor": anchor,
+    }
     for r, size in enumerate(sizes):
         start = time.perf_counter()
         fresh = np.asarray(evaluate(masks[values.size : size]), dtype=float)
         values = np.r_[values, fresh]
-        query_s = time.perf_counter() - start
-        fold_rng = np.random.default_rng([seed, r])
-        settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
-        # One affine map to standard units first: sums and squares of huge values overflow.
-        offset, spread = standardization(values, np.arange(values.size))
-        result = _crossfit(
+        result = _standard_units_crossfit(
             masks[:size],
-            standardized(values, offset, spread),
-            fold_rng,
+            values,
+            np.random.default_rng([seed, r]),
             fits=resolve_fits(fits, size),
-            depths=range(min_depth, max_depth + 1),
-            settings_args=settings_args,
-            validation_fraction=validation_fraction,
-            anchors=None if anchors is None else _scaled(anchors, offset, spread),
-            score=lambda y, p, o=offset, s=spread: score(o + s * y, o + s * p),
-            anchor=anchor,
-            query_s=query_s,
+            anchors=anchors,
+            score=score,
+            query_s=time.perf_counter() - start,
+            **crossfit_args,
         )
-        result = _unscaled(result, offset, spread)
         history.append((size, result.score))
         expired = deadline is not None and time.perf_counter() > deadline
         if target is not None and (result.score >= target or expired):
             break
     assert result is not None
     return ProxyResult(**{**result.__dict__, "history": history})
+
+
+def _standard_units_crossfit(
+    masks: np.ndarray,
+    values: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    anchors: Anchors | None,
+    score: Score,
+    **kwargs: object,
+) -> ProxyResult:
+    """:func:`_crossfit` on ``(values - offset) / spread``, its result in the values' units.
+
+    One affine map to standard units first: sums and squares of huge values overflow.
+    """
+    offset, spread = standardization(values, np.arange(values.size))
+    result = _crossfit(
+        masks,
+        standardized(values, offset, spread),
+        rng,
+        anchors=None if anchors is None else _scaled(anchors, offset, spread),
+        score=lambda y, p: score(offset + spread * y, offset + spread * p),
+        **kwargs,
+    )
+    return _unscaled(result, offset, spread)
 
 
 def _scaled(anchors: Anchors, offset: float, spread: float) -> Anchors:
@@ -290,59 +314,22 @@ def _crossfit(
     anchor: bool,
     query_s: float,
 ) -> ProxyResult:
+    """Fit the folds, choose the family on their left-out queries, and build the result."""
     m, n = masks.shape
     fold_of = np.empty(m, dtype=np.int64)
     fold_of[rng.permutation(m)] = np.arange(m) % N_FOLDS
     seeds = rng.integers(0, 2**31 - 1, size=(N_FOLDS, len(depths)))
     orders = [rng.permutation(int(np.sum(fold_of != k))) for k in range(N_FOLDS)]
-    deadline = settings_args[-1]
-    tested: list[np.ndarray] = []
-    tree_folds: list[tuple[object, np.ndarray]] = []
-    tree_preds, tree_free = [], []
     # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
     probe = sample_masks(n, _PROBE, rng)
-    first_depth = depths.start
-    for k in range(fits):
-        if k and deadline is not None and time.perf_counter() > deadline:
-            break
-        train, test = fold_of != k, fold_of == k
-        n_val = min(max(round(validation_fraction * train.sum()), 1), int(train.sum()) - 1)
-        data = Split.make(masks[train], values[train], orders[k], n_val)
-        settings = make_settings(data, *settings_args)
-        additive = k % 2 == 1 and n <= data.train.size
-        # Later folds take the first fold's depth: the search is most of a fit's cost, and
-        # folds of the same queries agree on it.
-        at = (
-            slice(None)
-            if k == 0
-            else slice(first_depth - depths.start, first_depth - depths.start + 1)
-        )
-        fold_depths = depths[at]
-        member = fit_tree_member(
-            data, settings, fold_depths, seeds[k][at], anchors, n, query_s, additive
-        )
-        if k == 0:
-            first_depth = member.info.depth
-        tree_folds.append((member, test))
-        tree_preds.append(member.fourier(masks[test]))
-        tree_free.append(member.free(masks[test]))
-        tested.append(test)
-        # An exact fit leaves nothing to cross-check.
-        if member.info.val_mse <= settings.exact:
-            break
+    tree_folds = _fit_tree_folds(
+        masks, values, fold_of, seeds, orders, fits, depths, settings_args,
+        validation_fraction, anchors, query_s,
+    )  # fmt: skip
+    tested = [test for _, test in tree_folds]
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
-    members = [member for member, _ in tree_folds]
-    anchored_p, free_p = np.concatenate(tree_preds), np.concatenate(tree_free)
-    candidates = {
-        "trees": Candidate(
-            "trees",
-            _ensemble_score(score, y_test, anchored_p, [f.fourier for f in members], probe),
-            _ensemble_score(score, y_test, free_p, [f.free for f in members], probe),
-            anchored_p,
-            free_p,
-        )
-    }
+    candidates = {"trees": _tree_candidate(masks, y_test, tree_folds, score, probe)}
     lasso = None
     if m * n <= FIRST_ORDER_MAX_CELLS:
         lasso = _first_order_candidate(masks, values, tested, anchors, score, probe)
@@ -359,22 +346,9 @@ def _crossfit(
     oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
     oof[test_idx] = np.abs(residuals)
     anchor_noise = _anchor_noise(oof, lasso, tree_folds, chosen, anchors, spread, anchor)
-    if len(tested) > 1:
-        # The folds' own fits are averaged: the score above describes exactly that average.
-        if chosen == "first-order":
-            folds = lasso[2]
-        else:
-            folds = [
-                _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
-                for k, (f, _) in enumerate(tree_folds)
-            ]
-        fourier, blocks = _fold_average(masks, values, folds, anchors, oof, anchor, anchor_noise)
-    elif chosen == "first-order":
-        fourier, blocks = lasso[1](oof, anchor, anchor_noise)
-    else:
-        fourier, blocks = _refit_trees(
-            masks, values, tree_folds, anchors, oof, anchor, anchor_noise
-        )
+    fourier, blocks = _returned_function(
+        masks, values, fold_of, chosen, lasso, tree_folds, anchors, oof, anchor, anchor_noise
+    )
     bags = [member.info for member, _ in tree_folds]
     return ProxyResult(
         fourier=fourier,
@@ -390,6 +364,102 @@ def _crossfit(
         bags=bags,
         info=bags[0] if bags else None,
     )
+
+
+def _fit_tree_folds(
+    masks: np.ndarray,
+    values: np.ndarray,
+    fold_of: np.ndarray,
+    seeds: np.ndarray,
+    orders: list[np.ndarray],
+    fits: int,
+    depths: range,
+    settings_args: tuple,
+    validation_fraction: float,
+    anchors: Anchors | None,
+    query_s: float,
+) -> list[tuple[TreeMember, np.ndarray]]:
+    """The tree pipeline on the first ``fits`` folds: ``(member, left-out mask)`` each.
+
+    Stops early at the deadline (after one fold) or after an exact fit, which leaves nothing to
+    cross-check. Odd folds boost their trees on a first-order fit's residual.
+    """
+    n = masks.shape[1]
+    deadline = settings_args[-1]
+    tree_folds: list[tuple[TreeMember, np.ndarray]] = []
+    first_depth = depths.start
+    for k in range(fits):
+        if k and deadline is not None and time.perf_counter() > deadline:
+            break
+        train, test = fold_of != k, fold_of == k
+        n_val = min(max(round(validation_fraction * train.sum()), 1), int(train.sum()) - 1)
+        data = Split.make(masks[train], values[train], orders[k], n_val)
+        settings = make_settings(data, *settings_args)
+        additive = k % 2 == 1 and n <= data.train.size
+        # Later folds take the first fold's depth: the search is most of a fit's cost, and
+        # folds of the same queries agree on it.
+        offset = first_depth - depths.start
+        at = slice(None) if k == 0 else slice(offset, offset + 1)
+        member = fit_tree_member(
+            data, settings, depths[at], seeds[k][at], anchors, n, query_s, additive
+        )
+        if k == 0:
+            first_depth = member.info.depth
+        tree_folds.append((member, test))
+        if member.info.val_mse <= settings.exact:
+            break
+    return tree_folds
+
+
+def _tree_candidate(
+    masks: np.ndarray,
+    y_test: np.ndarray,
+    tree_folds: list[tuple[TreeMember, np.ndarray]],
+    score: Score,
+    probe: np.ndarray,
+) -> Candidate:
+    """The tree pipeline's cross-fitted scores from its folds' left-out predictions."""
+    members = [member for member, _ in tree_folds]
+    anchored = np.concatenate([member.fourier(masks[test]) for member, test in tree_folds])
+    free = np.concatenate([member.free(masks[test]) for member, test in tree_folds])
+    return Candidate(
+        "trees",
+        _ensemble_score(score, y_test, anchored, [f.fourier for f in members], probe),
+        _ensemble_score(score, y_test, free, [f.free for f in members], probe),
+        anchored,
+        free,
+    )
+
+
+def _returned_function(
+    masks: np.ndarray,
+    values: np.ndarray,
+    fold_of: np.ndarray,
+    chosen: str,
+    lasso: tuple | None,
+    tree_folds: list[tuple[TreeMember, np.ndarray]],
+    anchors: Anchors | None,
+    oof: np.ndarray,
+    anchor: bool,
+    anchor_noise: float,
+) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+    """The chosen family's function and covariance blocks.
+
+    With two or more folds, the folds' own fits are averaged (the score describes exactly that
+    average); with one, its support is refitted on every query.
+    """
+    if len(tree_folds) > 1:
+        if chosen == "first-order":
+            folds = lasso[2]
+        else:
+            folds = [
+                _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
+                for k, (f, _) in enumerate(tree_folds)
+            ]
+        return _fold_average(masks, values, folds, anchors, oof, anchor, anchor_noise)
+    if chosen == "first-order":
+        return lasso[1](oof, anchor, anchor_noise)
+    return _refit_trees(masks, values, tree_folds, anchors, oof, anchor, anchor_noise)
 
 
 def _function(
