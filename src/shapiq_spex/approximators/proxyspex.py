@@ -6,10 +6,11 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_int, check_real, check_str
+from .._validation import check_bool, check_choice, check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..metrics import r2_score, r2_standard_error
 from ..proxy.crossfit import N_FOLDS, ProxyResult, proxy_fourier_transform
+from ..proxy.proxies import check_proxy_model, make_proxy
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import MIN_BUDGET
 from ._base import Recovery, SpectralApproximator
@@ -44,7 +45,8 @@ class ProxySPEX(SpectralApproximator):
     to match both exactly, so efficient indices add up to the prediction. When
     ``2^n <= budget`` every coalition is queried and the result is exact. Code written for
     ``shapiq.approximator.ProxySPEX`` runs unchanged (``hpo``, ``pairing_trick``,
-    ``sampling_weights=None`` and ``proxy_model="lightgbm"`` are accepted).
+    ``sampling_weights=None`` and ``proxy_model="lightgbm"``, ``"xgboost"`` or a regressor are
+    accepted).
 
     Args:
         n: Number of players.
@@ -101,7 +103,15 @@ class ProxySPEX(SpectralApproximator):
         pairing_trick: shapiq's name for ``sampling="paired"``.
         sampling_weights: Accepted for compatibility only as ``None``: the masks are
             uniformly random (any other value raises a ``ValueError``).
-        proxy_model: Only ``"lightgbm"``.
+        proxy_model: The tree proxy: ``"lightgbm"`` (default), ``"xgboost"`` (needs the
+            ``xgboost`` package; boosted like LightGBM) or a scikit-learn tree regressor
+            (``DecisionTreeRegressor``, ``ExtraTreeRegressor``, ``RandomForestRegressor``,
+            ``ExtraTreesRegressor``, ``GradientBoostingRegressor`` or
+            ``HistGradientBoostingRegressor`` with its default loss). A regressor is fitted as
+            given, a fresh clone per fit (seeded from ``random_state`` when it takes one):
+            ``max_depth``, ``hpo``, ``learning_rate``, ``max_trees`` and ``time_limit`` steer
+            only the boosters. Any other model raises a ``TypeError``: its Fourier spectrum
+            cannot be read from its trees.
         exact_efficiency: ``True`` (default): the returned function meets ``v(∅)`` and
             ``v(N)`` exactly, so efficient indices add up to ``v(N)``. On saturated outputs
             this can cost fit (a warning then says how much); ``False`` returns the
@@ -162,7 +172,7 @@ class ProxySPEX(SpectralApproximator):
         hpo: bool = True,
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
-        proxy_model: str = "lightgbm",
+        proxy_model: str | object = "lightgbm",
         exact_efficiency: bool = True,
         target_faithfulness: float | None = None,
     ) -> None:
@@ -178,15 +188,8 @@ class ProxySPEX(SpectralApproximator):
                 "for complementary pairs."
             )
             raise ValueError(msg)
-        check_str(proxy_model, "proxy_model")
-        if proxy_model.lower() != "lightgbm":
-            msg = (
-                f"proxy_model must be 'lightgbm' (the only proxy of this ProxySPEX), got "
-                f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
-            )
-            raise ValueError(msg)
         self.sampling_weights = None
-        self.proxy_model = "lightgbm"
+        self.proxy_model = check_proxy_model(proxy_model)
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
         self.sampling = sampling
         self.learning_rate = (
@@ -266,6 +269,7 @@ class ProxySPEX(SpectralApproximator):
             score=score,
             anchor=self.exact_efficiency,
             target=self.target_faithfulness,
+            proxy=make_proxy(self.proxy_model),
         )
         return Recovery(
             result.fourier,

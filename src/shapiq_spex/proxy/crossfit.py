@@ -33,6 +33,7 @@ from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
+from .proxies import Proxy
 from .refit import _gram, standardization, standardized
 from .sampling import sample_masks
 from .transform import (
@@ -159,6 +160,7 @@ def proxy_fourier_transform(
     score: Score | None = None,
     anchor: bool = True,
     target: float | None = None,
+    proxy: Proxy | None = None,
 ) -> ProxyResult:
     """Recover a sparse Fourier representation of ``f`` from at most ``budget`` random queries.
 
@@ -185,6 +187,7 @@ def proxy_fourier_transform(
         anchor: Return the anchored function (``False``: the better-fitting unanchored one).
         target: Stop at the first round whose score reaches it (rounds of 128, 256, ...
             queries up to ``budget``).
+        proxy: The tree proxy (``None``: LightGBM), see :mod:`~shapiq_spex.proxy.proxies`.
 
     Returns:
         The recovered function with its scores, covariance and diagnostics.
@@ -207,7 +210,7 @@ def proxy_fourier_transform(
         values = np.r_[values, fresh]
         query_s = time.perf_counter() - start
         fold_rng = np.random.default_rng([seed, r])
-        settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
+        settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, proxy, deadline)
         # One affine map to standard units first: sums and squares of huge values overflow.
         offset, spread = standardization(values, np.arange(values.size))
         result = _crossfit(
