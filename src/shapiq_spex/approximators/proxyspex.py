@@ -24,10 +24,11 @@ _MIN_DEPTH = 3
 class ProxySPEX(SpectralApproximator):
     """Sparse interaction explanations through a boosted-tree proxy.
 
-    Queries the game on random masks, fits LightGBM trees to the masked outputs, reads the
-    trees' exact Fourier spectrum, and keeps the interactions that matter: the proxy's terms are
-    ranked, closed under subsets (important interactions come with their lower-order parts) and
-    cut where the held-out error is lowest, then refitted by ridge regression on every query.
+    Queries the game on random masks, fits boosted trees (LightGBM by default, see
+    ``proxy_model``) to the masked outputs, reads the trees' exact Fourier spectrum, and keeps
+    the interactions that matter: the proxy's terms are ranked, closed under subsets (important
+    interactions come with their lower-order parts) and cut where the held-out error is lowest,
+    then refitted by ridge regression on every query.
     The recovered function is converted to the requested index exactly.
 
     Beside the trees, a sparse first-order fit (a cross-validated Lasso on the masks, the
