@@ -283,6 +283,7 @@ ENTRY_POINTS: dict[str, Row] = {
             "sampling": ["fancy"],
             "n_bags": [0, 6, "many"],
             "target_faithfulness": [1.5],
+            "proxy_model": ["catboost"],
         },
         wrong_types={"n_bags": 1.5},  # a string is a wrong value here ("auto" is one)
     ),

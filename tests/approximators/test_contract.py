@@ -173,8 +173,8 @@ def test_shapiq_argument_names_are_accepted():
     assert ProxySPEX(n=24, pairing_trick=True).sampling == "paired"
     with pytest.raises(ValueError, match="sampling_weights"):
         ProxySPEX(n=24, sampling_weights=np.ones(25) / 25)
-    with pytest.raises(ValueError, match="proxy_model must be 'lightgbm'"):
-        ProxySPEX(n=24, proxy_model="xgboost")
+    with pytest.raises(ValueError, match="proxy_model must be one of 'lightgbm', 'xgboost'"):
+        ProxySPEX(n=24, proxy_model="catboost")
     fast = ProxySPEX(n=24, hpo=False, random_state=0)
     fast.approximate(800, game)
     assert len(fast.transform_.info.depths) == 1
@@ -346,6 +346,8 @@ def test_approximators_pickle_before_and_after_a_call(method, tmp_path):
 
 def _non_default_arguments(method, tmp_path):
     """A value other than the default for every constructor argument that has one."""
+    from sklearn.tree import DecisionTreeRegressor
+
     from shapiq_spex.evaluation import QueryCache, SerialBackend
 
     common = {
@@ -368,7 +370,7 @@ def _non_default_arguments(method, tmp_path):
         own = {"max_depth": 5, "sampling": "paired", "learning_rate": 0.2, "max_trees": 50}
         own |= {"validation_fraction": 0.3, "max_terms": 100, "n_bags": 2, "n_jobs": 2}
         own |= {"time_limit": 10.0, "hpo": False, "pairing_trick": True}
-        own |= {"sampling_weights": None, "proxy_model": "lightgbm"}
+        own |= {"sampling_weights": None, "proxy_model": DecisionTreeRegressor(max_depth=3)}
         own |= {"exact_efficiency": False, "target_faithfulness": 0.8}
     return common | own
 

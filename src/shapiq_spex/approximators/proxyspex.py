@@ -6,10 +6,11 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_int, check_real, check_str
+from .._validation import check_bool, check_choice, check_int, check_real
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..metrics import r2_score, r2_standard_error
-from ..proxy.crossfit import N_FOLDS, ProxyResult, proxy_fourier_transform
+from ..proxy.crossfit import N_FOLDS, ProxyResult, TreeOptions, proxy_fourier_transform
+from ..proxy.proxies import check_proxy_model, make_proxy
 from ..proxy.sampling import SAMPLING_DESIGNS
 from ..proxy.transform import MIN_BUDGET
 from ._base import Recovery, SpectralApproximator
@@ -23,10 +24,11 @@ _MIN_DEPTH = 3
 class ProxySPEX(SpectralApproximator):
     """Sparse interaction explanations through a boosted-tree proxy.
 
-    Queries the game on random masks, fits LightGBM trees to the masked outputs, reads the
-    trees' exact Fourier spectrum, and keeps the interactions that matter: the proxy's terms are
-    ranked, closed under subsets (important interactions come with their lower-order parts) and
-    cut where the held-out error is lowest, then refitted by ridge regression on every query.
+    Queries the game on random masks, fits boosted trees (LightGBM by default, see
+    ``proxy_model``) to the masked outputs, reads the trees' exact Fourier spectrum, and keeps
+    the interactions that matter: the proxy's terms are ranked, closed under subsets (important
+    interactions come with their lower-order parts) and cut where the held-out error is lowest,
+    then refitted by ridge regression on every query.
     The recovered function is converted to the requested index exactly.
 
     Beside the trees, a sparse first-order fit (a cross-validated Lasso on the masks, the
@@ -44,7 +46,8 @@ class ProxySPEX(SpectralApproximator):
     to match both exactly, so efficient indices add up to the prediction. When
     ``2^n <= budget`` every coalition is queried and the result is exact. Code written for
     ``shapiq.approximator.ProxySPEX`` runs unchanged (``hpo``, ``pairing_trick``,
-    ``sampling_weights=None`` and ``proxy_model="lightgbm"`` are accepted).
+    ``sampling_weights=None`` and ``proxy_model="lightgbm"``, ``"xgboost"`` or a regressor are
+    accepted).
 
     Args:
         n: Number of players.
@@ -101,7 +104,15 @@ class ProxySPEX(SpectralApproximator):
         pairing_trick: shapiq's name for ``sampling="paired"``.
         sampling_weights: Accepted for compatibility only as ``None``: the masks are
             uniformly random (any other value raises a ``ValueError``).
-        proxy_model: Only ``"lightgbm"``.
+        proxy_model: The tree proxy: ``"lightgbm"`` (default), ``"xgboost"`` (needs the
+            ``xgboost`` package; boosted like LightGBM) or a scikit-learn tree regressor
+            (``DecisionTreeRegressor``, ``ExtraTreeRegressor``, ``RandomForestRegressor``,
+            ``ExtraTreesRegressor``, ``GradientBoostingRegressor`` or
+            ``HistGradientBoostingRegressor`` with its default loss). A regressor is fitted as
+            given, a fresh clone per fit (seeded from ``random_state`` when it takes one):
+            ``max_depth``, ``hpo``, ``learning_rate``, ``max_trees`` and ``time_limit`` steer
+            only the boosters. Any other model raises a ``TypeError``: its Fourier spectrum
+            cannot be read from its trees.
         exact_efficiency: ``True`` (default): the returned function meets ``v(∅)`` and
             ``v(N)`` exactly, so efficient indices add up to ``v(N)``. On saturated outputs
             this can cost fit (a warning then says how much); ``False`` returns the
@@ -162,31 +173,15 @@ class ProxySPEX(SpectralApproximator):
         hpo: bool = True,
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
-        proxy_model: str = "lightgbm",
+        proxy_model: str | object = "lightgbm",
         exact_efficiency: bool = True,
         target_faithfulness: float | None = None,
     ) -> None:
         self.hpo = check_bool(hpo, "hpo")
-        sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
         self.pairing_trick = check_bool(pairing_trick, "pairing_trick")
-        if self.pairing_trick:
-            sampling = "paired"
-        if sampling_weights is not None:
-            msg = (
-                "sampling_weights is not supported: ProxySPEX samples uniformly random masks "
-                "(the distribution its faithfulness is measured on); use sampling='paired' "
-                "for complementary pairs."
-            )
-            raise ValueError(msg)
-        check_str(proxy_model, "proxy_model")
-        if proxy_model.lower() != "lightgbm":
-            msg = (
-                f"proxy_model must be 'lightgbm' (the only proxy of this ProxySPEX), got "
-                f"{proxy_model!r}; tune it with max_depth, learning_rate and max_trees."
-            )
-            raise ValueError(msg)
+        sampling = _check_sampling(sampling, self.pairing_trick, sampling_weights)
         self.sampling_weights = None
-        self.proxy_model = "lightgbm"
+        self.proxy_model = check_proxy_model(proxy_model)
         self.max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=16)
         self.sampling = sampling
         self.learning_rate = (
@@ -197,12 +192,7 @@ class ProxySPEX(SpectralApproximator):
         self.max_trees = None if max_trees is None else check_int(max_trees, "max_trees", minimum=1)
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
-        if isinstance(n_bags, str) and n_bags != "auto":
-            msg = f"n_bags must be 'auto' or an integer in [1, {N_FOLDS}], got {n_bags!r}."
-            raise ValueError(msg)
-        self.n_bags = (
-            "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
-        )
+        self.n_bags = _check_n_bags(n_bags)
         self.exact_efficiency = check_bool(exact_efficiency, "exact_efficiency")
         self.target_faithfulness = (
             None
@@ -252,14 +242,17 @@ class ProxySPEX(SpectralApproximator):
             self.n,
             budget,
             rng=rng,
-            min_depth=min_depth,
-            max_depth=self.max_depth if self.hpo else min_depth,
+            trees=TreeOptions(
+                min_depth=min_depth,
+                max_depth=self.max_depth if self.hpo else min_depth,
+                learning_rate=self.learning_rate,
+                max_trees=self.max_trees,
+                validation_fraction=self.validation_fraction,
+                max_terms=self.max_terms,
+                n_jobs=self.n_jobs,
+                proxy=make_proxy(self.proxy_model),
+            ),
             sampling=self.sampling,
-            learning_rate=self.learning_rate,
-            max_trees=self.max_trees,
-            validation_fraction=self.validation_fraction,
-            max_terms=self.max_terms,
-            n_jobs=self.n_jobs,
             time_limit=self.time_limit,
             anchors=anchors,
             fits=self.n_bags,
@@ -280,6 +273,27 @@ class ProxySPEX(SpectralApproximator):
             anchor_cost=(result.anchored_score, result.free_score),
             anchored=self.exact_efficiency,
         )
+
+
+def _check_sampling(sampling: object, pairing_trick: bool, sampling_weights: object) -> str:
+    """The mask design (``pairing_trick`` is shapiq's name for ``"paired"``)."""
+    sampling = check_choice(sampling, "sampling", SAMPLING_DESIGNS)
+    if sampling_weights is not None:
+        msg = (
+            "sampling_weights is not supported: ProxySPEX samples uniformly random masks "
+            "(the distribution its faithfulness is measured on); use sampling='paired' "
+            "for complementary pairs."
+        )
+        raise ValueError(msg)
+    return "paired" if pairing_trick else sampling
+
+
+def _check_n_bags(n_bags: object) -> int | str:
+    """``"auto"`` or a number of folds in ``[1, N_FOLDS]``."""
+    if isinstance(n_bags, str) and n_bags != "auto":
+        msg = f"n_bags must be 'auto' or an integer in [1, {N_FOLDS}], got {n_bags!r}."
+        raise ValueError(msg)
+    return "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
 
 
 def _score_standard_error(result: ProxyResult, link: Link) -> float:

@@ -33,6 +33,7 @@ from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
+from .proxies import Proxy
 from .refit import _gram, standardization, standardized
 from .sampling import sample_masks
 from .transform import (
@@ -51,6 +52,7 @@ __all__ = [
     "N_FOLDS",
     "Candidate",
     "ProxyResult",
+    "TreeOptions",
     "proxy_fourier_transform",
     "resolve_fits",
 ]
@@ -123,6 +125,46 @@ class ProxyResult:
     info: ProxyDiagnostics | None = None
 
 
+@dataclass(frozen=True)
+class TreeOptions:
+    """How the tree pipeline fits each fold.
+
+    Attributes:
+        min_depth: First tree depth tried.
+        max_depth: Deepest trees tried.
+        learning_rate: Boosting shrinkage (``None``: by the training size).
+        max_trees: Most boosting rounds per depth.
+        patience: Early-stopping patience in rounds.
+        validation_fraction: Share of a fold's training queries that chooses the trees and
+            the support.
+        max_terms: Most terms in the support.
+        n_jobs: Threads of the boosting library.
+        proxy: The tree proxy (``None``: LightGBM), see :mod:`~shapiq_spex.proxy.proxies`.
+    """
+
+    min_depth: int = 3
+    max_depth: int = 8
+    learning_rate: float | None = None
+    max_trees: int | None = None
+    patience: int | None = None
+    validation_fraction: float = 0.2
+    max_terms: int | None = None
+    n_jobs: int = 1
+    proxy: Proxy | None = None
+
+    def settings_args(self, deadline: float | None) -> tuple:
+        """The arguments of :func:`~shapiq_spex.proxy.transform.make_settings` after the data."""
+        return (
+            self.learning_rate,
+            self.max_trees,
+            self.patience,
+            self.n_jobs,
+            self.max_terms,
+            self.proxy,
+            deadline,
+        )
+
+
 def resolve_fits(fits: int | str, budget: int) -> int:
     """The number of folds fitted: ``"auto"`` or an integer in ``[1, N_FOLDS]``."""
     if fits == "auto":
@@ -145,15 +187,8 @@ def proxy_fourier_transform(
     budget: int,
     *,
     rng: np.random.Generator,
-    min_depth: int = 3,
-    max_depth: int = 8,
+    trees: TreeOptions | None = None,
     sampling: Literal["uniform", "paired"] = "uniform",
-    learning_rate: float | None = None,
-    max_trees: int | None = None,
-    patience: int | None = None,
-    validation_fraction: float = 0.2,
-    max_terms: int | None = None,
-    n_jobs: int = 1,
     time_limit: float | None = None,
     anchors: Anchors | None = None,
     fits: int | str = "auto",
@@ -168,16 +203,8 @@ def proxy_fourier_transform(
         n: Number of players.
         budget: Most queries (all are spent unless ``target`` is reached earlier).
         rng: Source of all randomness (masks, folds, splits, LightGBM seeds).
-        min_depth: First tree depth tried.
-        max_depth: Deepest trees tried.
+        trees: How the tree pipeline fits each fold (``None``: the defaults).
         sampling: Mask design, see :func:`~shapiq_spex.proxy.sampling.sample_masks`.
-        learning_rate: LightGBM shrinkage (``None``: by the training size).
-        max_trees: Most boosting rounds per depth.
-        patience: Early-stopping patience in rounds.
-        validation_fraction: Share of a fold's training queries that chooses the trees and
-            the support.
-        max_terms: Most terms in the support.
-        n_jobs: LightGBM threads.
         time_limit: Seconds after which no further depth, fold or round is started.
         anchors: ``(masks, values)`` the returned function must match exactly.
         fits: Folds fitted (1 to :data:`N_FOLDS`, or ``"auto"``).
@@ -193,7 +220,8 @@ def proxy_fourier_transform(
     Raises:
         ValueError: If ``budget < MIN_BUDGET`` or ``min_depth`` exceeds ``max_depth``.
     """
-    check_budget_and_depths(budget, min_depth, max_depth)
+    trees = trees or TreeOptions()
+    check_budget_and_depths(budget, trees.min_depth, trees.max_depth)
     score = score or _r2
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     masks = sample_masks(n, budget, rng, sampling)
@@ -202,11 +230,10 @@ def proxy_fourier_transform(
     values = np.empty(0)
     history: list[tuple[int, float]] = []
     result: ProxyResult | None = None
-    settings_args = (learning_rate, max_trees, patience, n_jobs, max_terms, deadline)
     crossfit_args = {
-        "depths": range(min_depth, max_depth + 1),
-        "settings_args": settings_args,
-        "validation_fraction": validation_fraction,
+        "depths": range(trees.min_depth, trees.max_depth + 1),
+        "settings_args": trees.settings_args(deadline),
+        "validation_fraction": trees.validation_fraction,
         "anchor": anchor,
     }
     for r, size in enumerate(sizes):

@@ -1,4 +1,4 @@
-"""The exact Fourier spectrum of a LightGBM regression ensemble on binary inputs.
+"""The exact Fourier spectrum of a regression tree ensemble on binary inputs.
 
 On ``x ∈ {0,1}^n`` every leaf of a tree is the indicator of the constraints on its root path,
 ``1[x_i = s_i]`` for the distinct features ``i`` of the path. With the characters
@@ -12,7 +12,8 @@ leaves, and it stays exact when a feature repeats on a path (it is fixed once; a
 repeat makes the leaf unreachable). Splits whose two sides receive the same binary value are
 not constraints at all.
 
-The trees are read once from the model text (flat per-tree arrays), the root paths are walked
+The trees are read once into the common :class:`~shapiq_spex.proxy.trees.Forest` (one reader
+per format, :mod:`~shapiq_spex.proxy.readers`), the root paths are walked
 for all leaves at once, and the ``sum_leaves 2^d`` contributions are keyed by bit-packed
 integers (``ceil(log2(n + 1))`` bits per element) and summed with one sort, in bounded chunks.
 """
@@ -23,22 +24,16 @@ import numpy as np
 
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import PAD, key_layout, sum_by_key, unpack_terms
+from .readers import lightgbm_forest, read_forest
+from .trees import Forest
 
-__all__ = ["booster_fourier", "booster_spectrum"]
+__all__ = ["booster_fourier", "booster_spectrum", "forest_spectrum", "model_spectrum"]
 
 _CHUNK_ROWS = 1 << 22  # contributions expanded at once (~100 MB of temporaries)
-# LightGBM's decision_type bit field (include/LightGBM/tree.h).
-_CATEGORICAL_MASK = 1
-_DEFAULT_LEFT_MASK = 2
-_MISSING_ZERO = 1  # missing type "Zero": x = 0 follows the default direction
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading the model
-
-
-class _Forest:
-    """Flat arrays of all trees: internal nodes and leaves, with global indices.
+class _Paths:
+    """Parent links of a :class:`~shapiq_spex.proxy.trees.Forest`, for walking root paths.
 
     Attributes:
         feature: Split feature of every internal node.
@@ -48,83 +43,26 @@ class _Forest:
         leaf_parent / leaf_is_left: Parent internal node (``-1`` for single-leaf trees), side.
     """
 
-    def __init__(self, model_text: str, n: int) -> None:
-        fields: dict[str, list[str]] = {
-            k: []
-            for k in (
-                "num_leaves",
-                "split_feature",
-                "threshold",
-                "decision_type",
-                "left_child",
-                "right_child",
-                "leaf_value",
-            )
-        }
-        in_trees = False
-        for line in model_text.splitlines():
-            if line.startswith("Tree="):
-                in_trees = True
-            elif line.startswith("end of trees"):
-                break
-            elif in_trees:
-                name, _, value = line.partition("=")
-                if name in fields:
-                    fields[name].append(value)  # empty for single-leaf trees
-                elif name in ("num_cat", "is_linear") and value.strip() != "0":
-                    msg = (
-                        f"LightGBM models with {name}={value.strip()} are not supported: "
-                        "only numerical splits of constant-leaf trees have this spectrum."
-                    )
-                    raise ValueError(msg)
-        num_leaves = np.array(fields["num_leaves"], dtype=np.int64)
-        n_nodes = np.maximum(num_leaves - 1, 0)
-
-        def flat(key: str, dtype: type) -> np.ndarray:
-            return np.array(" ".join(fields[key]).split(), dtype=dtype)
-
-        self.feature = flat("split_feature", np.int64)
-        threshold = flat("threshold", np.float64)
-        decision = flat("decision_type", np.int64)
-        left = flat("left_child", np.int64)
-        right = flat("right_child", np.int64)
-        self.leaf_value = flat("leaf_value", np.float64)
-        if self.leaf_value.shape[0] != num_leaves.sum() or left.shape[0] != n_nodes.sum():
-            msg = "could not parse the LightGBM model text (unexpected tree layout)."
-            raise ValueError(msg)
-        if (decision & _CATEGORICAL_MASK).any():
-            msg = "categorical splits are not supported: the inputs are binary masks."
-            raise ValueError(msg)
-        if self.feature.size and self.feature.max() >= n:
-            msg = f"the model splits on feature {int(self.feature.max())}, but n={n}."
-            raise ValueError(msg)
-
-        # Where x_i = 0 and x_i = 1 go (LightGBM's NumericalDecision on exact 0.0 and 1.0).
-        zero_missing = ((decision >> 2) & 3) == _MISSING_ZERO
-        default_left = (decision & _DEFAULT_LEFT_MASK) != 0
-        left0 = np.where(zero_missing, default_left, threshold >= 0.0)
-        left1 = threshold >= 1.0
-        self.left_if = np.stack([left0, left1], axis=1)
-
-        # Children in global numbering: internal nodes and leaves are offset per tree.
-        node_offset = np.repeat(np.cumsum(n_nodes) - n_nodes, n_nodes)
-        leaf_offset = np.repeat(np.cumsum(num_leaves) - num_leaves, n_nodes)
-        total_nodes, total_leaves = int(n_nodes.sum()), int(num_leaves.sum())
+    def __init__(self, forest: Forest) -> None:
+        self.feature = forest.feature
+        self.left_if = forest.left_if
+        self.leaf_value = forest.leaf_value
+        total_nodes, total_leaves = forest.feature.shape[0], forest.leaf_value.shape[0]
         self.node_parent = np.full(total_nodes, -1, dtype=np.int64)
         self.node_is_left = np.zeros(total_nodes, dtype=bool)
         self.leaf_parent = np.full(total_leaves, -1, dtype=np.int64)
         self.leaf_is_left = np.zeros(total_leaves, dtype=bool)
         parent = np.arange(total_nodes, dtype=np.int64)
-        for child, is_left in ((left, True), (right, False)):
+        for child, is_left in ((forest.left, True), (forest.right, False)):
             internal = child >= 0
-            self.node_parent[child[internal] + node_offset[internal]] = parent[internal]
-            self.node_is_left[child[internal] + node_offset[internal]] = is_left
-            leaf = ~child[~internal] + leaf_offset[~internal]
+            self.node_parent[child[internal]] = parent[internal]
+            self.node_is_left[child[internal]] = is_left
+            leaf = ~child[~internal]
             self.leaf_parent[leaf] = parent[~internal]
             self.leaf_is_left[leaf] = is_left
 
 
-def _leaf_constraints(forest: _Forest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _leaf_constraints(forest: _Paths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk every root path at once.
 
     Returns:
@@ -203,6 +141,74 @@ def _expand(
     return keys.reshape(n_words, -1).T, coefs.ravel()
 
 
+def forest_spectrum(forest: Forest, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact Fourier spectrum of a :class:`~shapiq_spex.proxy.trees.Forest` on ``{0,1}^n``.
+
+    Args:
+        forest: The trees, in the common representation.
+        n: Number of players (input columns).
+
+    Returns:
+        ``(terms, coefficients)``: a unique, ``-1``-padded term matrix ``(K, d)`` (rows
+        ascending) and its coefficients ``(K,)``, with
+        ``f(x) = sum_k coefficients[k] (-1)^{<x, terms[k]>}``. Exact zeros are dropped.
+
+    Raises:
+        ValueError: For a split on a feature outside ``[0, n)``.
+    """
+    forest.check(n)
+    paths = _Paths(forest)
+    feats, sides, reachable = _leaf_constraints(paths)
+    degree = (feats != PAD).sum(axis=1)
+    width = max(feats.shape[1], 1)
+    n_words = key_layout(n, width)[2]
+    parts_k: list[np.ndarray] = [np.zeros((0, n_words), dtype=np.int64)]
+    parts_c: list[np.ndarray] = [np.zeros(0)]
+    for d in np.unique(degree[reachable]):
+        leaves = np.flatnonzero(reachable & (degree == d))
+        step = max(1, _CHUNK_ROWS >> int(d))
+        for start in range(0, leaves.size, step):
+            chunk = leaves[start : start + step]
+            keys, coefs = _expand(
+                feats[chunk, :d], sides[chunk, :d], paths.leaf_value[chunk], n, width
+            )
+            keys, coefs = sum_by_key(keys, coefs)
+            parts_k.append(keys)
+            parts_c.append(coefs)
+    if forest.bias != 0.0:  # the empty set's key is all zeros
+        parts_k.append(np.zeros((1, n_words), dtype=np.int64))
+        parts_c.append(np.array([forest.bias]))
+    keys, coefs = sum_by_key(np.concatenate(parts_k), np.concatenate(parts_c))
+    keep = coefs != 0.0
+    terms = unpack_terms(keys[keep], n, width)
+    used = int((terms != PAD).sum(axis=1).max(initial=0))
+    return np.ascontiguousarray(terms[:, :used]), coefs[keep]
+
+
+def model_spectrum(
+    model: object, n: int, *, num_iteration: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact Fourier spectrum of a fitted tree model on ``{0,1}^n``, as arrays.
+
+    Args:
+        model: A LightGBM or XGBoost booster or regressor, or a fitted scikit-learn tree
+            regressor (see :func:`~shapiq_spex.proxy.readers.read_forest`).
+        n: Number of players (input columns).
+        num_iteration: Boosting rounds to read (``None``: the best iteration if early stopping
+            set one, else all).
+
+    Returns:
+        ``(terms, coefficients)`` as in :func:`forest_spectrum`, with
+        ``model.predict(x) = sum_k coefficients[k] (-1)^{<x, terms[k]>}``.
+
+    Raises:
+        TypeError: For a model whose trees cannot be read.
+        ValueError: For models the reading does not cover (categorical splits, links,
+            several outputs) or features outside ``[0, n)``.
+    """
+    return forest_spectrum(read_forest(model, n, num_iteration), n)
+
+
 def booster_spectrum(
     booster: object, n: int, *, num_iteration: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -229,34 +235,7 @@ def booster_spectrum(
     if not hasattr(booster, "model_to_string"):
         msg = f"booster must be a lightgbm Booster or LGBMRegressor, got {type(booster).__name__}."
         raise TypeError(msg)
-    if booster.num_model_per_iteration() != 1:
-        msg = "only single-output (regression) LightGBM models are supported."
-        raise ValueError(msg)
-    if num_iteration is None:
-        num_iteration = booster.best_iteration if booster.best_iteration > 0 else -1
-    forest = _Forest(booster.model_to_string(num_iteration=num_iteration), n)
-    feats, sides, reachable = _leaf_constraints(forest)
-    degree = (feats != PAD).sum(axis=1)
-    width = max(feats.shape[1], 1)
-    n_words = key_layout(n, width)[2]
-    parts_k: list[np.ndarray] = [np.zeros((0, n_words), dtype=np.int64)]
-    parts_c: list[np.ndarray] = [np.zeros(0)]
-    for d in np.unique(degree[reachable]):
-        leaves = np.flatnonzero(reachable & (degree == d))
-        step = max(1, _CHUNK_ROWS >> int(d))
-        for start in range(0, leaves.size, step):
-            chunk = leaves[start : start + step]
-            keys, coefs = _expand(
-                feats[chunk, :d], sides[chunk, :d], forest.leaf_value[chunk], n, width
-            )
-            keys, coefs = sum_by_key(keys, coefs)
-            parts_k.append(keys)
-            parts_c.append(coefs)
-    keys, coefs = sum_by_key(np.concatenate(parts_k), np.concatenate(parts_c))
-    keep = coefs != 0.0
-    terms = unpack_terms(keys[keep], n, width)
-    used = int((terms != PAD).sum(axis=1).max(initial=0))
-    return np.ascontiguousarray(terms[:, :used]), coefs[keep]
+    return forest_spectrum(lightgbm_forest(booster, n, num_iteration), n)
 
 
 def booster_fourier(booster: object, n: int, *, num_iteration: int | None = None) -> SparseFourier:

@@ -9,24 +9,30 @@ seed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from .readers import lightgbm_forest
+from .trees import Forest
 
 __all__ = ["ProxyFit", "ProxyTrainer"]
 
 
 @dataclass
 class ProxyFit:
-    """A boosted-tree proxy fitted on the training masks.
+    """A tree proxy fitted on the training masks.
 
     Attributes:
-        booster: The :class:`lightgbm.Booster` (it may hold trees past ``n_trees``: pass
-            ``num_iteration=n_trees`` when reading it).
+        booster: The fitted model: a :class:`lightgbm.Booster` (it may hold trees past
+            ``n_trees``: pass ``num_iteration=n_trees`` when reading it), an XGBoost booster or
+            the user's fitted scikit-learn regressor.
         max_depth: Depth limit of its trees.
         n_trees: Number of trees kept (the early-stopping optimum).
         val_mse: Mean squared error on the validation masks at that iteration.
         seconds: Wall time of the fit.
+        reader: ``(model, n, n_trees) -> Forest`` for this model's format.
     """
 
     booster: object
@@ -34,6 +40,11 @@ class ProxyFit:
     n_trees: int
     val_mse: float
     seconds: float
+    reader: Callable[[object, int, int], Forest] = lightgbm_forest
+
+    def forest(self, n: int) -> Forest:
+        """The kept trees in the common representation (``n`` input columns)."""
+        return self.reader(self.booster, n, self.n_trees)
 
 
 class _Deadline:

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..spectral.anchors import CARRIER_PLAYERS, Anchors, anchored_coefficients
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import canonical_terms, fourier_basis, fourier_design_dot, pad_terms
-from .extraction import booster_spectrum
-from .fitting import ProxyFit, ProxyTrainer
+from .extraction import forest_spectrum
+from .fitting import ProxyFit
+from .proxies import LightGBMProxy, Proxy
 from .refit import (
     TOLERANCE,
     SupportFit,
@@ -169,6 +170,7 @@ class Settings:
     limit: int
     exact: float
     deadline: float | None
+    proxy: Proxy = field(default_factory=LightGBMProxy)
 
     def expired(self) -> bool:
         """Whether the time limit has passed."""
@@ -253,9 +255,10 @@ def make_settings(
     patience: int | None,
     n_jobs: int,
     max_terms: int | None,
+    proxy: Proxy | None,
     deadline: float | None,
 ) -> Settings:
-    """Fill in the data-dependent defaults."""
+    """Fill in the data-dependent defaults (``proxy``: ``None`` for LightGBM)."""
     train_size = data.train.size
     if learning_rate is None:
         learning_rate = _SMALL_LR if min(train_size, _PROXY_ROWS) <= _SMALL_FIT else _LARGE_LR
@@ -269,6 +272,7 @@ def make_settings(
         exact=_EXACT * float(np.mean(data.y[data.val] ** 2)),
         # The time limit bounds the method's own work, not the game's.
         deadline=deadline,
+        proxy=proxy or LightGBMProxy(),
     )
 
 
@@ -304,14 +308,17 @@ def _depth_search(
 ) -> tuple[list[ProxyFit], list[DepthFit]]:
     """One early-stopped booster per depth, upwards while validation improves.
 
-    With ``base`` (a Fourier function), the trees are boosted on its residual.
+    With ``base`` (a Fourier function), the trees are boosted on its residual. A proxy that
+    does not search depths (the user's regressor) is fitted once, at the first depth.
     """
     x_tr, y_tr, x_val, y_val = data.xy
     if base is not None:
         y_tr = y_tr - fourier_basis(x_tr, base[0]) @ base[1]
         y_val = y_val - fourier_basis(x_val, base[0]) @ base[1]
     # train is a random permutation: its head is a uniform subsample.
-    trainer = ProxyTrainer(x_tr[:_PROXY_ROWS], y_tr[:_PROXY_ROWS], x_val, y_val)
+    trainer = settings.proxy.trainer(x_tr[:_PROXY_ROWS], y_tr[:_PROXY_ROWS], x_val, y_val)
+    if not settings.proxy.searches_depth:
+        depths, seeds = depths[:1], seeds[:1]
     per_depth: list[DepthFit] = []
     fitted: list[ProxyFit] = []
     for depth, seed in zip(depths, seeds, strict=True):
@@ -355,7 +362,7 @@ def _select_support(
     compared = []
     for proxy in sorted(sorted(fitted, key=lambda f: f.val_mse)[:2], key=lambda f: f.max_depth):
         t0 = time.perf_counter()
-        terms, coefs = booster_spectrum(proxy.booster, n, num_iteration=proxy.n_trees)
+        terms, coefs = forest_spectrum(proxy.forest(n), n)
         if base is not None:
             width = max(terms.shape[1], base[0].shape[1])
             terms, coefs = canonical_terms(
