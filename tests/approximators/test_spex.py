@@ -256,3 +256,47 @@ def test_faithfulness_self_check_matches_an_independent_r2():
     assert SPEX(128, random_state=0).faithfulness_ is None
     with pytest.raises(ValueError, match="holdout_fraction"):
         SPEX(10, holdout_fraction=0.7)
+
+
+def test_standard_errors_cover_the_exact_values_of_a_noisy_sparse_game():
+    """Nominal 90 % intervals of SPEX's values cover the noiseless game's non-zero values
+    80-98 % of the time; the carriers of the endpoint correction (true value 0) are
+    conservative."""
+    import warnings
+
+    from shapiq_spex.approximators._conversion import to_interaction_values
+    from shapiq_spex.spectral import SparseFourier
+
+    n = 16
+    function = SparseFourier.from_dict(
+        {(0,): 0.8, (1,): -0.5, (2, 3): 0.6, (4, 5): -0.4, (6,): 0.3, (7, 8, 9): 0.5, (10,): 0.4},
+        n,
+    )
+    exact = to_interaction_values(
+        function.to_moebius(), index="k-SII", max_order=2, min_order=0, estimation_budget=0
+    )
+    hits, total = {True: 0, False: 0}, {True: 0, False: 0}
+    for seed in range(10):
+        noise = np.random.default_rng(100 + seed)
+
+        def game(masks, noise=noise):
+            clean = function(np.asarray(masks, dtype=bool))
+            return clean + 0.5 * noise.standard_normal(clean.shape)
+
+        spex = SPEX(n, max_order=2, index="k-SII", random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = spex.approximate(1500, game)
+        se = spex.uncertainty_
+        assert se.interaction_lookup == values.interaction_lookup
+        for interaction, position in values.interaction_lookup.items():
+            if not interaction:
+                continue
+            truth = exact.values[exact.interaction_lookup[interaction]]
+            if truth == 0 and values.values[position] == 0:
+                continue
+            total[truth != 0] += 1
+            hits[truth != 0] += abs(values.values[position] - truth) <= 1.645 * se.values[position]
+    # 85-95 % nominal; the bounds allow for the binomial noise of about 100 values.
+    assert 0.8 <= hits[True] / total[True] <= 0.98, hits[True] / total[True]
+    assert hits[False] >= 0.9 * total[False], hits[False] / total[False]

@@ -218,6 +218,7 @@ class SPEX(SpectralApproximator):
             "cross-validation",
             result,
             result.check,
+            blocks=result.blocks,
         )
 
 

@@ -30,6 +30,7 @@ from ..spectral.terms import (
     new_terms,
     union_terms,
 )
+from ..spectral.uncertainty import anchored_covariance
 from ..spectral.walsh import fwht
 from .design import DesignPlan, SubsamplingDesign, plan_design
 from .peeling import peel
@@ -82,6 +83,8 @@ class TransformResult:
         info: Diagnostics (passes, ridge penalty, faithfulness estimate).
         check: ``(values, predictions)`` of up to 500 uniform refit masks, each predicted
             without itself (leave-one-out), or ``None`` when there are too few of them.
+        blocks: ``[(terms, covariance, scale)]`` of the returned coefficients (standardized
+            units; ``None`` without a ridge fit), for standard errors.
     """
 
     fourier: SparseFourier
@@ -90,6 +93,7 @@ class TransformResult:
     n_queries: int
     info: SpexDiagnostics
     check: tuple[np.ndarray, np.ndarray] | None = None
+    blocks: list[tuple[np.ndarray, np.ndarray, float]] | None = None
 
 
 def sparse_fourier_transform(
@@ -158,6 +162,7 @@ def sparse_fourier_transform(
         )
         final, anchored = stats.anchored_fit(support, fit)
         check = stats.loo_predictions(final, anchored.coefficients, support, fit)
+        covariance = stats.covariance(support, final, fit)
         support, fit = final, anchored
     if check is not None:
         info.cv_r2 = r2_score(*check)
@@ -166,7 +171,8 @@ def sparse_fourier_transform(
         info.cv_r2 = 1.0 - fit.gcv / variance
     info.alpha, info.support_size = fit.alpha, len(support)
     fourier = SparseFourier(n, support, fit.coefficients).affine(spread, centre)
-    return TransformResult(fourier, None, plan, plan.n_queries, info, check)
+    blocks = None if covariance is None else [(support, covariance, spread)]
+    return TransformResult(fourier, None, plan, plan.n_queries, info, check, blocks)
 
 
 def _query(
@@ -291,6 +297,30 @@ class _RefitStatistics:
             cand = np.arange(start, min(start + 2048, self.design.n))[:, None]
             scores[start : start + cand.shape[0]] = np.abs(self.statistics(cand).xty)
         return np.sort(np.argsort(-scores, kind="stable")[:count])
+
+    def covariance(self, fitted: np.ndarray, terms: np.ndarray, fit: RidgeFit) -> np.ndarray | None:
+        """Covariance of the coefficients of ``terms`` (standardized units).
+
+        The ridge fit of ``fitted`` has ``σ² A⁻¹ G A⁻¹`` (``A = G + αI``, ``σ²`` its GCV error,
+        the same for every query); ``terms`` lists ``fitted`` first, then the carriers of the
+        endpoint correction, which take their error from the projection onto the anchors (the
+        anchor values' error: the larger of ``σ²`` and the free fit's misses there).
+        """
+        if fit.solve is None or not len(fitted):
+            return None
+        statistics = self.statistics(fitted)
+        gram = self.cross(statistics, statistics)
+        free = fit.gcv * fit.solve(fit.solve(gram).T).T
+        free = (free + free.T) / 2
+        if self.anchors is None:
+            return free
+        k = len(fitted)
+        extended = np.zeros((len(terms), len(terms)))
+        extended[:k, :k] = free
+        rows = fourier_basis(self.anchors[0], terms)
+        # The anchors were never fitted: the free fit's misses there are left-out errors.
+        misses = self.anchors[1] - fourier_basis(self.anchors[0], fitted) @ fit.coefficients
+        return anchored_covariance(extended, rows, max(fit.gcv, float(np.mean(misses**2))))
 
     def loo_predictions(
         self,
