@@ -30,16 +30,14 @@ import matplotlib.pyplot as plt
 
 from shapiq_spex.spectral import SparseFourier
 
-EXTRA = (
-    "shapiq_spex.engines.numpy.LLMAnswerScorer",
-    "shapiq_spex.engines.numpy.LLMSentimentScorer",
-)
-"""Entry points users call whose package face is not swept (it lists the engine's internals)."""
+EXTRA: tuple[str, ...] = ()
+"""Entry points users call whose package face is not swept (qualified names)."""
 
 FACES = (
     "shapiq_spex",
     "shapiq_spex.approximators",
     "shapiq_spex.coding",
+    "shapiq_spex.engines.numpy",
     "shapiq_spex.evaluation",
     "shapiq_spex.games",
     "shapiq_spex.metrics",
@@ -47,7 +45,7 @@ FACES = (
     "shapiq_spex.spectral",
     "shapiq_spex.spex",
 )
-"""The package faces a user imports from (the engines, ``proxy`` and the tools are not swept)."""
+"""The package faces a user imports from (the torch engine, ``proxy``, the tools: not swept)."""
 
 NOT_CALLED = {
     "shapiq_spex.GameEvaluationError": "an exception the package raises",
@@ -400,6 +398,20 @@ ENTRY_POINTS: dict[str, Row] = {
         },
         bad_values={"answer": [""], "batch_size": [0], "context": ["half"], "template": ["Q:"]},
     ),
+    "LanguageModel": Row(
+        valid=lambda: {
+            "model": _lm().model,
+            "tokenizer": _lm().tokenizer,
+            "blas_threads": 1,
+            "batch_size": 2,
+        },
+        bad_values={"blas_threads": [0], "batch_size": [0]},
+    ),
+    "load_language_model": Row(
+        valid=lambda: {"path": None, "blas_threads": 1},
+        bad_values={"blas_threads": [0]},
+    ),
+    "default_model_path": Row(valid=dict),
     "LLMSentimentScorer": Row(
         valid=lambda: {
             "lm": _lm(),

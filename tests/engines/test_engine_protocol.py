@@ -23,16 +23,10 @@ pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not inst
 import tokenizers
 
 from shapiq_spex.engines.base import Engine, LogprobEngine
-from shapiq_spex.engines.numpy import (
-    GGUFModel,
-    LanguageModel,
-    LlamaConfig,
-    LlamaModel,
-    LLMAnswerScorer,
-    LLMSentimentScorer,
-    Tokenizer,
-    TokenizerSpec,
-)
+from shapiq_spex.engines.numpy import LanguageModel, LLMAnswerScorer, LLMSentimentScorer
+from shapiq_spex.engines.numpy.gguf_loader import GGUFModel, LlamaConfig, TokenizerSpec
+from shapiq_spex.engines.numpy.model import LlamaModel
+from shapiq_spex.engines.numpy.tokenizer import Tokenizer
 from shapiq_spex.engines.scorers import AnswerScorer, SentimentScorer
 from shapiq_spex.games import HeadAblationGame
 

@@ -1,11 +1,14 @@
-"""ProxySPEX's pieces: masks, a tree proxy (LightGBM by default), its exact spectrum, the refit."""
+"""ProxySPEX's pieces: masks, a tree proxy (LightGBM by default), its exact spectrum, the refit.
 
-from .crossfit import ProxyResult, proxy_fourier_transform
-from .extraction import booster_fourier, booster_spectrum, forest_spectrum, model_spectrum
-from .fitting import ProxyFit, ProxyTrainer
+The face lists what users call; the building blocks (mask sampling, the fitted proxy record,
+the booster readers, the support refit) stay importable from their modules, e.g.
+``from shapiq_spex.proxy.refit import fit_support``.
+"""
+
+from .crossfit import ProxyResult, TreeOptions, proxy_fourier_transform
+from .extraction import forest_spectrum, model_spectrum
 from .proxies import PROXY_MODELS, Proxy, make_proxy
-from .refit import SupportFit, extend_by_residual, fit_support, hierarchical_order, refit_all
-from .sampling import SAMPLING_DESIGNS, sample_masks
+from .sampling import SAMPLING_DESIGNS
 from .transform import MIN_BUDGET
 from .trees import Forest
 
@@ -15,19 +18,10 @@ __all__ = [
     "SAMPLING_DESIGNS",
     "Forest",
     "Proxy",
-    "ProxyFit",
     "ProxyResult",
-    "ProxyTrainer",
-    "SupportFit",
-    "booster_fourier",
-    "booster_spectrum",
-    "extend_by_residual",
-    "fit_support",
+    "TreeOptions",
     "forest_spectrum",
-    "hierarchical_order",
     "make_proxy",
     "model_spectrum",
     "proxy_fourier_transform",
-    "refit_all",
-    "sample_masks",
 ]

@@ -17,7 +17,8 @@ import torch
 from transformers import LlamaConfig as HFLlamaConfig
 from transformers import LlamaForCausalLM
 
-from shapiq_spex.engines.numpy import GGUFModel, LlamaConfig, LlamaModel
+from shapiq_spex.engines.numpy.gguf_loader import GGUFModel, LlamaConfig
+from shapiq_spex.engines.numpy.model import LlamaModel
 
 TOL = 1e-4
 

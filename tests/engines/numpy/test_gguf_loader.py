@@ -8,8 +8,8 @@ import pytest
 gguf = pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.engines.numpy import dequantize  # noqa: E402
 from shapiq_spex.engines.numpy._deps import default_model_path  # noqa: E402
+from shapiq_spex.engines.numpy.gguf_loader import dequantize  # noqa: E402
 
 
 def _f16_bytes(value: float) -> bytes:

