@@ -300,3 +300,21 @@ def test_standard_errors_cover_the_exact_values_of_a_noisy_sparse_game():
     # 85-95 % nominal; the bounds allow for the binomial noise of about 100 values.
     assert 0.8 <= hits[True] / total[True] <= 0.98, hits[True] / total[True]
     assert hits[False] >= 0.9 * total[False], hits[False] / total[False]
+
+
+def test_an_in_sample_score_without_masks_to_check_it_on_warns_that_it_is_uncertain():
+    import warnings
+
+    game = SOUM(40, n_basis_games=10, max_interaction_size=3, random_state=0)
+    spex = SPEX(40, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        spex.approximate(300, game)
+    # 300 queries leave fewer than 30 uniform masks: the score is SPEX's in-sample estimate.
+    assert spex.transform_.plan.n_uniform < 30 and spex.faithfulness_se_ is None
+    assert any("is uncertain" in str(w.message) for w in record)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        spex.approximate(400, game)
+    assert spex.faithfulness_se_ is not None
+    assert not any("in-sample" in str(w.message) for w in record)

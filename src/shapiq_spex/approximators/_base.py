@@ -166,8 +166,10 @@ class SpectralApproximator(Approximator):
             call (see ``faithfulness_method_`` for which masks). A value below 0.5 also
             raises a ``UserWarning``.
         faithfulness_se_: Standard error of ``faithfulness_`` as an estimate from the masks
-            it was measured on (0 for an exact result). Above 0.025 (a 95 % interval wider
-            than ±0.05) a ``UserWarning`` says the score is uncertain.
+            it was measured on (0 for an exact result; ``None`` when it has no masks to be
+            checked on, e.g. SPEX's in-sample estimate at small budgets). Above 0.025 (a
+            95 % interval wider than ±0.05), or when ``None``, a ``UserWarning`` says the
+            score is uncertain.
         faithfulness_method_: ``"holdout"`` (masks never seen, from ``holdout_fraction``),
             ``"exact"`` (every coalition was queried), or the method's own estimate without
             extra queries: ``"validation"`` (ProxySPEX: its validation split) or
@@ -459,7 +461,19 @@ class SpectralApproximator(Approximator):
 
     def _warn_if_uncertain(self) -> None:
         se = self.faithfulness_se_
-        if self.faithfulness_ is None or se is None or 2.0 * se <= UNCERTAIN_FAITHFULNESS:
+        if self.faithfulness_ is None:
+            return
+        if se is None:
+            # No left-out queries to check the score on (SPEX's in-sample GCV estimate).
+            msg = (
+                f"faithfulness_ {self.faithfulness_:.2f} is uncertain: it is an in-sample "
+                f"estimate ({self.faithfulness_method_} on {self.budget_used_} queries) with "
+                "too few uniform masks to check it on, so its error is unknown. Spend more "
+                "queries or pass holdout_fraction before relying on the score."
+            )
+            warnings.warn(msg, UserWarning, stacklevel=3)
+            return
+        if 2.0 * se <= UNCERTAIN_FAITHFULNESS:
             return
         msg = (
             f"faithfulness_ {self.faithfulness_:.2f} is uncertain: its standard error is "
