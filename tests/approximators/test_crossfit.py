@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _coverage import count_coverage
 from shapiq_games.synthetic import SOUM
 
 from shapiq_spex import ProxySPEX
@@ -179,16 +180,7 @@ def test_standard_errors_cover_the_exact_values(n_bags):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = approx.approximate(600, _Sparse(function, 0.5, 100 + seed))
-        se = approx.uncertainty_
-        assert se.interaction_lookup == values.interaction_lookup
-        for interaction, position in values.interaction_lookup.items():
-            if len(interaction) == 0:
-                continue
-            truth = exact.values[exact.interaction_lookup[interaction]]
-            if truth == 0 and values.values[position] == 0:
-                continue
-            total[truth != 0] += 1
-            hits[truth != 0] += abs(values.values[position] - truth) <= 1.645 * se.values[position]
+        count_coverage(values, approx.uncertainty_, exact, hits, total)
     assert 0.8 <= hits[True] / total[True] <= 0.97, hits[True] / total[True]
     assert hits[False] >= 0.9 * total[False], hits[False] / total[False]
 

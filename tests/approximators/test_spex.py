@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import shapiq
+from _coverage import count_coverage
 from shapiq.game_theory.moebius_converter import MoebiusConverter
 from shapiq_games.synthetic import SOUM
 
@@ -287,16 +288,7 @@ def test_standard_errors_cover_the_exact_values_of_a_noisy_sparse_game():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = spex.approximate(1500, game)
-        se = spex.uncertainty_
-        assert se.interaction_lookup == values.interaction_lookup
-        for interaction, position in values.interaction_lookup.items():
-            if not interaction:
-                continue
-            truth = exact.values[exact.interaction_lookup[interaction]]
-            if truth == 0 and values.values[position] == 0:
-                continue
-            total[truth != 0] += 1
-            hits[truth != 0] += abs(values.values[position] - truth) <= 1.645 * se.values[position]
+        count_coverage(values, spex.uncertainty_, exact, hits, total)
     # 85-95 % nominal; the bounds allow for the binomial noise of about 100 values.
     assert 0.8 <= hits[True] / total[True] <= 0.98, hits[True] / total[True]
     assert hits[False] >= 0.9 * total[False], hits[False] / total[False]
