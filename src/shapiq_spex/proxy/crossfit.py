@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from .._threads import single_blas_thread
+from ..metrics import r2_score
 from ..spectral.anchors import Anchors
 from ..spectral.regression import ridge_solve
 from ..spectral.representation import SparseFourier
@@ -172,15 +173,6 @@ def resolve_fits(fits: int | str, budget: int) -> int:
     return int(fits)
 
 
-def _r2(y: np.ndarray, prediction: np.ndarray) -> float:
-    centred = y - y.mean()
-    total = float(centred @ centred)
-    error = float((y - prediction) @ (y - prediction))
-    if total <= 1e-30 * max(1.0, float(y @ y)):
-        return 1.0 if error <= 1e-24 * max(1.0, float(y @ y)) else 0.0
-    return 1.0 - error / total
-
-
 def proxy_fourier_transform(
     evaluate: Evaluate,
     n: int,
@@ -222,7 +214,7 @@ def proxy_fourier_transform(
     """
     trees = trees or TreeOptions()
     check_budget_and_depths(budget, trees.min_depth, trees.max_depth)
-    score = score or _r2
+    score = score or r2_score
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     masks = sample_masks(n, budget, rng, sampling)
     seed = int(rng.integers(0, 2**63 - 1))
@@ -524,10 +516,9 @@ def _ensemble_score(
 
 
 def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
-    offset = float(np.mean(values))
-    spread = float(np.max(np.abs(values - offset))) if values.size else 1.0
-    spread = spread if spread > 0 and np.isfinite(spread) else 1.0
-    return (values - offset) / spread, offset, spread
+    """``(values - offset) / spread, offset, spread`` by the refit's one standardization."""
+    offset, spread = standardization(values, np.arange(values.size))
+    return standardized(values, offset, spread), offset, spread
 
 
 def _finish(
