@@ -69,6 +69,33 @@ def test_interactions_choose_the_trees():
     assert _fresh_r2(approx, game, n) > 0.95
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_blend_is_a_convex_combination_of_the_families_on_every_left_out_query(seed):
+    n = 30
+    additive = _additive(n, seed)
+    pairs = SparseFourier.from_dict({(0, 1): 0.4, (2, 3): -0.3, (4, 5, 6): 0.3}, n)
+    game = _Sparse(SparseFourier(n, *_union(additive, pairs)), 0.1, seed)
+    approx = ProxySPEX(n, max_order=2, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        approx.approximate(300, game)
+    c = approx.transform_.candidates
+    blend, trees, first = c["blend"], c["trees"], c["first-order"]
+    assert 0.0 <= blend.weight <= 1.0
+    low = np.minimum(trees.predictions, first.predictions)
+    high = np.maximum(trees.predictions, first.predictions)
+    assert np.all(blend.predictions >= low - 1e-9)
+    assert np.all(blend.predictions <= high + 1e-9)
+    best = max(c.values(), key=lambda cand: cand.score)
+    assert approx.transform_.chosen == best.name
+
+
+def _union(a: SparseFourier, b: SparseFourier) -> tuple[np.ndarray, np.ndarray]:
+    width = max(a.terms.shape[1], b.terms.shape[1])
+    pad = lambda t: np.pad(t, ((0, 0), (0, width - t.shape[1])), constant_values=-1)  # noqa: E731
+    return np.concatenate([pad(a.terms), pad(b.terms)]), np.r_[a.coefficients, b.coefficients]
+
+
 @pytest.mark.parametrize("budget", [128, 400])
 def test_the_score_is_close_to_the_truth_on_a_noisy_game(budget):
     n = 16

@@ -6,15 +6,18 @@ is chosen from data), corrected to the anchors, and made to predict the left-out
 out-of-fold predictions are the only ones scored, so the score describes the function the user
 gets (anchored, on the original scale) on queries that chose nothing about it. They decide:
 
-- which candidate is returned: a sparse first-order fit (the Lasso that ContextCite fits) or
-  the tree pipeline (first-order terms plus interactions), so the result is never worse than
-  the simple answer by more than the folds' noise;
+- which candidate is returned: a sparse first-order fit (the Lasso that ContextCite fits),
+  the tree pipeline (first-order terms plus interactions), or their blend ``w·trees +
+  (1 - w)·first-order`` with ``w`` chosen on the left-out queries (stacking; each fold's
+  predictions use a ``w`` chosen on the other folds), so the result is never worse than the
+  simple answer by more than the folds' noise;
 - ``faithfulness_`` (pooled out-of-fold R², slightly conservative: each fold's fit saw a fifth
   fewer queries than the returned one);
 - the standard errors (a sandwich covariance with the out-of-fold residuals).
 
-The returned function averages, over the fitted folds, each fold's choices refitted on every
-query. With ``target`` the budget is spent in rounds that reuse every earlier query.
+The returned trees average the fitted folds' fits (bagging); the returned first-order fit is
+the Lasso at the cross-validated penalty refitted on every query, as scikit-learn's
+``LassoCV`` does. With ``target`` the budget is spent in rounds that reuse every earlier query.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ..spectral.regression import ridge_solve
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
+from .ensembles import ambiguity, corrected_score, cross_validated_blend
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
 from .proxies import Proxy
 from .refit import _gram, standardization, standardized
@@ -76,11 +80,13 @@ class Candidate:
     """One model family's cross-fitted result.
 
     Attributes:
-        name: ``"first-order"`` or ``"trees"``.
+        name: ``"first-order"``, ``"trees"`` or ``"blend"``.
         score: Pooled out-of-fold R² of the anchored fits (original scale).
         free_score: The same without the anchors.
         predictions: Out-of-fold predictions of the anchored fits (linked scale).
         free_predictions: Out-of-fold predictions without the anchors.
+        weight / free_weight: The blend's weight of the trees, with and without anchors
+            (1 for the trees, 0 for the first-order fit).
     """
 
     name: str
@@ -88,6 +94,8 @@ class Candidate:
     free_score: float
     predictions: np.ndarray
     free_predictions: np.ndarray
+    weight: float = 1.0
+    free_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -284,7 +292,11 @@ def _unscaled(result: ProxyResult, offset: float, spread: float) -> ProxyResult:
     unit = lambda y: offset + spread * y  # noqa: E731
     candidates = {
         name: Candidate(
-            c.name, c.score, c.free_score, unit(c.predictions), unit(c.free_predictions)
+            **{
+                **c.__dict__,
+                "predictions": unit(c.predictions),
+                "free_predictions": unit(c.free_predictions),
+            }
         )
         for name, c in result.candidates.items()
     }
@@ -310,13 +322,8 @@ def _round_sizes(budget: int, target: float | None) -> list[int]:
     return [*sizes, budget]
 
 
-@dataclass
-class _Fold:
-    """The anchored and free fits of one candidate on one fold's complement."""
-
-    predictions: np.ndarray
-    free_predictions: np.ndarray
-    refit: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
+_FAMILIES = ("first-order", "trees", "blend")
+"""The candidates from simplest to richest: a richer one must score higher to be chosen."""
 
 
 def _crossfit(
@@ -348,25 +355,27 @@ def _crossfit(
     tested = [test for _, test in tree_folds]
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
-    candidates = {"trees": _tree_candidate(masks, y_test, tree_folds, score, probe)}
+    trees = _tree_candidate(masks, y_test, tree_folds, score, probe)
+    candidates = {"trees": trees[0]}
     lasso = None
     if m * n <= FIRST_ORDER_MAX_CELLS:
-        lasso = _first_order_candidate(masks, values, tested, anchors, score, probe)
-        candidates["first-order"] = lasso[0]
+        # The Lasso is cheap: its penalty is chosen on every fold unless the budget is large
+        # enough for the trees' folds to choose it well.
+        cv_folds = N_FOLDS if m <= AUTO_FITS_BUDGET else len(tested)
+        lasso = _first_order_candidate(
+            masks, values, fold_of, cv_folds, len(tested), anchors, score
+        )
+        candidates["first-order"] = lasso.candidate
+        sizes = [int(t.sum()) for t in tested]
+        candidates["blend"] = _blend_candidate(y_test, trees, lasso.candidate, sizes, score)
     key = "score" if anchor else "free_score"
-    chosen = "trees"
-    if lasso is not None and getattr(lasso[0], key) >= getattr(candidates["trees"], key) - _TIE:
-        chosen = "first-order"
+    chosen = max(
+        (name for name in _FAMILIES if name in candidates),
+        key=lambda name: getattr(candidates[name], key) - _TIE * _FAMILIES.index(name),
+    )
     pick = candidates[chosen]
-    # Out-of-fold residuals in units of the values' spread (squares of huge values overflow);
-    # queries of folds not fitted take the residuals' root mean square.
-    _, _, spread = _standardize(values)
-    residuals = (y_test - (pick.predictions if anchor else pick.free_predictions)) / spread
-    oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
-    oof[test_idx] = np.abs(residuals)
-    anchor_noise = _anchor_noise(oof, lasso, tree_folds, chosen, anchors, spread, anchor)
     fourier, blocks = _returned_function(
-        masks, values, fold_of, chosen, lasso, tree_folds, anchors, oof, anchor, anchor_noise
+        masks, values, fold_of, pick, candidates, lasso, tree_folds, test_idx, anchors, anchor
     )
     bags = [member.info for member, _ in tree_folds]
     return ProxyResult(
@@ -436,83 +445,129 @@ def _tree_candidate(
     tree_folds: list[tuple[TreeMember, np.ndarray]],
     score: Score,
     probe: np.ndarray,
-) -> Candidate:
-    """The tree pipeline's cross-fitted scores from its folds' left-out predictions."""
+) -> tuple[Candidate, tuple[np.ndarray, np.ndarray]]:
+    """The tree pipeline's cross-fitted scores, and its folds' outputs on the probe masks."""
     members = [member for member, _ in tree_folds]
     anchored = np.concatenate([member.fourier(masks[test]) for member, test in tree_folds])
     free = np.concatenate([member.free(masks[test]) for member, test in tree_folds])
-    return Candidate(
+    outputs = (
+        np.stack([f.fourier(probe) for f in members]),
+        np.stack([f.free(probe) for f in members]),
+    )
+    candidate = Candidate(
         "trees",
-        _ensemble_score(score, y_test, anchored, [f.fourier for f in members], probe),
-        _ensemble_score(score, y_test, free, [f.free for f in members], probe),
+        corrected_score(score, y_test, anchored, ambiguity(outputs[0])),
+        corrected_score(score, y_test, free, ambiguity(outputs[1])),
         anchored,
         free,
     )
+    return candidate, outputs
+
+
+def _blend_candidate(
+    y_test: np.ndarray,
+    trees: tuple[Candidate, tuple[np.ndarray, np.ndarray]],
+    first: Candidate,
+    sizes: list[int],
+    score: Score,
+) -> Candidate:
+    """``w·trees + (1 - w)·first-order``, each fold scored with a ``w`` of the other folds.
+
+    Only the trees part is an average of the folds' fits, so the blend's ambiguity correction
+    is the trees' spread times ``w²``.
+    """
+    scores, weights, predictions = [], [], []
+    for j, name in enumerate(("predictions", "free_predictions")):
+        a, b = getattr(trees[0], name), getattr(first, name)
+        w, blended = cross_validated_blend(y_test, a, b, sizes)
+        scores.append(corrected_score(score, y_test, blended, w**2 * ambiguity(trees[1][j])))
+        weights.append(w)
+        predictions.append(blended)
+    return Candidate("blend", scores[0], scores[1], *predictions, *weights)
+
+
+Blocks = list[tuple[np.ndarray, np.ndarray, float]]
 
 
 def _returned_function(
     masks: np.ndarray,
     values: np.ndarray,
     fold_of: np.ndarray,
-    chosen: str,
-    lasso: tuple | None,
+    pick: Candidate,
+    candidates: dict[str, Candidate],
+    lasso: _FirstOrder | None,
     tree_folds: list[tuple[TreeMember, np.ndarray]],
+    test_idx: np.ndarray,
     anchors: Anchors | None,
-    oof: np.ndarray,
     anchor: bool,
-    anchor_noise: float,
-) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
-    """The chosen family's function and covariance blocks.
+) -> tuple[SparseFourier, Blocks]:
+    """The chosen candidate's function and covariance blocks.
 
-    With two or more folds, the folds' own fits are averaged (the score describes exactly that
-    average); with one, its support is refitted on every query.
+    The trees average their folds' fits when two or more were fitted (the score describes that
+    average) and refit the one fold's support on every query otherwise; the first-order fit
+    is refitted on every query. A blend mixes the two, its blocks weighted so that the
+    standard errors mix the same way (``interaction_standard_errors`` averages the blocks).
     """
-    if len(tree_folds) > 1:
-        if chosen == "first-order":
-            folds = lasso[2]
+    _, _, spread = _standardize(values)
+    m = masks.shape[0]
+
+    def part(name: str) -> tuple[SparseFourier, Blocks]:
+        oof = _residuals(values[test_idx], candidates[name], test_idx, m, spread, anchor)
+        if name == "first-order":
+            fits = [fold.free for fold in lasso.folds]
         else:
+            fits = [member.free for member, _ in tree_folds]
+        noise = _anchor_noise(oof, fits, anchors, spread, anchor)
+        if name == "first-order":
+            return lasso.refit(oof, anchor, noise)
+        if len(tree_folds) > 1:
             folds = [
                 _FoldFit(f.fourier, f.free, f.support, f.penalty, fold_of != k)
                 for k, (f, _) in enumerate(tree_folds)
             ]
-        return _fold_average(masks, values, folds, anchors, oof, anchor, anchor_noise)
-    if chosen == "first-order":
-        return lasso[1](oof, anchor, anchor_noise)
-    return _refit_trees(masks, values, tree_folds, anchors, oof, anchor, anchor_noise)
+            return _fold_average(masks, values, folds, anchors, oof, anchor, noise)
+        return _refit_trees(masks, values, tree_folds, anchors, oof, anchor, noise)
+
+    if pick.name != "blend":
+        return part(pick.name)
+    w = pick.weight if anchor else pick.free_weight
+    (trees, tree_blocks), (first, first_blocks) = part("trees"), part("first-order")
+    width = max(trees.terms.shape[1], first.terms.shape[1], 1)
+    fourier = SparseFourier(
+        masks.shape[1],
+        np.concatenate([pad_terms(trees.terms, width), pad_terms(first.terms, width)]),
+        np.r_[w * trees.coefficients, (1.0 - w) * first.coefficients],
+    )
+    k = len(tree_blocks) + len(first_blocks)
+    blocks = [(t, c, s * w * k / len(tree_blocks)) for t, c, s in tree_blocks]
+    blocks += [(t, c, s * (1.0 - w) * k / len(first_blocks)) for t, c, s in first_blocks]
+    return fourier, blocks
+
+
+def _residuals(
+    y_test: np.ndarray,
+    candidate: Candidate,
+    test_idx: np.ndarray,
+    m: int,
+    spread: float,
+    anchor: bool,
+) -> np.ndarray:
+    """Absolute out-of-fold residuals of every query in units of the values' spread.
+
+    Queries of folds not fitted take the residuals' root mean square (squares of huge values
+    overflow in the original units).
+    """
+    predictions = candidate.predictions if anchor else candidate.free_predictions
+    residuals = (y_test - predictions) / spread
+    oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
+    oof[test_idx] = np.abs(residuals)
+    return oof
 
 
 def _function(
     terms: np.ndarray, coefs: np.ndarray, offset: float, spread: float
 ) -> Callable[[np.ndarray], np.ndarray]:
     return lambda x: offset + spread * (fourier_basis(x, terms) @ coefs)
-
-
-def _ensemble_score(
-    score: Score,
-    y: np.ndarray,
-    predictions: np.ndarray,
-    fits: list[Callable[[np.ndarray], np.ndarray]],
-    probe: np.ndarray,
-) -> float:
-    """Honest score of the folds' average from their out-of-fold predictions.
-
-    Each left-out query was predicted by one fit that never saw it, which scores a single fit;
-    the returned function averages the fits. For squared error the average's error is the
-    fits' mean error minus their mean spread around the average (Krogh and Vedelsby's
-    ambiguity decomposition, exact at every point), and the spread needs no game values: it
-    is measured on uniform masks that are never queried. The linked-scale error ratio carries
-    the correction to ``score``'s scale.
-    """
-    base = score(y, predictions)
-    if len(fits) < 2:
-        return base
-    error = float(np.mean((y - predictions) ** 2))
-    if not error > 0 or not np.isfinite(error):
-        return base
-    outputs = np.stack([fit(probe) for fit in fits])
-    ambiguity = float(np.mean(np.var(outputs, axis=0)))
-    ratio = max(error - ambiguity, 0.0) / error
-    return 1.0 - (1.0 - base) * ratio
 
 
 def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -571,9 +626,7 @@ class _FoldFit:
 
 def _anchor_noise(
     oof: np.ndarray,
-    lasso: tuple | None,
-    tree_folds: list,
-    chosen: str,
+    fits: list[Callable[[np.ndarray], np.ndarray]],
     anchors: Anchors | None,
     spread: float,
     anchor: bool,
@@ -582,15 +635,12 @@ def _anchor_noise(
 
     An anchor is one query and the fits extrapolate to it (the empty and the full coalition
     lie far from the uniform masks they learnt from), so its error is the larger of the
-    left-out error and the folds' own misses at the anchors, which no fold was fitted on.
+    left-out error and the folds' own (unanchored) misses at the anchors, which no fold was
+    fitted on.
     """
     noise = float(np.mean(oof**2))
     if not anchor or anchors is None:
         return noise
-    if chosen == "first-order" and lasso is not None:
-        fits = [fold.free for fold in lasso[2]]
-    else:
-        fits = [member.free for member, _ in tree_folds]
     misses = np.concatenate([(fit(anchors[0]) - anchors[1]) / spread for fit in fits])
     return max(noise, float(np.mean(misses**2)))
 
@@ -681,44 +731,57 @@ def _refit_trees(
     ]
 
 
+@dataclass(frozen=True)
+class _FirstOrder:
+    """The cross-fitted first-order Lasso: scores, the refit on every query, the folds' fits."""
+
+    candidate: Candidate
+    refit: Callable[[np.ndarray, bool, float], tuple[SparseFourier, Blocks]]
+    folds: list[_FoldFit]
+
+
 def _first_order_candidate(
     masks: np.ndarray,
     values: np.ndarray,
-    tested: list[np.ndarray],
+    fold_of: np.ndarray,
+    cv_folds: int,
+    scored: int,
     anchors: Anchors | None,
     score: Score,
-    probe: np.ndarray,
-) -> tuple[Candidate, Callable, list[_FoldFit]]:
-    """The cross-fitted Lasso on first-order terms, penalty chosen on the same folds."""
+) -> _FirstOrder:
+    """The Lasso on first-order terms, its penalty chosen on the first ``cv_folds`` folds.
+
+    The candidate's predictions are those of the first ``scored`` folds (the queries the
+    trees were scored on). The returned fit is the Lasso at that penalty on every query, as
+    ``LassoCV`` refits: with tens of queries, a fifth more of them is worth more than the
+    folds' average. It is scored by the folds' own fits, which saw a fifth fewer queries: the
+    score is conservative for the refit (the ambiguity correction of an average would
+    overstate it when few queries meet many players).
+    """
     n = masks.shape[1]
     terms = first_order_terms(n)
     y_all, offset_all, spread_all = _standardize(values)
     alphas = alpha_grid(masks, y_all)
     per_fold = []
-    for test in tested:
+    errors = np.zeros(alphas.size)
+    for k in range(max(cv_folds, scored)):
+        test = fold_of == k
         train = ~test
         y, offset, spread = _standardize(values[train])
         coefs = lasso_fits(masks[train], y, alphas * spread_all / spread)
-        basis = fourier_basis(masks[test], terms)
-        per_fold.append((train, test, y, offset, spread, coefs, basis @ coefs.T))
-    errors = sum(
-        np.sum(
-            ((values[test][:, None] - offset) / spread_all - pred * spread / spread_all) ** 2,
-            axis=0,
-        )
-        for _, test, _, offset, spread, _, pred in per_fold
-    )
+        pred = fourier_basis(masks[test], terms) @ coefs.T
+        if k < cv_folds:
+            target = (values[test][:, None] - offset) / spread_all
+            errors += np.sum((target - pred * spread / spread_all) ** 2, axis=0)
+        per_fold.append((train, test, y, offset, spread, coefs, pred))
     best = int(np.argmin(errors))
-    anchored, free, fits_anchored, fits_free = [], [], [], []
-    folds = []
-    for train, test, y, offset, spread, coefs, pred in per_fold:
+    anchored, free, folds = [], [], []
+    for train, test, y, offset, spread, coefs, pred in per_fold[:scored]:
         free.append(offset + spread * pred[:, best])
-        fits_free.append(_function(terms, coefs[best], offset, spread))
         t, c = terms, coefs[best]
         if anchors is not None:
             t, c = anchor_standardized(terms, c, anchors, masks[train], y, offset, spread)
         anchored.append(offset + spread * (fourier_basis(masks[test], t) @ c))
-        fits_anchored.append(_function(t, c, offset, spread))
         active = np.union1d(np.flatnonzero(np.abs(coefs[best]) > 0), [0])
         folds.append(
             _FoldFit(
@@ -729,20 +792,20 @@ def _first_order_candidate(
                 train,
             )
         )
-    test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
+    test_idx = np.concatenate([np.flatnonzero(fold_of == k) for k in range(scored)])
     y_test = values[test_idx]
     anchored_p, free_p = np.concatenate(anchored), np.concatenate(free)
     candidate = Candidate(
         "first-order",
-        _ensemble_score(score, y_test, anchored_p, fits_anchored, probe),
-        _ensemble_score(score, y_test, free_p, fits_free, probe),
+        score(y_test, anchored_p),
+        score(y_test, free_p),
         anchored_p,
         free_p,
+        0.0,
+        0.0,
     )
 
-    def refit(
-        oof: np.ndarray, anchor: bool, anchor_noise: float
-    ) -> tuple[SparseFourier, list[tuple[np.ndarray, np.ndarray, float]]]:
+    def refit(oof: np.ndarray, anchor: bool, anchor_noise: float) -> tuple[SparseFourier, Blocks]:
         coefs = lasso_fits(masks, y_all, alphas[best : best + 1])[0]
         active = np.flatnonzero(np.abs(coefs) > 0)
         active = np.union1d(active, [0])
@@ -754,4 +817,4 @@ def _first_order_candidate(
         )
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
-    return candidate, refit, folds
+    return _FirstOrder(candidate, refit, folds)
