@@ -282,8 +282,10 @@ ENTRY_POINTS: dict[str, Row] = {
             "n_bags": [0, 6, "many"],
             "target_faithfulness": [1.5],
             "proxy_model": ["catboost"],
+            "exact_efficiency": ["yes"],
         },
-        wrong_types={"n_bags": 1.5},  # a string is a wrong value here ("auto" is one)
+        # A string is a wrong value for these ("auto" is one).
+        wrong_types={"n_bags": 1.5, "exact_efficiency": 1.5},
     ),
     "Link": Row(
         valid=lambda: {

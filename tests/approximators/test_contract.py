@@ -19,6 +19,17 @@ from shapiq_spex.metrics import r2_score, uniform_masks
 
 EFFICIENT = [name for name, spec in INDICES.items() if spec.efficient]
 METHODS = (SPEX, ProxySPEX)
+
+
+def _exact(method: type) -> dict:
+    """Arguments that make ``method`` meet both endpoints whatever they cost.
+
+    ProxySPEX's default (``exact_efficiency="auto"``) drops them where they cost fit (tested
+    in ``test_crossfit`` and below); SPEX always meets them.
+    """
+    return {"exact_efficiency": True} if method is ProxySPEX else {}
+
+
 REVIEW = (
     "The food was not good, but the service was wonderful and the staff were kind. I would "
     "not say it was cheap, yet I still loved it and would come back again."
@@ -61,7 +72,8 @@ def test_efficient_values_add_up_to_the_prediction(method, name, tabular):
     empty, full = np.asarray(game(_ends(n)), dtype=float)
     for budget, holdout in ((300, 0.0), (1200, 0.1)):
         for index in EFFICIENT:
-            approx = method(n, index=index, max_order=1 if index == "SV" else 2, random_state=1)
+            order = 1 if index == "SV" else 2
+            approx = method(n, index=index, max_order=order, random_state=1, **_exact(method))
             approx.holdout_fraction = holdout
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # small budgets may fit poorly
@@ -86,7 +98,8 @@ def test_endpoints_match_exact_computer(method, index):
     )
     exact = shapiq.ExactComputer(game, n_players=10)("SV", 1)
     order = 1 if index == "SV" else 3
-    values = method(10, index=index, max_order=order, random_state=0).approximate(200, game)
+    approx = method(10, index=index, max_order=order, random_state=0, **_exact(method))
+    values = approx.approximate(200, game)
     assert values.baseline_value == pytest.approx(exact.baseline_value, abs=1e-12)
     assert values.values.sum() == pytest.approx(exact.values.sum(), rel=1e-9, abs=1e-12)
 
@@ -95,9 +108,32 @@ def test_endpoints_match_exact_computer(method, index):
 def test_moebius_coefficients_sum_to_the_full_value(method, tabular):
     game = _tabular_game(tabular, row=7)
     full = float(game(np.ones((1, 30), dtype=bool))[0])
-    approx = method(30, index="Moebius", max_order=30, random_state=2)
+    approx = method(30, index="Moebius", max_order=30, random_state=2, **_exact(method))
     values = approx.approximate(800, game)
     assert values.values.sum() == pytest.approx(full, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("index", EFFICIENT)
+def test_by_default_values_add_up_to_the_returned_function_and_misses_are_reported(index):
+    """ProxySPEX's default: exact endpoints, or a warning and the misses in endpoint_errors_."""
+    game = SOUM(
+        10, n_basis_games=25, min_interaction_size=1, max_interaction_size=6, random_state=4
+    )
+    exact = shapiq.ExactComputer(game, n_players=10)("SV", 1)
+    order = 1 if index == "SV" else 3
+    approx = ProxySPEX(10, index=index, max_order=order, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = approx.approximate(200, game)
+    ends = approx.fourier_(_ends(10))
+    truth = np.array([exact.baseline_value, exact.values.sum()])
+    assert values.baseline_value == pytest.approx(ends[0], abs=1e-12)
+    assert values.values.sum() == pytest.approx(ends[1], rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(approx.endpoint_errors_, ends - truth, atol=1e-9)
+    dropped = any("do not add up exactly" in str(w.message) for w in caught)
+    assert dropped == (not approx.transform_.anchored)
+    if approx.transform_.anchored:
+        assert approx.endpoint_errors_ == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("n", [4, 6, 8])

@@ -159,7 +159,7 @@ def _saturated(n: int):
 def test_a_saturated_game_is_scored_honestly_and_warns():
     n = 20
     game = _saturated(n)
-    approx = ProxySPEX(n, max_order=2, random_state=0)
+    approx = ProxySPEX(n, max_order=2, random_state=0, exact_efficiency=True)
     with pytest.warns(UserWarning) as record:
         approx.approximate(1000, game)
     true = _fresh_r2(approx, game, n)
@@ -184,6 +184,43 @@ def test_without_exact_efficiency_the_gap_is_reported():
         approx.endpoint_errors_, ends - np.array([0.0, game(np.ones((1, n)))[0]])
     )
     assert _fresh_r2(approx, game, n) >= approx.transform_.anchored_score - 0.05
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_by_default_the_endpoints_are_dropped_only_where_they_cost_fit(seed):
+    """``exact_efficiency="auto"``: a jump at the empty coalition is not forced into the fit.
+
+    On the OR game (0 at the empty coalition, near 1 elsewhere) meeting ``v(∅)`` bends the
+    function on every other coalition: the default returns the unanchored fit, says so, and
+    reports how far it misses the endpoints. On an additive game the endpoints cost nothing and
+    the values add up exactly.
+    """
+    n = 20
+    game = _saturated(n)
+    forced = ProxySPEX(n, max_order=2, random_state=seed, exact_efficiency=True)
+    auto = ProxySPEX(n, max_order=2, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forced.approximate(300, game)
+    with pytest.warns(UserWarning, match="do not add up exactly") as record:
+        values = auto.approximate(300, game)
+    assert forced.transform_.anchored and not auto.transform_.anchored
+    assert _fresh_r2(auto, game, n) > _fresh_r2(forced, game, n) + 0.05
+    ends = auto.fourier_(np.array([np.zeros(n, bool), np.ones(n, bool)]))
+    truth = np.array([0.0, game(np.ones((1, n)))[0]])
+    np.testing.assert_allclose(auto.endpoint_errors_, ends - truth, atol=1e-9)
+    assert abs(auto.endpoint_errors_[0]) > 0.05
+    np.testing.assert_allclose(values.baseline_value, ends[0], atol=1e-9)
+    assert "exact efficiency costs fit" not in " ".join(str(w.message) for w in record)
+
+    additive = _Sparse(_additive(n, seed), 0.0, seed)
+    exact = ProxySPEX(n, max_order=1, index="SV", random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shapley = exact.approximate(300, additive)
+    assert exact.transform_.anchored and exact.endpoint_errors_ == (0.0, 0.0)
+    full = additive(np.ones((1, n), bool))[0] - additive(np.zeros((1, n), bool))[0]
+    np.testing.assert_allclose(np.sum(shapley.values) - shapley.baseline_value, full, atol=1e-8)
 
 
 @pytest.mark.parametrize("n_bags", [1, "auto"])

@@ -75,6 +75,9 @@ class Recovery:
             when the transform gives none.
         history: ``(queries, score)`` per round of a call that stops at a target.
         anchor_cost: ``(anchored, unanchored)`` honest R² of the chosen model, when known.
+        anchored: Whether ``fourier`` meets ``v(∅)`` and ``v(N)`` exactly.
+        auto_anchor: Whether the transform chose ``anchored`` from the data (then an
+            unanchored result warns that the values do not add up to ``v(N) - v(∅)``).
         faithfulness_se: Standard error of ``faithfulness`` as an estimate (``None``: measured
             here from ``check`` or the held-out masks).
     """
@@ -90,6 +93,7 @@ class Recovery:
     anchor_cost: tuple[float, float] | None = None
     anchored: bool = True
     faithfulness_se: float | None = None
+    auto_anchor: bool = False
 
 
 def _ends(n: int) -> np.ndarray:
@@ -364,6 +368,7 @@ class SpectralApproximator(Approximator):
         self._warn_if_poor()
         self._warn_if_uncertain()
         self._warn_if_anchor_costly(recovery)
+        self._warn_if_unanchored(recovery)
         result = to_interaction_values(
             self.moebius_,
             index=self.index,
@@ -456,6 +461,21 @@ class SpectralApproximator(Approximator):
             "read them as the best fit that meets both endpoints. Pass "
             "exact_efficiency=False for the better-fitting function (endpoint_errors_ then "
             "reports how far it misses v(∅) and v(N))."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+    def _warn_if_unanchored(self, recovery: Recovery) -> None:
+        if not recovery.auto_anchor or recovery.anchored or recovery.anchor_cost is None:
+            return
+        anchored, free = recovery.anchor_cost
+        miss_empty, miss_full = self.endpoint_errors_
+        msg = (
+            f"the values do not add up exactly to v(N) - v(∅): meeting both endpoints would "
+            f"cost fit (cross-fitted R² {anchored:.2f} against {free:.2f} without them; the "
+            "output probably jumps between the empty coalition and all others), so the "
+            "better-fitting function is returned. It misses v(∅) by "
+            f"{miss_empty:+.3g} and v(N) by {miss_full:+.3g} (endpoint_errors_, on the "
+            "modelled scale). Pass exact_efficiency=True for values that add up exactly."
         )
         warnings.warn(msg, UserWarning, stacklevel=3)
 

@@ -116,11 +116,15 @@ class ProxySPEX(SpectralApproximator):
             ``max_depth``, ``hpo``, ``learning_rate``, ``max_trees`` and ``time_limit`` steer
             only the boosters. Any other model raises a ``TypeError``: its Fourier spectrum
             cannot be read from its trees.
-        exact_efficiency: ``True`` (default): the returned function meets ``v(∅)`` and
-            ``v(N)`` exactly, so efficient indices add up to ``v(N)``. On saturated outputs
-            this can cost fit (a warning then says how much); ``False`` returns the
-            better-fitting unanchored function, whose values add up to its own prediction
-            ``f(N)``; ``endpoint_errors_`` reports how far it misses both endpoints.
+        exact_efficiency: ``"auto"`` (default): the returned function meets ``v(∅)`` and
+            ``v(N)`` exactly, so efficient indices add up to ``v(N)``, unless that costs more
+            than 0.02 of cross-fitted R² on the paid queries (an output that jumps between
+            the empty coalition and all others: an empty training set, a context with every
+            source removed); then the better-fitting unanchored function is returned and a
+            warning says so. ``True``: always exact (on saturated outputs a warning says what
+            it costs); ``False``: never, the values add up to the function's own ``f(N)``.
+            ``endpoint_errors_`` reports how far an unanchored function misses both
+            endpoints.
         target_faithfulness: Stop early once the honest score reaches this R²: ``budget`` is
             then a cap, spent in rounds of 128, 256, 512, ... queries that reuse every
             earlier query (and the cache); ``history_`` records each round.
@@ -139,7 +143,7 @@ class ProxySPEX(SpectralApproximator):
             intervals are ``values ± 1.645 · uncertainty_``.
         history_: ``(queries, score)`` per round with ``target_faithfulness``, else ``None``.
         endpoint_errors_: ``(f(∅) - v(∅), f(N) - v(N))`` of the returned function (zeros
-            with ``exact_efficiency``), on the link's scale.
+            when the endpoints were met), on the link's scale.
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
@@ -177,7 +181,7 @@ class ProxySPEX(SpectralApproximator):
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
         proxy_model: str | object = "lightgbm",
-        exact_efficiency: bool = True,
+        exact_efficiency: bool | Literal["auto"] = "auto",
         target_faithfulness: float | None = None,
     ) -> None:
         self.hpo = check_bool(hpo, "hpo")
@@ -196,7 +200,7 @@ class ProxySPEX(SpectralApproximator):
         self.validation_fraction = check_real(validation_fraction, "validation_fraction", 0.0, 1.0)
         self.max_terms = None if max_terms is None else check_int(max_terms, "max_terms", minimum=1)
         self.n_bags = _check_n_bags(n_bags)
-        self.exact_efficiency = check_bool(exact_efficiency, "exact_efficiency")
+        self.exact_efficiency = _check_exact_efficiency(exact_efficiency)
         self.target_faithfulness = (
             None
             if target_faithfulness is None
@@ -274,7 +278,8 @@ class ProxySPEX(SpectralApproximator):
             faithfulness_se=_score_standard_error(result, link),
             history=result.history if self.target_faithfulness is not None else None,
             anchor_cost=(result.anchored_score, result.free_score),
-            anchored=self.exact_efficiency,
+            anchored=result.anchored,
+            auto_anchor=self.exact_efficiency == "auto",
         )
 
 
@@ -289,6 +294,16 @@ def _check_sampling(sampling: object, pairing_trick: bool, sampling_weights: obj
         )
         raise ValueError(msg)
     return "paired" if pairing_trick else sampling
+
+
+def _check_exact_efficiency(exact_efficiency: object) -> bool | str:
+    """``True``, ``False`` or ``"auto"``."""
+    if isinstance(exact_efficiency, str):
+        if exact_efficiency != "auto":
+            msg = f"exact_efficiency must be True, False or 'auto', got {exact_efficiency!r}."
+            raise ValueError(msg)
+        return "auto"
+    return check_bool(exact_efficiency, "exact_efficiency")
 
 
 def _check_n_bags(n_bags: object) -> int | str:

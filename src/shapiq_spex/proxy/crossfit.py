@@ -53,6 +53,7 @@ from .transform import (
 )
 
 __all__ = [
+    "ANCHOR_TOLERANCE",
     "AUTO_FITS_BUDGET",
     "N_FOLDS",
     "Candidate",
@@ -73,6 +74,8 @@ budget scores the fit precisely on its own, and there each fit costs real time."
 _FIRST_ROUND = 128  # queries of the first round when stopping at a target
 _PROBE = 1000  # uniform masks on which the folds' fits are compared (never queried)
 _TIE = 1e-9  # a candidate must score higher than the simpler one by more than round-off
+ANCHOR_TOLERANCE = 0.02
+"""``anchor="auto"`` keeps the exact endpoints unless they cost more cross-fitted R² than this."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ class ProxyResult:
         history: ``(queries, score)`` per round.
         bags: Tree-pipeline diagnostics per fold (empty when the trees were not fitted).
         info: The first fold's tree diagnostics (``None`` without trees).
+        anchored: Whether ``fourier`` meets the anchors (with ``anchor="auto"``: whether
+            they were kept).
     """
 
     fourier: SparseFourier
@@ -132,6 +137,7 @@ class ProxyResult:
     history: list[tuple[int, float]] = field(default_factory=list)
     bags: list[ProxyDiagnostics] = field(default_factory=list)
     info: ProxyDiagnostics | None = None
+    anchored: bool = True
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ def proxy_fourier_transform(
     anchors: Anchors | None = None,
     fits: int | str = "auto",
     score: Score | None = None,
-    anchor: bool = True,
+    anchor: bool | Literal["auto"] = True,
     target: float | None = None,
 ) -> ProxyResult:
     """Recover a sparse Fourier representation of ``f`` from at most ``budget`` random queries.
@@ -210,7 +216,9 @@ def proxy_fourier_transform(
         fits: Folds fitted (1 to :data:`N_FOLDS`, or ``"auto"``).
         score: ``(values, predictions) -> R²`` on the scale the user reads (default: R² of
             the given values).
-        anchor: Return the anchored function (``False``: the better-fitting unanchored one).
+        anchor: Return the anchored function (``False``: the better-fitting unanchored one;
+            ``"auto"``: the anchored one unless the anchors cost more than
+            :data:`ANCHOR_TOLERANCE` of cross-fitted R²).
         target: Stop at the first round whose score reaches it (rounds of 128, 256, ...
             queries up to ``budget``).
 
@@ -337,7 +345,7 @@ def _crossfit(
     validation_fraction: float,
     anchors: Anchors | None,
     score: Score,
-    anchor: bool,
+    anchor: bool | Literal["auto"],
     query_s: float,
 ) -> ProxyResult:
     """Fit the folds, choose the family on their left-out queries, and build the result."""
@@ -368,11 +376,10 @@ def _crossfit(
         candidates["first-order"] = lasso.candidate
         sizes = [int(t.sum()) for t in tested]
         candidates["blend"] = _blend_candidate(y_test, trees, lasso.candidate, sizes, score)
+    if anchor == "auto":
+        anchor = _anchor_pays(candidates)
     key = "score" if anchor else "free_score"
-    chosen = max(
-        (name for name in _FAMILIES if name in candidates),
-        key=lambda name: getattr(candidates[name], key) - _TIE * _FAMILIES.index(name),
-    )
+    chosen = _best(candidates, key)
     pick = candidates[chosen]
     fourier, blocks = _returned_function(
         masks, values, fold_of, pick, candidates, lasso, tree_folds, test_idx, anchors, anchor
@@ -391,7 +398,29 @@ def _crossfit(
         fits=len(tested),
         bags=bags,
         info=bags[0] if bags else None,
+        anchored=anchor,
     )
+
+
+def _best(candidates: dict[str, Candidate], key: str) -> str:
+    """The best-scoring family by ``key``; a richer one must beat a simpler one."""
+    return max(
+        (name for name in _FAMILIES if name in candidates),
+        key=lambda name: getattr(candidates[name], key) - _TIE * _FAMILIES.index(name),
+    )
+
+
+def _anchor_pays(candidates: dict[str, Candidate]) -> bool:
+    """Whether to return an anchored function (``anchor="auto"``).
+
+    The best anchored candidate is kept unless the best unanchored one predicts the left-out
+    queries better by more than :data:`ANCHOR_TOLERANCE`: when the output jumps between the
+    empty coalition and all others (an empty training set, a context with every source
+    removed, every head ablated), meeting ``v(∅)`` bends the function everywhere else.
+    """
+    anchored = candidates[_best(candidates, "score")].score
+    free = candidates[_best(candidates, "free_score")].free_score
+    return bool(free - anchored <= ANCHOR_TOLERANCE)
 
 
 def _fit_tree_folds(
