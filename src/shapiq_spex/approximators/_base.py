@@ -74,7 +74,8 @@ class Recovery:
             (linked scale; covariance in units of ``scale²``), for standard errors; ``None``
             when the transform gives none.
         history: ``(queries, score)`` per round of a call that stops at a target.
-        anchor_cost: ``(anchored, unanchored)`` honest R² of the chosen model, when known.
+        anchor_cost: ``(anchored, unanchored)`` honest R² of the best model with and without
+            the exact endpoints, when known.
         anchored: Whether ``fourier`` meets ``v(∅)`` and ``v(N)`` exactly.
         auto_anchor: Whether the transform chose ``anchored`` from the data (then an
             unanchored result warns that the values do not add up to ``v(N) - v(∅)``).

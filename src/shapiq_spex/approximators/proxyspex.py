@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -296,22 +297,34 @@ def _check_sampling(sampling: object, pairing_trick: bool, sampling_weights: obj
     return "paired" if pairing_trick else sampling
 
 
-def _check_exact_efficiency(exact_efficiency: object) -> bool | str:
-    """``True``, ``False`` or ``"auto"``."""
-    if isinstance(exact_efficiency, str):
-        if exact_efficiency != "auto":
-            msg = f"exact_efficiency must be True, False or 'auto', got {exact_efficiency!r}."
+def _auto_or[T](value: object, name: str, expected: str, check: Callable[[object], T]) -> T | str:
+    """``"auto"``, or ``value`` validated by ``check``; any other str is a wrong value."""
+    if isinstance(value, str):
+        if value != "auto":
+            msg = f"{name} must be 'auto' or {expected}, got {value!r}."
             raise ValueError(msg)
         return "auto"
-    return check_bool(exact_efficiency, "exact_efficiency")
+    return check(value)
+
+
+def _check_exact_efficiency(exact_efficiency: object) -> bool | str:
+    """``True``, ``False`` or ``"auto"``."""
+    return _auto_or(
+        exact_efficiency,
+        "exact_efficiency",
+        "a bool",
+        lambda v: check_bool(v, "exact_efficiency"),
+    )
 
 
 def _check_n_bags(n_bags: object) -> int | str:
     """``"auto"`` or a number of folds in ``[1, N_FOLDS]``."""
-    if isinstance(n_bags, str) and n_bags != "auto":
-        msg = f"n_bags must be 'auto' or an integer in [1, {N_FOLDS}], got {n_bags!r}."
-        raise ValueError(msg)
-    return "auto" if n_bags == "auto" else check_int(n_bags, "n_bags", minimum=1, maximum=N_FOLDS)
+    return _auto_or(
+        n_bags,
+        "n_bags",
+        f"an integer in [1, {N_FOLDS}]",
+        lambda v: check_int(v, "n_bags", minimum=1, maximum=N_FOLDS),
+    )
 
 
 def _score_standard_error(result: ProxyResult, link: Link) -> float:

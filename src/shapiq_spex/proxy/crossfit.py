@@ -114,7 +114,9 @@ class ProxyResult:
         chosen: Name of the returned candidate.
         candidates: Every candidate's cross-fitted scores.
         score: Honest R² estimate of the returned function (original scale).
-        anchored_score / free_score: The chosen candidate's score with and without anchors.
+        anchored_score / free_score: The best anchored candidate's score and the best
+            unanchored one's (what ``anchor=True`` and ``False`` return): their difference is
+            what the exact endpoints cost.
         check: ``(values, predictions)`` of the left-out queries (linked scale).
         fits: Folds fitted.
         history: ``(queries, score)`` per round.
@@ -376,10 +378,14 @@ def _crossfit(
         candidates["first-order"] = lasso.candidate
         sizes = [int(t.sum()) for t in tested]
         candidates["blend"] = _blend_candidate(y_test, trees, lasso.candidate, sizes, score)
+    # What exact_efficiency=True and =False would return; "auto" keeps the anchors unless
+    # the best unanchored candidate beats the best anchored one by more than the tolerance.
+    best_anchored, best_free = _best(candidates, "score"), _best(candidates, "free_score")
+    anchored_score = candidates[best_anchored].score
+    free_score = candidates[best_free].free_score
     if anchor == "auto":
-        anchor = _anchor_pays(candidates)
-    key = "score" if anchor else "free_score"
-    chosen = _best(candidates, key)
+        anchor = bool(free_score - anchored_score <= ANCHOR_TOLERANCE)
+    chosen = best_anchored if anchor else best_free
     pick = candidates[chosen]
     fourier, blocks = _returned_function(
         masks, values, fold_of, pick, candidates, lasso, tree_folds, test_idx, anchors, anchor
@@ -391,9 +397,9 @@ def _crossfit(
         n_queries=m,
         chosen=chosen,
         candidates=candidates,
-        score=getattr(pick, key),
-        anchored_score=pick.score,
-        free_score=pick.free_score,
+        score=pick.score if anchor else pick.free_score,
+        anchored_score=anchored_score,
+        free_score=free_score,
         check=(y_test, pick.predictions if anchor else pick.free_predictions),
         fits=len(tested),
         bags=bags,
@@ -408,19 +414,6 @@ def _best(candidates: dict[str, Candidate], key: str) -> str:
         (name for name in _FAMILIES if name in candidates),
         key=lambda name: getattr(candidates[name], key) - _TIE * _FAMILIES.index(name),
     )
-
-
-def _anchor_pays(candidates: dict[str, Candidate]) -> bool:
-    """Whether to return an anchored function (``anchor="auto"``).
-
-    The best anchored candidate is kept unless the best unanchored one predicts the left-out
-    queries better by more than :data:`ANCHOR_TOLERANCE`: when the output jumps between the
-    empty coalition and all others (an empty training set, a context with every source
-    removed, every head ablated), meeting ``v(∅)`` bends the function everywhere else.
-    """
-    anchored = candidates[_best(candidates, "score")].score
-    free = candidates[_best(candidates, "free_score")].free_score
-    return bool(free - anchored <= ANCHOR_TOLERANCE)
 
 
 def _fit_tree_folds(
@@ -591,12 +584,6 @@ def _residuals(
     oof = np.full(m, np.sqrt(np.mean(residuals**2)) if residuals.size else 0.0)
     oof[test_idx] = np.abs(residuals)
     return oof
-
-
-def _function(
-    terms: np.ndarray, coefs: np.ndarray, offset: float, spread: float
-) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda x: offset + spread * (fourier_basis(x, terms) @ coefs)
 
 
 def _standardize(values: np.ndarray) -> tuple[np.ndarray, float, float]:
