@@ -1,10 +1,12 @@
 """Held-out models: R² of each method on models that no test, suite or setting of the project uses.
 
 Run: ``python -m benchmarks.heldout`` (options ``--methods proxyspex,contextcite-lasso
---budgets 64,128,256,1000 --seeds 3 --tag now --out DIR``). Appends one JSON line per call to
-``DIR/heldout.jsonl`` (tag, model, n, budget, seed, R², the method's own score, seconds), so a
-run cut short keeps every finished call, and prints the mean R² per model and budget. Run it
-again with another checkout on ``PYTHONPATH`` and another ``--tag`` to compare versions.
+--budgets 64,128,256,1000 --seeds 3 --tag now --out DIR``; ``--raw`` makes the tabular games
+report the model's raw output, e.g. a probability for ``proxyspex-logit``). Appends one JSON
+line per call to ``DIR/heldout.jsonl`` (tag, model, n, budget, seed, R², the method's own
+score, seconds), so a run cut short keeps every finished call, and prints the mean R² per
+model and budget. Run it again with another checkout on ``PYTHONPATH`` and another ``--tag``
+to compare versions.
 
 The models use scikit-learn's bundled data only (no download): VADER on the three reviews of
 the benchmark data the ``real`` suite does not explain; an MLP, a random forest, gradient
@@ -42,12 +44,15 @@ _HELD_REVIEWS = ("vacuum", "headset", "espresso")  # the suite explains the othe
 _TRAIN_FROM = 20  # tabular models train on rows 20 onwards and explain a row below it
 
 
-def _tabular(loader: Callable, model: object, row: int, proba: bool) -> BaselineMaskedModel:
+def _tabular(
+    loader: Callable, model: object, row: int, proba: bool, raw: bool = False
+) -> BaselineMaskedModel:
     x, y = loader(return_X_y=True)
     x = StandardScaler().fit_transform(x)
     model.fit(x[_TRAIN_FROM:], y[_TRAIN_FROM:])
     predict = (lambda a: model.predict_proba(a)[:, 1]) if proba else model.predict
-    return BaselineMaskedModel(predict, x[row], x[_TRAIN_FROM:].mean(axis=0))
+    mean = x[_TRAIN_FROM:].mean(axis=0)
+    return BaselineMaskedModel(predict, x[row], mean, normalize=not raw)
 
 
 def _attribution(
@@ -81,8 +86,12 @@ def _lightgbm_classifier() -> object:
     return lightgbm.LGBMClassifier(n_estimators=100, verbose=-1)
 
 
-def models() -> dict[str, Callable[[], object]]:
-    """The held-out models, each built on demand."""
+def models(raw: bool = False) -> dict[str, Callable[[], object]]:
+    """The held-out models, each built on demand.
+
+    With ``raw``, the tabular models' games report the model's own output (a probability for
+    the classifiers) instead of its change from ``v(∅)``: what an output link needs.
+    """
     texts = {r["id"]: r["text"] for r in real_texts()["reviews"]}
     built: dict[str, Callable[[], object]] = {
         f"vader-{name}": (lambda name=name: MaskedTextGame(texts[name], VaderScorer()))
@@ -90,13 +99,15 @@ def models() -> dict[str, Callable[[], object]]:
     }
     mlp = lambda hidden, seed: MLPClassifier(hidden, max_iter=800, random_state=seed)  # noqa: E731
     built |= {
-        "mlp-bc": lambda: _tabular(load_breast_cancer, mlp((32, 16), 1), 3, True),
-        "mlp-digits-b": lambda: _tabular(load_digits, mlp((48,), 2), 7, True),
+        "mlp-bc": lambda: _tabular(load_breast_cancer, mlp((32, 16), 1), 3, True, raw),
+        "mlp-digits-b": lambda: _tabular(load_digits, mlp((48,), 2), 7, True, raw),
         "rf-diabetes": lambda: _tabular(
-            load_diabetes, RandomForestRegressor(200, random_state=0), 5, False
+            load_diabetes, RandomForestRegressor(200, random_state=0), 5, False, raw
         ),
-        "gb-wine": lambda: _tabular(load_wine, GradientBoostingClassifier(random_state=0), 4, True),
-        "lgbm-bc": lambda: _tabular(load_breast_cancer, _lightgbm_classifier(), 9, True),
+        "gb-wine": lambda: _tabular(
+            load_wine, GradientBoostingClassifier(random_state=0), 4, True, raw
+        ),
+        "lgbm-bc": lambda: _tabular(load_breast_cancer, _lightgbm_classifier(), 9, True, raw),
         "data-lr-wine-150": lambda: _attribution(
             load_wine, 150, LogisticRegression(max_iter=500), positive=0
         ),
@@ -154,13 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--models", default=None, help="comma-separated subset")
     parser.add_argument("--tag", default="now", help="names this checkout in the table")
+    parser.add_argument(
+        "--raw", action="store_true", help="tabular games report the raw output (for links)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     methods = args.methods.split(",")
     for method in methods:
         get_method(method)  # unknown keys fail before any model is trained
     budgets = [int(b) for b in args.budgets.split(",")]
-    available = models()
+    available = models(args.raw)
     chosen = args.models.split(",") if args.models else list(available)
     unknown = sorted(set(chosen) - set(available))
     if unknown:

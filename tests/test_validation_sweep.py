@@ -140,6 +140,7 @@ def _approximator_common() -> dict[str, Any]:
         "verbose": False,
         "holdout_fraction": 0.0,
         "link": "identity",
+        "explain": "link",
         "cache": None,
         "backend": None,
     }
@@ -153,6 +154,7 @@ _APPROXIMATOR_BAD = {
     "batch_size": [0],
     "holdout_fraction": [0.7],
     "link": ["nope"],
+    "explain": ["probability"],
 }
 
 

@@ -398,6 +398,7 @@ def _non_default_arguments(method, tmp_path):
         "backend": SerialBackend(),
         "holdout_fraction": 0.1,
         "link": (np.arctanh, np.tanh),
+        "explain": "output",
     }
     if method is SPEX:
         own = {"degree": 3, "decoder": "hard", "n_groups": 4, "refine_rounds": 2}

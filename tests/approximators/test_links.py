@@ -106,6 +106,27 @@ def test_values_outside_the_links_domain_stop_the_call_and_keep_the_paid_queries
     np.testing.assert_array_equal(stored, kept.values)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_probability_rounded_past_its_ends_is_read_as_the_end(method):
+    # A probability computed as 1 - q can come out at -2.2e-16 or 1 + 2.2e-16: float
+    # round-off at an end is the end, not a value outside the link's domain.
+    inner = _sparse()
+
+    def game(masks):
+        p = expit(4.0 * inner(masks))
+        p = np.where(masks[:, :2].all(axis=1), -2.220446049250313e-16, p)
+        return np.where(~masks[:, 2:4].any(axis=1), 1.0 + 2.220446049250313e-16, p)
+
+    approx = method(N, random_state=0, link="logit")
+    values = approx.approximate(1500, game)
+    assert np.all(np.isfinite(values.values))
+    predicted = approx.predict(uniform_masks(N, 200, seed=2))
+    assert np.all((predicted >= 0.0) & (predicted <= 1.0))
+    # Past round-off it is still refused.
+    with pytest.raises(ValueError, match="needs game values in"):
+        LINKS["logit"].apply(np.array([0.5, -1e-9]))
+
+
 def _half_tanh(x):
     return 0.5 * np.tanh(x)
 

@@ -51,3 +51,25 @@ def test_linked_methods_score_on_the_games_scale():
     assert np.all(np.abs(predicted) <= 1.0)
     # ... and the index values, which explain the sum, get the same inverse link.
     assert output.inverse_link(np.array([1e6]))[0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_output_explained_methods_give_one_function_on_the_games_scale():
+    import numpy as np
+    from scipy.special import expit
+
+    from shapiq_spex.bench.methods import get_method
+
+    n = 16
+    w = np.random.default_rng(0).normal(size=n)
+
+    def game(masks):
+        x = np.asarray(masks, dtype=float)
+        return expit(x @ w - 1.0 + 2.0 * x[:, 0] * x[:, 1])
+
+    output = get_method("proxyspex-logit-output").run(game, n, 300, 0)
+    masks = np.random.default_rng(1).integers(0, 2, size=(50, n)).astype(bool)
+    # The Möbius form is on the game's scale already: no inverse link, and it is the predictor.
+    assert output.inverse_link is None
+    moebius = sum(c * np.all(masks[:, list(s)], axis=1) for s, c in output.representation.items())
+    assert np.allclose(moebius, output.predictor(masks), atol=1e-9)
+    assert np.corrcoef(output.predictor(masks), game(masks))[0, 1] > 0.99

@@ -13,10 +13,17 @@ from shapiq.approximator.base import Approximator
 from shapiq.interaction_values import InteractionValues
 
 from .._indices import VALID_INDICES, check_index, check_max_order
-from .._validation import check_bool, check_int, check_number, check_random_state_seed
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_random_state_seed,
+)
 from ..evaluation import Backend, QueryCache, QueryEvaluator
 from ..evaluation.evaluator import check_cache_and_backend
 from ..metrics import r2_score, r2_standard_error, uniform_masks
+from ..proxy.distillation import DISTIL_QUERIES, distil
 from ..spectral.exhaustive import exhaustive_transform
 from ..spectral.representation import SparseFourier, SparseMoebius
 from ._conversion import to_interaction_values
@@ -33,6 +40,8 @@ UNCERTAIN_FAITHFULNESS = 0.05
 may differ from the score by more (a 95 % interval wider than ±0.05)."""
 LOW_FAITHFULNESS = 0.5
 """Below this estimated R², a call warns that the explanation is a poor fit of the game."""
+EXPLAINED_SCALES = ("link", "output")
+"""What the values explain with a ``link``: ``link(v)`` or the game's own output ``v``."""
 
 
 class _Modelled:
@@ -79,6 +88,9 @@ class Recovery:
         anchored: Whether ``fourier`` meets ``v(∅)`` and ``v(N)`` exactly.
         auto_anchor: Whether the transform chose ``anchored`` from the data (then an
             unanchored result warns that the values do not add up to ``v(N) - v(∅)``).
+        link_fourier: With ``explain="output"``, the function fitted on the link's scale
+            (``fourier`` is then its distillation on the game's scale).
+        distillation_r2: R² of ``fourier`` against ``link⁻¹(link_fourier)`` on fresh masks.
         faithfulness_se: Standard error of ``faithfulness`` as an estimate (``None``: measured
             here from ``check`` or the held-out masks).
     """
@@ -95,6 +107,8 @@ class Recovery:
     anchored: bool = True
     faithfulness_se: float | None = None
     auto_anchor: bool = False
+    link_fourier: SparseFourier | None = None
+    distillation_r2: float | None = None
 
 
 def _ends(n: int) -> np.ndarray:
@@ -162,6 +176,15 @@ class SpectralApproximator(Approximator):
             scores are much sparser before the squashing. The returned values then explain
             ``link(v)``: efficient indices sum to ``link(v(N))`` and ``baseline_value`` is
             ``link(v(∅))``; :meth:`predict` and ``faithfulness_`` use the original scale.
+        explain: What the values explain when ``link`` is set: ``"link"`` (default), the
+            modelled ``link(v)``; or ``"output"``, the game's own output ``v``. With
+            ``"output"`` the fit is still made on the link's scale, where the game is sparser,
+            and the fitted ``link⁻¹(f)`` (the best model of ``v``, but not sparse) is distilled
+            into a sparse function on ``v``'s scale from 8,192 of its own values (no model
+            query; exact when ``2^n`` is at most that). The values, :meth:`predict`,
+            ``fourier_`` and ``faithfulness_`` then all describe that function: efficient
+            indices sum to ``v(N)`` and ``baseline_value`` is ``v(∅)``. No effect without a
+            link.
 
     Attributes:
         fourier_: The recovered :class:`~shapiq_spex.spectral.SparseFourier` (after a call).
@@ -184,7 +207,12 @@ class SpectralApproximator(Approximator):
             the same interactions; zeros for an exact result), when the method gives them.
         history_: ``(queries, score)`` per round of a call that stopped at a target.
         endpoint_errors_: How far the returned function misses ``v(∅)`` and ``v(N)`` (on
-            the link's scale); zeros when it meets them exactly.
+            the scale the values explain); zeros when it meets them exactly.
+        link_fourier_: With ``explain="output"`` and a link, the function fitted on the
+            link's scale (``fourier_`` is its distillation); ``None`` otherwise.
+        distillation_r2_: With ``explain="output"`` and a link, the R² of ``fourier_``
+            against ``link⁻¹(link_fourier_)`` on fresh uniform masks (1 when exact); the
+            share of the fitted model that the values describe. ``None`` otherwise.
         transform_: Diagnostics of the last transform.
 
     Every constructor argument is also readable (and settable) under its own name, in its
@@ -207,9 +235,11 @@ class SpectralApproximator(Approximator):
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
         link: str | tuple | None = None,
+        explain: str = "link",
     ) -> None:
         n = check_int(n, "n", minimum=1)
         self._link = check_link(link)
+        self.explain = check_choice(explain, "explain", EXPLAINED_SCALES)
         # As passed (a name in normal form, a pair or a Link): get_params-style readable.
         self.link = self._link.name if link is None or isinstance(link, str) else link
         self.holdout_fraction = check_number(
@@ -247,6 +277,13 @@ class SpectralApproximator(Approximator):
         self.uncertainty_: InteractionValues | None = None
         self.history_: list[tuple[int, float]] | None = None
         self.endpoint_errors_: tuple[float, float] | None = None
+        self.link_fourier_: SparseFourier | None = None
+        self.distillation_r2_: float | None = None
+
+    @property
+    def _explains_output(self) -> bool:
+        """Whether the values explain the game's output through a distilled fit."""
+        return self.explain == "output" and self._link.name != "identity"
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
@@ -328,7 +365,8 @@ class SpectralApproximator(Approximator):
             reported orders number at most 100,000, every one of them is listed (zeros
             included, in shapiq's order) so that explanations stack; above that, only the
             non-zero ones. ``baseline_value`` is ``v(∅)`` as queried, and the values of SV,
-            k-SII, STII and FSII sum to ``v(N)`` (with a ``link``: to ``link(v(N))``).
+            k-SII, STII and FSII sum to ``v(N)`` (with a ``link``: to ``link(v(N))``, unless
+            ``explain="output"``).
 
         Raises:
             ValueError: If the budget is below the method's minimum for this ``n``.
@@ -357,6 +395,9 @@ class SpectralApproximator(Approximator):
                 recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[], faithfulness_se=0.0)
                 ends = moebius(_ends(self.n))
                 raw_ends = self._link.inverse(ends)
+                if self._explains_output:
+                    recovery, _ = self._on_output_scale(recovery, raw_ends, rng, 2**self.n)
+                    ends = raw_ends
             else:
                 recovery, raw_ends, ends = self._recover(modelled, budget, n_holdout, rng)
         finally:
@@ -394,10 +435,14 @@ class SpectralApproximator(Approximator):
         ends = link.apply(raw_ends)
         recovery = self._transform(modelled, budget - n_holdout - 2, rng, (anchors, ends))
         _warn_if_saturated(modelled.raw_values(), raw_ends)
+        loss = 0.0
+        if self._explains_output:
+            recovery, loss = self._on_output_scale(recovery, raw_ends, rng, budget)
+            ends = raw_ends
         if n_holdout:
             masks = uniform_masks(self.n, n_holdout, rng)
             truth = modelled.evaluator(masks)
-            predictions = link.inverse(recovery.fourier(masks))
+            predictions = self._predictions(recovery.fourier, masks)
             recovery = replace(
                 recovery,
                 faithfulness=r2_score(truth, predictions),
@@ -413,10 +458,55 @@ class SpectralApproximator(Approximator):
                     faithfulness=r2_score(values, predictions),
                     faithfulness_se=r2_standard_error(values, predictions),
                 )
+        if loss and not n_holdout and recovery.faithfulness is not None:
+            # The distilled function errs by the fit's error plus the distillation's
+            # (measured on fresh masks), taken as uncorrelated.
+            checked = recovery.check is not None
+            values = link.inverse(recovery.check[0]) if checked else modelled.raw_values()
+            variance = float(np.var(values))
+            drop = loss / variance if variance > 0 else 0.0
+            recovery = replace(recovery, faithfulness=recovery.faithfulness - drop)
         return recovery, raw_ends, ends
+
+    def _on_output_scale(
+        self, recovery: Recovery, raw_ends: np.ndarray, rng: np.random.Generator, budget: int
+    ) -> tuple[Recovery, float]:
+        """Distil ``link⁻¹(fourier)`` into a sparse function on the game's own scale.
+
+        Returns the recovery of the distilled function and the distillation's mean squared
+        error on fresh masks. Anchored fits stay anchored, to ``v(∅)`` and ``v(N)`` as
+        queried. The linked coefficients' covariance does not carry over: no standard errors.
+        """
+        fitted, inverse = recovery.fourier, self._link.inverse
+        anchors = (_ends(self.n), np.asarray(raw_ends, dtype=float)) if recovery.anchored else None
+        distilled = distil(
+            lambda masks: inverse(fitted(masks)),
+            self.n,
+            rng,
+            anchors=anchors,
+            queries=max(DISTIL_QUERIES, budget),
+        )
+        recovery = replace(
+            recovery,
+            fourier=distilled.fourier,
+            moebius=None,
+            blocks=None,
+            link_fourier=fitted,
+            distillation_r2=distilled.r2,
+        )
+        return recovery, distilled.mse
+
+    def _predictions(self, fourier: SparseFourier, masks: np.ndarray) -> np.ndarray:
+        """A recovered function's predictions of the game's values."""
+        if self._explains_output:
+            return fourier(masks)
+        return self._link.inverse(fourier(masks))
 
     def predict(self, masks: np.ndarray) -> np.ndarray:
         """The recovered game on the original scale: ``link⁻¹(fourier_(masks))``.
+
+        With ``explain="output"`` (and a link), ``fourier_`` is already on that scale and
+        this is ``fourier_(masks)``.
 
         Args:
             masks: Boolean coalitions ``(m, n)``.
@@ -427,7 +517,7 @@ class SpectralApproximator(Approximator):
         if self.fourier_ is None:
             msg = "call approximate() before predict()."
             raise RuntimeError(msg)
-        return self._link.inverse(self.fourier_(masks))
+        return self._predictions(self.fourier_, masks)
 
     def _record(self, recovery: Recovery, n_queries: int, raw_ends: np.ndarray) -> None:
         """Store a call's results as fitted attributes."""
@@ -443,6 +533,8 @@ class SpectralApproximator(Approximator):
         self.empty_value_, self.full_value_ = (float(v) for v in raw_ends)
         self.uncertainty_ = None
         self.endpoint_errors_ = (0.0, 0.0) if recovery.anchored else None
+        self.link_fourier_ = recovery.link_fourier
+        self.distillation_r2_ = recovery.distillation_r2
         # Rounds count every query of the call: the endpoints come first.
         self.history_ = (
             None if recovery.history is None else [(q + 2, s) for q, s in recovery.history]
@@ -476,7 +568,7 @@ class SpectralApproximator(Approximator):
             "output probably jumps between the empty coalition and all others), so the "
             "better-fitting function is returned. It misses v(∅) by "
             f"{miss_empty:+.3g} and v(N) by {miss_full:+.3g} (endpoint_errors_, on the "
-            "modelled scale). Pass exact_efficiency=True for values that add up exactly."
+            "values' scale). Pass exact_efficiency=True for values that add up exactly."
         )
         warnings.warn(msg, UserWarning, stacklevel=3)
 

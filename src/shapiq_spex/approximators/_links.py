@@ -120,7 +120,10 @@ class Link:
 
     def _outside(self, values: np.ndarray) -> str | None:
         low, high = self.domain
-        outside = (values < low) | (values > high)
+        # Within half a rounding step of an end is the end, rounded (a probability computed
+        # as 1 - p can come out at -2.2e-16); such values are clipped like the end itself.
+        edge = 0.5 * self.resolution
+        outside = (values < low - edge) | (values > high + edge)
         if not outside.any():
             return None
         bad = float(values[outside][0])

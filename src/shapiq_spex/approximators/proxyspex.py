@@ -102,6 +102,10 @@ class ProxySPEX(SpectralApproximator):
             ``"atanh"`` for scores in ``[-1, 1]``, or a ``(forward, inverse)`` pair; the values
             then explain ``link(v)``, and ``predict`` and ``faithfulness_`` use the original
             scale.
+        explain: With a ``link``: ``"link"`` (default) for values that explain ``link(v)``,
+            ``"output"`` for values that explain ``v`` itself (the linked fit distilled into a
+            sparse function on ``v``'s scale without model queries; see
+            :class:`~shapiq_spex.approximators._base.SpectralApproximator`).
         hpo: shapiq's switch for the proxy's model selection. ``True`` (default): the depth
             search described above; ``False``: one early-stopped booster at the first depth
             (faster, usually less faithful).
@@ -178,6 +182,7 @@ class ProxySPEX(SpectralApproximator):
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
         link: str | tuple | None = None,
+        explain: str = "link",
         hpo: bool = True,
         pairing_trick: bool = False,
         sampling_weights: np.ndarray | None = None,
@@ -223,6 +228,7 @@ class ProxySPEX(SpectralApproximator):
             backend=backend,
             holdout_fraction=holdout_fraction,
             link=link,
+            explain=explain,
         )
 
     @property

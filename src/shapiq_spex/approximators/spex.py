@@ -66,6 +66,10 @@ class SPEX(SpectralApproximator):
             ``"atanh"`` for scores in ``[-1, 1]``, or a ``(forward, inverse)`` pair; the values
             then explain ``link(v)``, and ``predict`` and ``faithfulness_`` use the original
             scale.
+        explain: With a ``link``: ``"link"`` (default) for values that explain ``link(v)``,
+            ``"output"`` for values that explain ``v`` itself (the linked fit distilled into a
+            sparse function on ``v``'s scale without model queries; see
+            :class:`~shapiq_spex.approximators._base.SpectralApproximator`).
         decoder_type: shapiq's name for ``decoder``.
         degree_parameter: shapiq's name for ``degree``.
 
@@ -105,6 +109,7 @@ class SPEX(SpectralApproximator):
         backend: Backend | None = None,
         holdout_fraction: float = 0.0,
         link: str | tuple | None = None,
+        explain: str = "link",
         decoder_type: str | object = _UNSET,
         degree_parameter: int | object = _UNSET,
     ) -> None:
@@ -135,6 +140,7 @@ class SPEX(SpectralApproximator):
             backend=backend,
             holdout_fraction=holdout_fraction,
             link=link,
+            explain=explain,
         )
 
     # shapiq's names of the settings (shapiq.approximator.SPEX exposes them as attributes).

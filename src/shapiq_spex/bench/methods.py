@@ -213,18 +213,21 @@ def _proxyspex() -> type:
 
 
 def _ours(
-    load: Callable[[], type], link: str | None = None
+    load: Callable[[], type], link: str | None = None, explain: str = "link"
 ) -> Callable[[Game, int, int, int], MethodOutput]:
     """A call of our approximator class ``load()`` (imported on first use: registering is cheap)."""
 
     def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
         from ..approximators import LINKS
 
-        approximator = load()(n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link)
+        approximator = load()(
+            n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link, explain=explain
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             values = approximator.approximate(budget, game)
-        inverse = None if link is None else LINKS[link].inverse
+        # With explain="output" the Möbius form is already on the game's scale.
+        inverse = None if link is None or explain == "output" else LINKS[link].inverse
         return MethodOutput(
             values,
             approximator.predict,
@@ -454,6 +457,17 @@ def _registry() -> dict[str, MethodSpec]:
             for link, what, games in (
                 ("vader", "VADER's valence sum", "VADER games"),
                 ("logit", "the log-odds of a probability", "games whose values are probabilities"),
+            )
+        ),
+        *(
+            MethodSpec(f"proxyspex-{link}-output", f"ProxySPEX (ours, link={link}, output)", True,
+                       _INDEX, _ORDER, _ours(_proxyspex, link, "output"),
+                       config=f"shapiq_spex.ProxySPEX(link={link!r}, explain='output'): fitted "
+                       f"on {what}, values and fourier_ on the game's scale (distilled); R² of "
+                       f"predict() ({games} only)")
+            for link, what, games in (
+                ("vader", "VADER's valence sum", "VADER games"),
+                ("logit", "the log-odds", "games whose values are probabilities"),
             )
         ),
     ]  # fmt: skip

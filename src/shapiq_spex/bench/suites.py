@@ -361,6 +361,8 @@ _LINKED = {
     "spex-vader": (_VADER_GAMES, "VADER games"),
     "proxyspex-logit": (_PROBABILITY_GAMES, "games whose values are probabilities"),
     "spex-logit": (_PROBABILITY_GAMES, "games whose values are probabilities"),
+    "proxyspex-vader-output": (_VADER_GAMES, "VADER games"),
+    "proxyspex-logit-output": (_PROBABILITY_GAMES, "games whose values are probabilities"),
 }
 _HPO_UP_TO_4000 = ("vader-40", "vader-120", "rf-breast_cancer")
 _HPO_UP_TO_1000 = ("mlp-digits", "lgbm-digits")

@@ -6,6 +6,7 @@ the booster readers, the support refit) stay importable from their modules, e.g.
 """
 
 from .crossfit import ProxyResult, TreeOptions, proxy_fourier_transform
+from .distillation import Distillation, distil
 from .extraction import forest_spectrum, model_spectrum
 from .proxies import PROXY_MODELS, Proxy, make_proxy
 from .sampling import SAMPLING_DESIGNS
@@ -16,10 +17,12 @@ __all__ = [
     "MIN_BUDGET",
     "PROXY_MODELS",
     "SAMPLING_DESIGNS",
+    "Distillation",
     "Forest",
     "Proxy",
     "ProxyResult",
     "TreeOptions",
+    "distil",
     "forest_spectrum",
     "make_proxy",
     "model_spectrum",
