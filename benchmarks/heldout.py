@@ -24,6 +24,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
@@ -139,6 +140,34 @@ def _call(
     }
 
 
+def measure(
+    log: TextIO,
+    tag: str,
+    name: str,
+    make: Callable[[], object],
+    test: tuple[np.ndarray, np.ndarray],
+    grid: tuple[list[int], int, list[str]],
+) -> list[dict]:
+    """Every ``(budget, seed, method)`` of ``grid`` on one model, a JSON line each in ``log``.
+
+    ``make`` returns the game of a call; ``test`` holds the held-out masks and their values.
+    """
+    budgets, seeds, methods = grid
+    n = test[0].shape[1]
+    rows = []
+    for budget in budgets:
+        for seed in range(seeds):
+            for method in methods:
+                row = {"tag": tag, "model": name, "n": n, "budget": budget}
+                row |= {"seed": seed, "method": method}
+                row |= _call(method, make(), n, budget, seed, test)
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+                rows.append(row)
+                print(f"{name} n={n} B={budget} seed={seed} {method}: R2={row['r2']:.3f}")
+    return rows
+
+
 def _table(rows: list[dict]) -> str:
     """Mean R² per model and budget, one column per (tag, method)."""
     means: dict[tuple, list[float]] = defaultdict(list)
@@ -185,19 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     with path.open("a") as log:
         for name in chosen:
             game = available[name]()
-            n = game.n_players
-            masks = holdout_masks(n)
+            masks = holdout_masks(game.n_players)
             test = (masks, np.asarray(game(masks), dtype=float))  # once per model
-            for budget in budgets:
-                for seed in range(args.seeds):
-                    for method in methods:
-                        row = {"tag": args.tag, "model": name, "n": n, "budget": budget}
-                        row |= {"seed": seed, "method": method}
-                        row |= _call(method, game, n, budget, seed, test)
-                        log.write(json.dumps(row) + "\n")
-                        log.flush()
-                        rows.append(row)
-                        print(f"{name} n={n} B={budget} seed={seed} {method}: R2={row['r2']:.3f}")
+            grid = (budgets, args.seeds, methods)
+            rows += measure(log, args.tag, name, lambda game=game: game, test, grid)
     print(_table(rows))
     return 0
 

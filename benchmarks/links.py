@@ -12,17 +12,14 @@ measured by :mod:`benchmarks.heldout` (``--raw`` for the probability models).
 from __future__ import annotations
 
 import argparse
-import json
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.heldout import _table
+from benchmarks.heldout import _table, measure
 from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import get_method
-from shapiq_spex.metrics import holdout_masks, holdout_r2
+from shapiq_spex.metrics import holdout_masks
 
 HERE = Path(__file__).parent
 _GAMES = (
@@ -53,22 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             built = get_game(key).build(0)
             masks = holdout_masks(built.n)
             test = (masks, np.asarray(built.target(masks), dtype=float))
-            for budget in budgets:
-                for seed in range(args.seeds):
-                    for method in methods:
-                        start = time.perf_counter()
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore")
-                            output = get_method(method).run(built.make(), built.n, budget, seed)
-                        row = {"tag": "links", "model": key, "n": built.n, "budget": budget}
-                        row |= {"seed": seed, "method": method}
-                        row |= {"r2": holdout_r2(output.predictor, *test)}
-                        row |= {"reported": output.diagnostics.get("faithfulness")}
-                        row |= {"seconds": time.perf_counter() - start}
-                        log.write(json.dumps(row) + "\n")
-                        log.flush()
-                        rows.append(row)
-                        print(f"{key} B={budget} seed={seed} {method}: R2={row['r2']:.3f}")
+            rows += measure(log, "links", key, built.make, test, (budgets, args.seeds, methods))
     print(_table(rows))
     return 0
 
