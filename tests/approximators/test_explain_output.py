@@ -50,6 +50,22 @@ def test_the_values_are_the_exact_indices_of_the_output(method, index, order):
     assert r2_score(game(masks), expit(approx.link_fourier_(masks))) > 1 - 1e-9
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_with_every_coalition_queried_the_values_are_the_outputs_exact_indices(method):
+    n = 9
+    game = _probability_game(n, seed=2)
+    approx = method(n, max_order=2, index="FSII", random_state=0, link="logit", explain="output")
+    values = approx.approximate(2**n, game)
+    exact = ExactComputer(game, n_players=n)("FSII", 2)
+    for interaction in exact.interaction_lookup:
+        if interaction:
+            assert values[interaction] == pytest.approx(exact[interaction], abs=1e-9)
+    ends = _ends(n)
+    assert approx.faithfulness_method_ == "exact" and approx.distillation_r2_ == 1.0
+    assert values.baseline_value == pytest.approx(game(ends)[0], abs=1e-12)
+    assert np.allclose(expit(approx.link_fourier_(ends)), game(ends), atol=1e-9)
+
+
 def _saturated(n):
     inner = SOUM(n, n_basis_games=20, min_interaction_size=1, max_interaction_size=3,
                  random_state=3)  # fmt: skip

@@ -391,13 +391,7 @@ class SpectralApproximator(Approximator):
         modelled = _Modelled(evaluator, self._link)
         try:
             if exhaustive:
-                fourier, moebius = exhaustive_transform(modelled, self.n)
-                recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[], faithfulness_se=0.0)
-                ends = moebius(_ends(self.n))
-                raw_ends = self._link.inverse(ends)
-                if self._explains_output:
-                    recovery, _ = self._on_output_scale(recovery, raw_ends, rng, 2**self.n)
-                    ends = raw_ends
+                recovery, raw_ends, ends = self._exact(modelled)
             else:
                 recovery, raw_ends, ends = self._recover(modelled, budget, n_holdout, rng)
         finally:
@@ -467,6 +461,26 @@ class SpectralApproximator(Approximator):
             drop = loss / variance if variance > 0 else 0.0
             recovery = replace(recovery, faithfulness=recovery.faithfulness - drop)
         return recovery, raw_ends, ends
+
+    def _exact(self, modelled: _Modelled) -> tuple[Recovery, np.ndarray, np.ndarray]:
+        """Query every coalition: the exact transform, and its endpoints raw and modelled."""
+        fourier, moebius = exhaustive_transform(modelled, self.n)
+        recovery = Recovery(fourier, moebius, 1.0, "exact", blocks=[], faithfulness_se=0.0)
+        ends = moebius(_ends(self.n))
+        if not self._explains_output:
+            return recovery, self._link.inverse(ends), ends
+        # Every value was queried: the output's own exact transform, no distillation.
+        raw = modelled.raw_values()
+        output, output_moebius = exhaustive_transform(lambda _: raw, self.n)
+        recovery = replace(
+            recovery,
+            fourier=output,
+            moebius=output_moebius,
+            link_fourier=fourier,
+            distillation_r2=1.0,
+        )
+        raw_ends = output_moebius(_ends(self.n))
+        return recovery, raw_ends, raw_ends
 
     def _on_output_scale(
         self, recovery: Recovery, raw_ends: np.ndarray, rng: np.random.Generator, budget: int

@@ -148,7 +148,7 @@ class ProxySPEX(SpectralApproximator):
             intervals are ``values ± 1.645 · uncertainty_``.
         history_: ``(queries, score)`` per round with ``target_faithfulness``, else ``None``.
         endpoint_errors_: ``(f(∅) - v(∅), f(N) - v(N))`` of the returned function (zeros
-            when the endpoints were met), on the link's scale.
+            when the endpoints were met), on the scale the values explain.
         transform_: Diagnostics of the last call (per depth: trees, validation errors, support
             sizes, timings).
 
