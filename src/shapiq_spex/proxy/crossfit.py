@@ -36,7 +36,7 @@ from ..spectral.regression import ridge_solve
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
-from .ensembles import ambiguity, corrected_score, cross_validated_blend
+from .ensembles import corrected_score, cross_validated_blend, fourier_ambiguity
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
 from .proxies import Proxy
 from .refit import _gram, standardization, standardized
@@ -72,7 +72,6 @@ AUTO_FITS_BUDGET = 2048
 """``fits="auto"`` fits every fold up to this budget and one fold above it: a fifth of a larger
 budget scores the fit precisely on its own, and there each fit costs real time."""
 _FIRST_ROUND = 128  # queries of the first round when stopping at a target
-_PROBE = 1000  # uniform masks on which the folds' fits are compared (never queried)
 _TIE = 1e-9  # a candidate must score higher than the simpler one by more than round-off
 ANCHOR_TOLERANCE = 0.02
 """``anchor="auto"`` keeps the exact endpoints unless they cost more cross-fitted R² than this."""
@@ -356,8 +355,6 @@ def _crossfit(
     fold_of[rng.permutation(m)] = np.arange(m) % N_FOLDS
     seeds = rng.integers(0, 2**31 - 1, size=(N_FOLDS, len(depths)))
     orders = [rng.permutation(int(np.sum(fold_of != k))) for k in range(N_FOLDS)]
-    # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
-    probe = sample_masks(n, _PROBE, rng)
     tree_folds = _fit_tree_folds(
         masks, values, fold_of, seeds, orders, fits, depths, settings_args,
         validation_fraction, anchors, query_s,
@@ -365,7 +362,7 @@ def _crossfit(
     tested = [test for _, test in tree_folds]
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
-    trees = _tree_candidate(masks, y_test, tree_folds, score, probe)
+    trees = _tree_candidate(masks, y_test, tree_folds, score)
     candidates = {"trees": trees[0]}
     lasso = None
     if m * n <= FIRST_ORDER_MAX_CELLS:
@@ -466,29 +463,31 @@ def _tree_candidate(
     y_test: np.ndarray,
     tree_folds: list[tuple[TreeMember, np.ndarray]],
     score: Score,
-    probe: np.ndarray,
-) -> tuple[Candidate, tuple[np.ndarray, np.ndarray]]:
-    """The tree pipeline's cross-fitted scores, and its folds' outputs on the probe masks."""
+) -> tuple[Candidate, tuple[float, float]]:
+    """The tree pipeline's cross-fitted scores, and the spread of its folds' fits.
+
+    The spread is the folds' :func:`~.ensembles.fourier_ambiguity`, anchored and free.
+    """
     members = [member for member, _ in tree_folds]
     anchored = np.concatenate([member.fourier(masks[test]) for member, test in tree_folds])
     free = np.concatenate([member.free(masks[test]) for member, test in tree_folds])
-    outputs = (
-        np.stack([f.fourier(probe) for f in members]),
-        np.stack([f.free(probe) for f in members]),
+    spreads = (
+        fourier_ambiguity([f.fourier for f in members]),
+        fourier_ambiguity([f.free for f in members]),
     )
     candidate = Candidate(
         "trees",
-        corrected_score(score, y_test, anchored, ambiguity(outputs[0])),
-        corrected_score(score, y_test, free, ambiguity(outputs[1])),
+        corrected_score(score, y_test, anchored, spreads[0]),
+        corrected_score(score, y_test, free, spreads[1]),
         anchored,
         free,
     )
-    return candidate, outputs
+    return candidate, spreads
 
 
 def _blend_candidate(
     y_test: np.ndarray,
-    trees: tuple[Candidate, tuple[np.ndarray, np.ndarray]],
+    trees: tuple[Candidate, tuple[float, float]],
     first: Candidate,
     sizes: list[int],
     score: Score,
@@ -502,7 +501,7 @@ def _blend_candidate(
     for j, name in enumerate(("predictions", "free_predictions")):
         a, b = getattr(trees[0], name), getattr(first, name)
         w, blended = cross_validated_blend(y_test, a, b, sizes)
-        scores.append(corrected_score(score, y_test, blended, w**2 * ambiguity(trees[1][j])))
+        scores.append(corrected_score(score, y_test, blended, w**2 * trees[1][j]))
         weights.append(w)
         predictions.append(blended)
     return Candidate("blend", scores[0], scores[1], *predictions, *weights)

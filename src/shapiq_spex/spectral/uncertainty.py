@@ -66,8 +66,28 @@ def anchored_covariance(
         ``P Σ Pᵀ + σ² G Gᵀ`` with ``P = I - G C``.
     """
     rows = np.asarray(rows, dtype=float)
-    k = covariance.shape[0]
-    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)
-    projection = np.eye(k) - spread @ rows
-    cov = projection @ covariance @ projection.T + anchor_variance * (spread @ spread.T)
-    return (cov + cov.T) / 2
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
+    # P Σ Pᵀ expanded in the r constraint directions: O(K² r), not the O(K³) of forming P.
+    cross = rows @ covariance  # C Σ, (r, K)
+    correction = spread @ cross  # G C Σ
+    inner = cross @ rows.T + anchor_variance * np.eye(rows.shape[0])  # C Σ Cᵀ + σ² I
+    # In place: the matrices are K² and the carriers of a correction make K large.
+    cov = spread @ ((inner + inner.T) / 2) @ spread.T
+    cov += covariance
+    cov -= correction
+    cov -= correction.T
+    del correction
+    return _symmetrized(cov)
+
+
+def _symmetrized(matrix: np.ndarray) -> np.ndarray:
+    """``(M + Mᵀ) / 2`` in place, a block at a time (no second K² array)."""
+    k = matrix.shape[0]
+    step = max(1, 2**20 // max(k, 1))
+    for start in range(0, k, step):
+        rows = slice(start, min(start + step, k))
+        # The upper blocks read the lower ones before these are overwritten below.
+        mean = (matrix[rows, start:] + matrix[start:, rows].T) / 2
+        matrix[rows, start:] = mean
+        matrix[start:, rows] = mean.T
+    return matrix
