@@ -20,6 +20,7 @@ from shapiq import InteractionValues
 
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import PAD
+from ..spectral.uncertainty import CovarianceFactor
 from ._conversion import to_interaction_values
 
 __all__ = ["index_weights", "interaction_standard_errors"]
@@ -74,7 +75,7 @@ def _term_map(
 
 def _block_variances(
     terms: np.ndarray,
-    cov: np.ndarray,
+    cov: np.ndarray | CovarianceFactor,
     lookup: dict[tuple[int, ...], int],
     weights: np.ndarray,
     size: int,
@@ -102,13 +103,17 @@ def _block_variances(
     a = scipy.sparse.csr_array(
         (np.asarray(vals), (local, np.asarray(cols))), shape=(touched.size, terms.shape[0])
     )
-    variances[touched] = np.asarray((a @ cov * a).sum(axis=1)).ravel()
+    if isinstance(cov, CovarianceFactor):
+        projected = np.asarray(a @ cov.factor)
+        variances[touched] = np.einsum("ij,ij->i", projected, projected)
+    else:
+        variances[touched] = np.asarray((a @ cov * a).sum(axis=1)).ravel()
     return variances
 
 
 def interaction_standard_errors(
     result: InteractionValues,
-    blocks: list[tuple[np.ndarray, np.ndarray, float]],
+    blocks: list[tuple[np.ndarray, np.ndarray | CovarianceFactor, float]],
     index: str,
     max_order: int,
     min_order: int,
@@ -118,8 +123,9 @@ def interaction_standard_errors(
     Args:
         result: The returned interaction values.
         blocks: ``(terms, covariance, scale)`` of each averaged fit (covariance in units of
-            ``scale²``); the error of the average is the mean of the fits' errors (the fits
-            are strongly correlated).
+            ``scale²``: a ``(K, K)`` matrix or a
+            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor`); the error of the
+            average is the mean of the fits' errors (the fits are strongly correlated).
         index: The index of ``result``.
         max_order: Largest reported interaction size.
         min_order: Smallest reported interaction size.

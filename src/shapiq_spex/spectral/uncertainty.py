@@ -6,17 +6,76 @@ equal noise, and with out-of-fold residuals ``r`` it also carries the model's ow
 misfit widens the error bars instead of hiding behind a small in-sample residual. Exact
 endpoint constraints ``C c = d`` project the coefficients affinely (``c ↦ P c + q``), so the
 covariance of the anchored coefficients is ``P Σ Pᵀ``.
+
+A fit's covariance lives on its support plus the few directions of the endpoint correction,
+which spreads over many carrier terms: kept as a factor ``L`` with ``Σ = L Lᵀ``
+(:class:`CovarianceFactor`), it takes ``K (s + r)`` numbers instead of ``K²``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from .terms import fourier_basis
 
-__all__ = ["anchored_covariance", "sandwich_covariance"]
+__all__ = [
+    "CovarianceFactor",
+    "anchored_covariance",
+    "anchored_factor",
+    "sandwich_covariance",
+    "sandwich_factor",
+]
+
+
+@dataclass(frozen=True)
+class CovarianceFactor:
+    """A covariance ``L Lᵀ`` kept as its factor ``L`` of shape ``(K, q)``."""
+
+    factor: np.ndarray
+
+    def scaled(self, variance_scale: float) -> CovarianceFactor:
+        """The factor of ``variance_scale · L Lᵀ``."""
+        return CovarianceFactor(self.factor * np.sqrt(variance_scale))
+
+    def dense(self) -> np.ndarray:
+        """``L Lᵀ`` as a ``(K, K)`` matrix."""
+        return self.factor @ self.factor.T
+
 
 _ROW_CHUNK = 4096
+
+
+def sandwich_factor(
+    masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray, penalty: float
+) -> np.ndarray:
+    """A factor ``L`` of :func:`sandwich_covariance`: ``L Lᵀ = H⁻¹ (Xᵀ diag(r²) X) H⁻¹``.
+
+    The meat's factor is the ``R`` of a QR decomposition of ``diag(r) X`` (updated chunk by
+    chunk), so no eigendecomposition beyond ``H``'s pseudo-inverse is needed.
+
+    Args:
+        masks: Boolean masks ``(m, n)`` the coefficients were fitted on.
+        terms: The support ``(K, d)``.
+        residuals: One residual per mask ``(m,)``.
+        penalty: The absolute ridge penalty ``α`` of the fit.
+
+    Returns:
+        ``L`` of shape ``(K, min(m, K))``.
+    """
+    k = terms.shape[0]
+    gram = np.zeros((k, k))
+    root = np.zeros((0, k))
+    weights = np.abs(np.asarray(residuals, dtype=float))
+    for start in range(0, masks.shape[0], _ROW_CHUNK):
+        block = fourier_basis(masks[start : start + _ROW_CHUNK], terms)
+        gram += block.T @ block
+        weighted = block * weights[start : start + _ROW_CHUNK, None]
+        root = np.linalg.qr(np.vstack([root, weighted]), mode="r")
+    gram.flat[:: k + 1] += penalty
+    # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
+    return np.linalg.pinv(gram, hermitian=True) @ root.T
 
 
 def sandwich_covariance(
@@ -46,6 +105,20 @@ def sandwich_covariance(
     inverse = np.linalg.pinv(gram, hermitian=True)
     cov = inverse @ meat @ inverse
     return (cov + cov.T) / 2
+
+
+def anchored_factor(
+    factor: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
+) -> np.ndarray:
+    """A factor of :func:`anchored_covariance` from a factor ``L`` of the covariance.
+
+    Returns:
+        ``[P L, σ G]`` of shape ``(K, q + r)``: its outer product is ``P Σ Pᵀ + σ² G Gᵀ``.
+    """
+    rows = np.asarray(rows, dtype=float)
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
+    projected = factor - spread @ (rows @ factor)
+    return np.hstack([projected, np.sqrt(max(anchor_variance, 0.0)) * spread])
 
 
 def anchored_covariance(
