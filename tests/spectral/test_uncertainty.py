@@ -9,7 +9,6 @@ from shapiq_spex.spectral.uncertainty import (
     CovarianceFactor,
     anchored_covariance,
     anchored_factor,
-    sandwich_covariance,
     sandwich_factor,
 )
 
@@ -68,7 +67,6 @@ def test_the_sandwich_factor_reproduces_the_robust_covariance(m):
     expected = _sandwich_by_definition(masks, terms, residuals, 0.3)
     assert factor.shape[0] == terms.shape[0] and factor.shape[1] <= min(m, terms.shape[0])
     assert np.allclose(factor @ factor.T, expected, rtol=1e-9, atol=1e-12)
-    assert np.allclose(sandwich_covariance(masks, terms, residuals, 0.3), expected)
 
 
 @pytest.mark.parametrize(("k", "q", "r"), [(9, 4, 1), (50, 12, 2)])

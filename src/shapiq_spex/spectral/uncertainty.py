@@ -25,7 +25,6 @@ __all__ = [
     "CovarianceFactor",
     "anchored_covariance",
     "anchored_factor",
-    "sandwich_covariance",
     "sandwich_factor",
 ]
 
@@ -51,15 +50,16 @@ _ROW_CHUNK = 4096
 def sandwich_factor(
     masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray, penalty: float
 ) -> np.ndarray:
-    """A factor ``L`` of :func:`sandwich_covariance`: ``L Lᵀ = H⁻¹ (Xᵀ diag(r²) X) H⁻¹``.
+    """A factor ``L`` of the robust covariance ``L Lᵀ = H⁻¹ (Xᵀ diag(r²) X) H⁻¹`` of ridge fits.
 
-    The meat is factored by a pivoted Cholesky decomposition (``K³/3``, rank-revealing), which
-    also saves one of the sandwich's two ``K³`` products.
+    The coefficients are fitted on a fixed support with ``H = XᵀX + αI``. The meat is factored
+    by a pivoted Cholesky decomposition (``K³/3``, rank-revealing), which also saves one of the
+    dense sandwich's two ``K³`` products.
 
     Args:
         masks: Boolean masks ``(m, n)`` the coefficients were fitted on.
         terms: The support ``(K, d)``.
-        residuals: One residual per mask ``(m,)``.
+        residuals: One residual per mask ``(m,)`` (out-of-fold residuals for honest bars).
         penalty: The absolute ridge penalty ``α`` of the fit.
 
     Returns:
@@ -98,28 +98,6 @@ def _psd_factor(matrix: np.ndarray) -> np.ndarray:
     out = np.zeros((k, rank))
     out[pivots - 1] = np.triu(upper)[:rank].T  # Pᵀ M P = Uᵀ U
     return out
-
-
-def sandwich_covariance(
-    masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray, penalty: float
-) -> np.ndarray:
-    """Robust covariance of ridge coefficients on a fixed support.
-
-    Args:
-        masks: Boolean masks ``(m, n)`` the coefficients were fitted on.
-        terms: The support ``(K, d)``.
-        residuals: One residual per mask ``(m,)`` (out-of-fold residuals for honest bars).
-        penalty: The absolute ridge penalty ``α`` of the fit.
-
-    Returns:
-        The covariance matrix ``(K, K)`` of the coefficients.
-    """
-    gram, meat = _gram_and_meat(masks, terms, residuals)
-    gram.flat[:: terms.shape[0] + 1] += penalty
-    # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
-    inverse = np.linalg.pinv(gram, hermitian=True)
-    cov = inverse @ meat @ inverse
-    return (cov + cov.T) / 2
 
 
 def anchored_factor(
