@@ -9,7 +9,9 @@ from shapiq_spex.proxy.ensembles import (
     blend_weight,
     corrected_score,
     cross_validated_blend,
+    fourier_ambiguity,
 )
+from shapiq_spex.spectral.representation import SparseFourier
 
 
 def _grid_weight(y, a, b):
@@ -67,3 +69,23 @@ def test_the_corrected_score_is_the_r2_of_the_average_of_the_fits():
 
 def test_one_fit_has_no_ambiguity():
     assert ambiguity(np.ones((1, 7))) == 0.0
+
+
+def test_the_fourier_ambiguity_is_the_spread_over_every_mask():
+    # Parseval: the mean over all 2^n masks equals the sum of the coefficients' variances.
+    n = 7
+    rng = np.random.default_rng(3)
+    every = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
+    fits = []
+    for _ in range(4):
+        terms = {}
+        for _ in range(9):
+            size = int(rng.integers(0, 4))
+            subset = tuple(sorted(rng.choice(n, size, replace=False).tolist()))
+            terms[subset] = terms.get(subset, 0.0) + rng.standard_normal()
+        # affine() repeats the constant term: duplicates must be summed, not double-counted.
+        fits.append(SparseFourier.from_dict(terms, n).affine(1.5, rng.standard_normal()))
+    outputs = np.stack([f(every) for f in fits])
+    assert fourier_ambiguity(fits) == pytest.approx(ambiguity(outputs), rel=1e-12)
+    assert fourier_ambiguity(fits[:1]) == 0.0
+    assert fourier_ambiguity([fits[0], fits[0]]) == pytest.approx(0.0, abs=1e-24)

@@ -15,10 +15,12 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+import scipy.sparse
 from shapiq import InteractionValues
 
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import PAD
+from ..spectral.uncertainty import CovarianceFactor
 from ._conversion import to_interaction_values
 
 __all__ = ["index_weights", "interaction_standard_errors"]
@@ -54,42 +56,64 @@ def index_weights(index: str, max_order: int, min_order: int, max_degree: int) -
     return weights
 
 
+def _term_map(
+    term: tuple[int, ...], lookup: dict[tuple[int, ...], int], weights: np.ndarray
+) -> tuple[list[int], list[float]]:
+    """Positions of the reported interactions inside ``term`` and the index weights there."""
+    t = len(term)
+    positions, values = [], []
+    for r in range(min(t, weights.shape[1] - 1) + 1):
+        if weights[t, r] == 0.0:
+            continue
+        for subset in combinations(term, r):
+            position = lookup.get(subset)
+            if position is not None:
+                positions.append(position)
+                values.append(weights[t, r])
+    return positions, values
+
+
 def _block_variances(
     terms: np.ndarray,
-    cov: np.ndarray,
+    cov: np.ndarray | CovarianceFactor,
     lookup: dict[tuple[int, ...], int],
     weights: np.ndarray,
     size: int,
+    cache: dict[tuple[int, ...], tuple[list[int], list[float]]],
 ) -> np.ndarray:
-    """Variance of every reported interaction under one block's covariance."""
-    max_order = weights.shape[1] - 1
+    """Variance of every reported interaction under one block's covariance.
+
+    ``cache`` maps terms to :func:`_term_map`; averaged fits share most of their terms.
+    """
     rows, cols, vals = [], [], []
-    for j, term in enumerate(terms):
-        players = tuple(int(p) for p in term if p != PAD)
-        t = len(players)
-        for r in range(min(t, max_order) + 1):
-            if weights[t, r] == 0.0:
-                continue
-            for subset in combinations(players, r):
-                position = lookup.get(subset)
-                if position is not None:
-                    rows.append(position)
-                    cols.append(j)
-                    vals.append(weights[t, r])
+    for j, row in enumerate(np.asarray(terms).tolist()):
+        term = tuple(p for p in row if p != PAD)
+        entry = cache.get(term)
+        if entry is None:
+            entry = cache[term] = _term_map(term, lookup, weights)
+        rows += entry[0]
+        cols += [j] * len(entry[0])
+        vals += entry[1]
     variances = np.zeros(size)
     if not rows:
         return variances
-    rows_a = np.asarray(rows)
-    touched, local = np.unique(rows_a, return_inverse=True)
-    a = np.zeros((touched.size, terms.shape[0]))
-    np.add.at(a, (local, np.asarray(cols)), np.asarray(vals))
-    variances[touched] = np.einsum("ij,ij->i", a @ cov, a)
+    touched, local = np.unique(np.asarray(rows), return_inverse=True)
+    # A maps the block's coefficients to the touched interactions; it is sparse (a term
+    # reaches only its own subsets), so diag(A Σ Aᵀ) costs nnz(A)·K, not touched·K².
+    a = scipy.sparse.csr_array(
+        (np.asarray(vals), (local, np.asarray(cols))), shape=(touched.size, terms.shape[0])
+    )
+    if isinstance(cov, CovarianceFactor):
+        projected = np.asarray(a @ cov.factor)
+        variances[touched] = np.einsum("ij,ij->i", projected, projected)
+    else:
+        variances[touched] = np.asarray((a @ cov * a).sum(axis=1)).ravel()
     return variances
 
 
 def interaction_standard_errors(
     result: InteractionValues,
-    blocks: list[tuple[np.ndarray, np.ndarray, float]],
+    blocks: list[tuple[np.ndarray, np.ndarray | CovarianceFactor, float]],
     index: str,
     max_order: int,
     min_order: int,
@@ -99,8 +123,9 @@ def interaction_standard_errors(
     Args:
         result: The returned interaction values.
         blocks: ``(terms, covariance, scale)`` of each averaged fit (covariance in units of
-            ``scale²``); the error of the average is the mean of the fits' errors (the fits
-            are strongly correlated).
+            ``scale²``: a ``(K, K)`` matrix or a
+            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor`); the error of the
+            average is the mean of the fits' errors (the fits are strongly correlated).
         index: The index of ``result``.
         max_order: Largest reported interaction size.
         min_order: Smallest reported interaction size.
@@ -114,8 +139,9 @@ def interaction_standard_errors(
     errors = np.zeros(size)
     degree = max((int((t != PAD).sum(axis=1).max(initial=0)) for t, _, _ in blocks), default=0)
     weights = index_weights(index, max_order, min_order, degree)
+    cache: dict[tuple[int, ...], tuple[list[int], list[float]]] = {}
     for terms, cov, scale in blocks:
-        variance = _block_variances(terms, cov, lookup, weights, size)
+        variance = _block_variances(terms, cov, lookup, weights, size, cache)
         errors += scale * np.sqrt(np.clip(variance, 0.0, None))
     errors /= max(len(blocks), 1)
     return InteractionValues(

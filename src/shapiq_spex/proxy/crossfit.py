@@ -35,8 +35,8 @@ from ..spectral.anchors import Anchors
 from ..spectral.regression import ridge_solve
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
-from ..spectral.uncertainty import anchored_covariance, sandwich_covariance
-from .ensembles import ambiguity, corrected_score, cross_validated_blend
+from ..spectral.uncertainty import CovarianceFactor, anchored_factor, sandwich_factor
+from .ensembles import corrected_score, cross_validated_blend, fourier_ambiguity
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
 from .proxies import Proxy
 from .refit import _gram, standardization, standardized
@@ -72,7 +72,6 @@ AUTO_FITS_BUDGET = 2048
 """``fits="auto"`` fits every fold up to this budget and one fold above it: a fifth of a larger
 budget scores the fit precisely on its own, and there each fit costs real time."""
 _FIRST_ROUND = 128  # queries of the first round when stopping at a target
-_PROBE = 1000  # uniform masks on which the folds' fits are compared (never queried)
 _TIE = 1e-9  # a candidate must score higher than the simpler one by more than round-off
 ANCHOR_TOLERANCE = 0.02
 """``anchor="auto"`` keeps the exact endpoints unless they cost more cross-fitted R² than this."""
@@ -108,7 +107,8 @@ class ProxyResult:
     Attributes:
         fourier: The returned function (anchored unless ``anchor=False``), linked scale.
         blocks: ``(terms, covariance, scale)`` of each averaged fit (the returned function is
-            their mean): the coefficients' covariance in units of ``scale²``. The fits share
+            their mean): the coefficients' covariance in units of ``scale²``, as a
+            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor`. The fits share
             most queries, so an error of the mean is taken as the mean of the fits' errors.
         n_queries: Queries evaluated by the transform.
         chosen: Name of the returned candidate.
@@ -356,8 +356,6 @@ def _crossfit(
     fold_of[rng.permutation(m)] = np.arange(m) % N_FOLDS
     seeds = rng.integers(0, 2**31 - 1, size=(N_FOLDS, len(depths)))
     orders = [rng.permutation(int(np.sum(fold_of != k))) for k in range(N_FOLDS)]
-    # Uniform masks to measure how the folds' fits disagree (no queries: only predictions).
-    probe = sample_masks(n, _PROBE, rng)
     tree_folds = _fit_tree_folds(
         masks, values, fold_of, seeds, orders, fits, depths, settings_args,
         validation_fraction, anchors, query_s,
@@ -365,7 +363,7 @@ def _crossfit(
     tested = [test for _, test in tree_folds]
     test_idx = np.concatenate([np.flatnonzero(t) for t in tested])
     y_test = values[test_idx]
-    trees = _tree_candidate(masks, y_test, tree_folds, score, probe)
+    trees = _tree_candidate(masks, y_test, tree_folds, score)
     candidates = {"trees": trees[0]}
     lasso = None
     if m * n <= FIRST_ORDER_MAX_CELLS:
@@ -466,29 +464,31 @@ def _tree_candidate(
     y_test: np.ndarray,
     tree_folds: list[tuple[TreeMember, np.ndarray]],
     score: Score,
-    probe: np.ndarray,
-) -> tuple[Candidate, tuple[np.ndarray, np.ndarray]]:
-    """The tree pipeline's cross-fitted scores, and its folds' outputs on the probe masks."""
+) -> tuple[Candidate, tuple[float, float]]:
+    """The tree pipeline's cross-fitted scores, and the spread of its folds' fits.
+
+    The spread is the folds' :func:`~.ensembles.fourier_ambiguity`, anchored and free.
+    """
     members = [member for member, _ in tree_folds]
     anchored = np.concatenate([member.fourier(masks[test]) for member, test in tree_folds])
     free = np.concatenate([member.free(masks[test]) for member, test in tree_folds])
-    outputs = (
-        np.stack([f.fourier(probe) for f in members]),
-        np.stack([f.free(probe) for f in members]),
+    spreads = (
+        fourier_ambiguity([f.fourier for f in members]),
+        fourier_ambiguity([f.free for f in members]),
     )
     candidate = Candidate(
         "trees",
-        corrected_score(score, y_test, anchored, ambiguity(outputs[0])),
-        corrected_score(score, y_test, free, ambiguity(outputs[1])),
+        corrected_score(score, y_test, anchored, spreads[0]),
+        corrected_score(score, y_test, free, spreads[1]),
         anchored,
         free,
     )
-    return candidate, outputs
+    return candidate, spreads
 
 
 def _blend_candidate(
     y_test: np.ndarray,
-    trees: tuple[Candidate, tuple[np.ndarray, np.ndarray]],
+    trees: tuple[Candidate, tuple[float, float]],
     first: Candidate,
     sizes: list[int],
     score: Score,
@@ -502,13 +502,13 @@ def _blend_candidate(
     for j, name in enumerate(("predictions", "free_predictions")):
         a, b = getattr(trees[0], name), getattr(first, name)
         w, blended = cross_validated_blend(y_test, a, b, sizes)
-        scores.append(corrected_score(score, y_test, blended, w**2 * ambiguity(trees[1][j])))
+        scores.append(corrected_score(score, y_test, blended, w**2 * trees[1][j]))
         weights.append(w)
         predictions.append(blended)
     return Candidate("blend", scores[0], scores[1], *predictions, *weights)
 
 
-Blocks = list[tuple[np.ndarray, np.ndarray, float]]
+Blocks = list[tuple[np.ndarray, CovarianceFactor, float]]
 
 
 def _returned_function(
@@ -599,34 +599,32 @@ def _finish(
     spread: float,
     terms: np.ndarray,
     coefs: np.ndarray,
-    cov: np.ndarray,
+    factor: np.ndarray,
     anchors: Anchors | None,
     anchor: bool,
     anchor_variance: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Anchor a standardized fit and its covariance; return them in original units.
+) -> tuple[np.ndarray, np.ndarray, CovarianceFactor]:
+    """Anchor a standardized fit and its covariance factor; return them in original units.
 
     ``anchor_variance`` is the variance of a single query around the fit (standardized): the
     anchor values are single queries, and their error bends every coefficient.
     """
     if anchor and anchors is not None:
         terms2, coefs2 = anchor_standardized(terms, coefs, anchors, masks, y, offset, spread)
-        k = terms.shape[0]
         width = max(terms.shape[1], terms2.shape[1])
-        extended = np.zeros((terms2.shape[0], terms2.shape[0]))
-        extended[:k, :k] = cov
         # anchored_coefficients keeps the support first and appends carriers.
+        extended = np.zeros((terms2.shape[0], factor.shape[1]))
+        extended[: terms.shape[0]] = factor
         rows = fourier_basis(anchors[0], pad_terms(terms2, width))
-        cov = anchored_covariance(extended, rows, anchor_variance)
+        factor = anchored_factor(extended, rows, anchor_variance)
         terms, coefs = pad_terms(terms2, width), coefs2
     width = max(terms.shape[1], 1)
     const = np.full((1, width), -1, dtype=np.int64)
     terms_out = np.concatenate([const, pad_terms(terms, width)])
     coefs_out = np.r_[offset, spread * coefs]
     # The covariance stays in units of the spread (its square overflows for huge values).
-    cov_out = np.zeros((terms_out.shape[0], terms_out.shape[0]))
-    cov_out[1:, 1:] = cov
-    return terms_out, coefs_out, cov_out
+    factor_out = np.vstack([np.zeros((1, factor.shape[1])), factor])
+    return terms_out, coefs_out, CovarianceFactor(factor_out)
 
 
 @dataclass(frozen=True)
@@ -682,33 +680,33 @@ def _fold_average(
         train = fold.train
         penalty = fold.penalty * int(train.sum())
         support = fold.support
-        cov = sandwich_covariance(masks[train], support, oof[train], penalty)
+        factor = sandwich_factor(masks[train], support, oof[train], penalty)
         if anchor and anchors is not None:
             # The anchored fit also moves carrier terms outside the support: they take their
             # error from the projection alone.
-            support, cov = _embed(cov, support, fold.fourier.terms)
-            cov = anchored_covariance(cov, fourier_basis(anchors[0], support), anchor_noise)
-        blocks.append((support, cov, spread))
+            support, factor = _embed(factor, support, fold.fourier.terms)
+            factor = anchored_factor(factor, fourier_basis(anchors[0], support), anchor_noise)
+        blocks.append((support, CovarianceFactor(factor), spread))
     # Any two folds' fits share (N_FOLDS - 2) / (N_FOLDS - 1) of their queries: their errors
     # correlate about that much, and the mean of k of them has this share of one's variance.
     shared = (N_FOLDS - 2) / (N_FOLDS - 1)
     shrink = shared + (1.0 - shared) / len(folds)
-    blocks = [(t, shrink * cov, scale) for t, cov, scale in blocks]
+    blocks = [(t, cov.scaled(shrink), scale) for t, cov, scale in blocks]
     return SparseFourier(n, terms, coefs), blocks
 
 
 def _embed(
-    cov: np.ndarray, support: np.ndarray, terms: np.ndarray
+    factor: np.ndarray, support: np.ndarray, terms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``cov`` of ``support`` placed in the rows of ``terms`` (the union; zeros elsewhere)."""
+    """``support``'s covariance factor in the rows of its union with ``terms`` (zeros elsewhere)."""
     width = max(support.shape[1], terms.shape[1], 1)
     support, terms = pad_terms(support, width), pad_terms(terms, width)
     union = np.unique(np.concatenate([support, terms]), axis=0)
     index = {tuple(row): i for i, row in enumerate(union.tolist())}
     at = np.array([index.get(tuple(row), -1) for row in support.tolist()])
     keep = at >= 0
-    out = np.zeros((union.shape[0], union.shape[0]))
-    out[np.ix_(at[keep], at[keep])] = cov[np.ix_(keep, keep)]
+    out = np.zeros((union.shape[0], factor.shape[1]))
+    out[at[keep]] = factor[keep]
     return union, out
 
 
@@ -731,9 +729,9 @@ def _refit_trees(
         with single_blas_thread():
             gram, xty = _gram(masks, terms, y)
             coefs = ridge_solve(gram, xty, member.penalty * m)
-        cov = sandwich_covariance(masks, terms, oof, member.penalty * m)
+        factor = sandwich_factor(masks, terms, oof, member.penalty * m)
         t, c, v = _finish(
-            masks, y, offset, spread, terms, coefs, cov, anchors, anchor, anchor_noise
+            masks, y, offset, spread, terms, coefs, factor, anchors, anchor, anchor_noise
         )
         parts_terms.append(t)
         parts_coefs.append(c)
@@ -825,11 +823,20 @@ def _first_order_candidate(
         coefs = lasso_fits(masks, y_all, alphas[best : best + 1])[0]
         active = np.flatnonzero(np.abs(coefs) > 0)
         active = np.union1d(active, [0])
-        cov_active = sandwich_covariance(masks, terms[active], oof, 1e-9 * n)
-        cov = np.zeros((terms.shape[0], terms.shape[0]))
-        cov[np.ix_(active, active)] = cov_active
+        factor_active = sandwich_factor(masks, terms[active], oof, 1e-9 * n)
+        factor = np.zeros((terms.shape[0], factor_active.shape[1]))
+        factor[active] = factor_active
         t, c, v = _finish(
-            masks, y_all, offset_all, spread_all, terms, coefs, cov, anchors, anchor, anchor_noise
+            masks,
+            y_all,
+            offset_all,
+            spread_all,
+            terms,
+            coefs,
+            factor,
+            anchors,
+            anchor,
+            anchor_noise,
         )
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 

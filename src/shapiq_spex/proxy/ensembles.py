@@ -5,8 +5,8 @@ Two ways of combining fits that :mod:`~shapiq_spex.proxy.crossfit` uses:
 - **Averaging** the folds' fits of one family (bagging). Each left-out query was predicted by
   one fit that never saw it, which scores a single fit; for squared error the average's error
   is the fits' mean error minus their spread around the average (Krogh and Vedelsby's
-  ambiguity decomposition, exact at every point), and the spread needs no game values: it is
-  measured on masks that are never queried.
+  ambiguity decomposition, exact at every point), and the spread needs no game values: for
+  Fourier functions its mean over uniform masks is exact by Parseval's identity.
 - **Blending** two families, ``w·a + (1 - w)·b`` with ``w`` in ``[0, 1]`` chosen by least
   squares on the left-out predictions (Breiman's stacked regression with one weight). The
   blend of each fold is scored with a ``w`` chosen on the other folds only, so its score is
@@ -19,7 +19,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["ambiguity", "blend_weight", "corrected_score", "cross_validated_blend"]
+from ..spectral.representation import SparseFourier
+from ..spectral.terms import canonical_terms, pad_terms
+
+__all__ = [
+    "ambiguity",
+    "blend_weight",
+    "corrected_score",
+    "cross_validated_blend",
+    "fourier_ambiguity",
+]
 
 Score = Callable[[np.ndarray, np.ndarray], float]
 
@@ -29,6 +38,25 @@ def ambiguity(outputs: np.ndarray) -> float:
     if outputs.shape[0] < 2:
         return 0.0
     return float(np.mean(np.var(outputs, axis=0)))
+
+
+def fourier_ambiguity(functions: Sequence[SparseFourier]) -> float:
+    """:func:`ambiguity` of Fourier functions over all uniformly random masks, exactly.
+
+    The characters are orthonormal under the uniform distribution (Parseval), so the mean
+    variance of the functions around their average is the sum, over terms, of the variance of
+    the coefficients across the functions. No masks are drawn or evaluated.
+    """
+    if len(functions) < 2:
+        return 0.0
+    parts = [canonical_terms(f.terms, f.coefficients) for f in functions]
+    width = max(max(terms.shape[1] for terms, _ in parts), 1)
+    stacked = np.concatenate([pad_terms(terms, width) for terms, _ in parts])
+    union, row = np.unique(stacked, axis=0, return_inverse=True)
+    owner = np.repeat(np.arange(len(parts)), [terms.shape[0] for terms, _ in parts])
+    table = np.zeros((union.shape[0], len(parts)))
+    table[row.ravel(), owner] = np.concatenate([coefs for _, coefs in parts])
+    return float(np.sum(np.var(table, axis=1)))
 
 
 def corrected_score(score: Score, y: np.ndarray, predictions: np.ndarray, spread: float) -> float:

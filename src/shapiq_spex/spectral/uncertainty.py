@@ -6,23 +6,55 @@ equal noise, and with out-of-fold residuals ``r`` it also carries the model's ow
 misfit widens the error bars instead of hiding behind a small in-sample residual. Exact
 endpoint constraints ``C c = d`` project the coefficients affinely (``c ↦ P c + q``), so the
 covariance of the anchored coefficients is ``P Σ Pᵀ``.
+
+A fit's covariance lives on its support plus the few directions of the endpoint correction,
+which spreads over many carrier terms: kept as a factor ``L`` with ``Σ = L Lᵀ``
+(:class:`CovarianceFactor`), it takes ``K (s + r)`` numbers instead of ``K²``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import scipy.linalg
 
 from .terms import fourier_basis
 
-__all__ = ["anchored_covariance", "sandwich_covariance"]
+__all__ = [
+    "CovarianceFactor",
+    "anchored_covariance",
+    "anchored_factor",
+    "sandwich_factor",
+]
+
+
+@dataclass(frozen=True)
+class CovarianceFactor:
+    """A covariance ``L Lᵀ`` kept as its factor ``L`` of shape ``(K, q)``."""
+
+    factor: np.ndarray
+
+    def scaled(self, variance_scale: float) -> CovarianceFactor:
+        """The factor of ``variance_scale · L Lᵀ``."""
+        return CovarianceFactor(self.factor * np.sqrt(variance_scale))
+
+    def dense(self) -> np.ndarray:
+        """``L Lᵀ`` as a ``(K, K)`` matrix."""
+        return self.factor @ self.factor.T
+
 
 _ROW_CHUNK = 4096
 
 
-def sandwich_covariance(
+def sandwich_factor(
     masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray, penalty: float
 ) -> np.ndarray:
-    """Robust covariance of ridge coefficients on a fixed support.
+    """A factor ``L`` of the robust covariance ``L Lᵀ = H⁻¹ (Xᵀ diag(r²) X) H⁻¹`` of ridge fits.
+
+    The coefficients are fitted on a fixed support with ``H = XᵀX + αI``. The meat is factored
+    by a pivoted Cholesky decomposition (``K³/3``, rank-revealing), which also saves one of the
+    dense sandwich's two ``K³`` products.
 
     Args:
         masks: Boolean masks ``(m, n)`` the coefficients were fitted on.
@@ -31,8 +63,18 @@ def sandwich_covariance(
         penalty: The absolute ridge penalty ``α`` of the fit.
 
     Returns:
-        The covariance matrix ``(K, K)`` of the coefficients.
+        ``L`` of shape ``(K, rank of the meat)``.
     """
+    gram, meat = _gram_and_meat(masks, terms, residuals)
+    gram.flat[:: terms.shape[0] + 1] += penalty
+    # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
+    return np.linalg.pinv(gram, hermitian=True) @ _psd_factor(meat)
+
+
+def _gram_and_meat(
+    masks: np.ndarray, terms: np.ndarray, residuals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``XᵀX`` and ``Xᵀ diag(r²) X`` of the Fourier design, in row chunks."""
     k = terms.shape[0]
     gram = np.zeros((k, k))
     meat = np.zeros((k, k))
@@ -41,11 +83,35 @@ def sandwich_covariance(
         block = fourier_basis(masks[start : start + _ROW_CHUNK], terms)
         gram += block.T @ block
         meat += (block * weights[start : start + _ROW_CHUNK, None]).T @ block
-    gram.flat[:: k + 1] += penalty
-    # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
-    inverse = np.linalg.pinv(gram, hermitian=True)
-    cov = inverse @ meat @ inverse
-    return (cov + cov.T) / 2
+    return gram, meat
+
+
+def _psd_factor(matrix: np.ndarray) -> np.ndarray:
+    """``F`` with ``F Fᵀ = matrix`` for a positive semi-definite matrix (pivoted Cholesky)."""
+    k = matrix.shape[0]
+    if k == 0:
+        return np.zeros((0, 0))
+    upper, pivots, rank, info = scipy.linalg.lapack.dpstrf(matrix, lower=0)
+    if info < 0:  # an illegal argument; info > 0 only reports a rank below k
+        msg = f"pivoted Cholesky failed (LAPACK info {info})."
+        raise np.linalg.LinAlgError(msg)
+    out = np.zeros((k, rank))
+    out[pivots - 1] = np.triu(upper)[:rank].T  # Pᵀ M P = Uᵀ U
+    return out
+
+
+def anchored_factor(
+    factor: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
+) -> np.ndarray:
+    """A factor of :func:`anchored_covariance` from a factor ``L`` of the covariance.
+
+    Returns:
+        ``[P L, σ G]`` of shape ``(K, q + r)``: its outer product is ``P Σ Pᵀ + σ² G Gᵀ``.
+    """
+    rows = np.asarray(rows, dtype=float)
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
+    projected = factor - spread @ (rows @ factor)
+    return np.hstack([projected, np.sqrt(max(anchor_variance, 0.0)) * spread])
 
 
 def anchored_covariance(
@@ -66,8 +132,28 @@ def anchored_covariance(
         ``P Σ Pᵀ + σ² G Gᵀ`` with ``P = I - G C``.
     """
     rows = np.asarray(rows, dtype=float)
-    k = covariance.shape[0]
-    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)
-    projection = np.eye(k) - spread @ rows
-    cov = projection @ covariance @ projection.T + anchor_variance * (spread @ spread.T)
-    return (cov + cov.T) / 2
+    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
+    # P Σ Pᵀ expanded in the r constraint directions: O(K² r), not the O(K³) of forming P.
+    cross = rows @ covariance  # C Σ, (r, K)
+    correction = spread @ cross  # G C Σ
+    inner = cross @ rows.T + anchor_variance * np.eye(rows.shape[0])  # C Σ Cᵀ + σ² I
+    # In place: the matrices are K² and the carriers of a correction make K large.
+    cov = spread @ ((inner + inner.T) / 2) @ spread.T
+    cov += covariance
+    cov -= correction
+    cov -= correction.T
+    del correction
+    return _symmetrized(cov)
+
+
+def _symmetrized(matrix: np.ndarray) -> np.ndarray:
+    """``(M + Mᵀ) / 2`` in place, a block at a time (no second K² array)."""
+    k = matrix.shape[0]
+    step = max(1, 2**20 // max(k, 1))
+    for start in range(0, k, step):
+        rows = slice(start, min(start + step, k))
+        # The upper blocks read the lower ones before these are overwritten below.
+        mean = (matrix[rows, start:] + matrix[start:, rows].T) / 2
+        matrix[rows, start:] = mean
+        matrix[start:, rows] = mean.T
+    return matrix
