@@ -821,23 +821,14 @@ def _first_order_candidate(
 
     def refit(oof: np.ndarray, anchor: bool, anchor_noise: float) -> tuple[SparseFourier, Blocks]:
         coefs = lasso_fits(masks, y_all, alphas[best : best + 1])[0]
-        active = np.flatnonzero(np.abs(coefs) > 0)
-        active = np.union1d(active, [0])
+        active = np.union1d(np.flatnonzero(np.abs(coefs) > 0), [0])
         factor_active = sandwich_factor(masks, terms[active], oof, 1e-9 * n)
         factor = np.zeros((terms.shape[0], factor_active.shape[1]))
         factor[active] = factor_active
         t, c, v = _finish(
-            masks,
-            y_all,
-            offset_all,
-            spread_all,
-            terms,
-            coefs,
-            factor,
-            anchors,
-            anchor,
+            masks, y_all, offset_all, spread_all, terms, coefs, factor, anchors, anchor,
             anchor_noise,
-        )
+        )  # fmt: skip
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
     return _FirstOrder(candidate, refit, folds)
