@@ -35,6 +35,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import get_method
 from shapiq_spex.bench.real_games import real_texts
 from shapiq_spex.games import BaselineMaskedModel, DataAttributionGame, MaskedTextGame, VaderScorer
@@ -166,6 +167,16 @@ def measure(
                 rows.append(row)
                 print(f"{name} n={n} B={budget} seed={seed} {method}: R2={row['r2']:.3f}")
     return rows
+
+
+def measure_suite_game(
+    log: TextIO, tag: str, key: str, grid: tuple[list[int], int, list[str]]
+) -> list[dict]:
+    """:func:`measure` on the ``real`` suite's game ``key``, scored on the suite's own masks."""
+    built = get_game(key).build(0)
+    masks = holdout_masks(built.n)
+    test = (masks, np.asarray(built.target(masks), dtype=float))
+    return measure(log, tag, key, built.make, test, grid)
 
 
 def _table(rows: list[dict]) -> str:

@@ -14,12 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from benchmarks.heldout import _table, measure
-from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import get_method
-from shapiq_spex.metrics import holdout_masks
+
+from .heldout import _table, measure_suite_game
 
 HERE = Path(__file__).parent
 _GAMES = (
@@ -47,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             methods = ["proxyspex", f"proxyspex-{link}", f"proxyspex-{link}-output"]
             for method in methods:
                 get_method(method)  # an unknown link fails before the game is built
-            built = get_game(key).build(0)
-            masks = holdout_masks(built.n)
-            test = (masks, np.asarray(built.target(masks), dtype=float))
-            rows += measure(log, "links", key, built.make, test, (budgets, args.seeds, methods))
+            rows += measure_suite_game(log, "links", key, (budgets, args.seeds, methods))
     print(_table(rows))
     return 0
 

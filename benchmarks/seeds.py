@@ -13,13 +13,10 @@ import argparse
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import get_method
-from shapiq_spex.metrics import holdout_masks
 
-from .heldout import _table, measure
+from .heldout import _table, measure_suite_game
 
 HERE = Path(__file__).parent
 _GAMES = "vader-40,vader-120,vader-400,mlp-digits,lgbm-digits,rf-breast_cancer,data-lr-200"
@@ -38,17 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     methods = args.methods.split(",")
     for method in methods:
         get_method(method)  # unknown keys fail before any game is built
-    games = [get_game(key) for key in args.games.split(",")]  # unknown keys fail here too
+    games = args.games.split(",")
+    for key in games:
+        get_game(key)  # unknown keys fail here too
     grid = ([int(b) for b in args.budgets.split(",")], args.seeds, methods)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     with (args.out / "seeds.jsonl").open("a") as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for spec in games:
-            built = spec.build(0)
-            masks = holdout_masks(built.n)
-            test = (masks, np.asarray(built.target(masks), dtype=float))
-            rows += measure(log, "seeds", spec.key, built.make, test, grid)
+        for key in games:
+            rows += measure_suite_game(log, "seeds", key, grid)
     print(_table(rows))
     return 0
 

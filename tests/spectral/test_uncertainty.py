@@ -7,12 +7,18 @@ import pytest
 from shapiq_spex.spectral.terms import fourier_basis, terms_from_tuples
 from shapiq_spex.spectral.uncertainty import (
     CovarianceFactor,
-    anchored_covariance,
     anchored_factor,
+    psd_factor,
     sandwich_factor,
 )
 
 pad_terms_of = terms_from_tuples
+
+
+def _anchored_covariance(cov, rows, anchor_variance=0.0):
+    """The covariance that :func:`anchored_factor` factors, from a Cholesky factor of ``cov``."""
+    factor = np.linalg.cholesky(cov)
+    return CovarianceFactor(anchored_factor(factor, rows, anchor_variance)).dense()
 
 
 def _case(seed: int, k: int, r: int) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +33,7 @@ def test_the_anchored_covariance_is_that_of_the_projected_coefficients(k, r):
     g = rows.T @ np.linalg.inv(rows @ rows.T)
     p = np.eye(k) - g @ rows
     expected = p @ cov @ p.T + 0.7 * g @ g.T
-    assert np.allclose(anchored_covariance(cov, rows, 0.7), expected, atol=1e-12)
+    assert np.allclose(_anchored_covariance(cov, rows, 0.7), expected, atol=1e-12)
 
 
 def test_the_anchored_covariance_matches_a_simulation_of_noisy_anchors():
@@ -42,13 +48,13 @@ def test_the_anchored_covariance_matches_a_simulation_of_noisy_anchors():
     anchored = c_hat - (c_hat @ rows.T) @ g.T + d @ g.T
     assert np.allclose(anchored @ rows.T, d)  # the constraint holds on every draw
     simulated = np.cov(anchored, rowvar=False)
-    assert np.allclose(anchored_covariance(cov, rows, 0.5), simulated, atol=0.02)
+    assert np.allclose(_anchored_covariance(cov, rows, 0.5), simulated, atol=0.02)
 
 
 def test_duplicate_constraint_rows_are_handled_by_the_pseudo_inverse():
     cov, rows = _case(3, 8, 1)
     twice = np.vstack([rows, rows])
-    assert np.allclose(anchored_covariance(cov, twice), anchored_covariance(cov, rows))
+    assert np.allclose(_anchored_covariance(cov, twice), _anchored_covariance(cov, rows))
 
 
 def _sandwich_by_definition(masks, terms, residuals, penalty):
@@ -77,7 +83,19 @@ def test_the_anchored_factor_is_a_factor_of_the_anchored_covariance(k, q, r):
     rows = rng.choice([-1.0, 1.0], size=(r, k))
     out = anchored_factor(factor, rows, 0.4)
     assert out.shape == (k, q + r)
-    expected = anchored_covariance(factor @ factor.T, rows, 0.4)
+    g = rows.T @ np.linalg.pinv(rows @ rows.T)
+    p = np.eye(k) - g @ rows
+    expected = p @ factor @ factor.T @ p.T + 0.4 * g @ g.T
     assert np.allclose(out @ out.T, expected, atol=1e-12)
     scaled = CovarianceFactor(out).scaled(0.25)
     assert np.allclose(scaled.dense(), 0.25 * expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(("k", "rank"), [(1, 1), (6, 6), (30, 7)])
+def test_the_psd_factor_reproduces_a_possibly_singular_matrix(k, rank):
+    rng = np.random.default_rng(k)
+    b = rng.standard_normal((rank, k))
+    matrix = b.T @ b
+    factor = psd_factor(matrix)
+    assert factor.shape == (k, rank)  # the numerical rank, not k columns
+    assert np.allclose(factor @ factor.T, matrix, atol=1e-10)

@@ -80,9 +80,8 @@ class Recovery:
             in the modelled (linked) scale, from which the estimate is measured on the game's
             own scale; ``None`` keeps ``faithfulness`` as given.
         blocks: ``(terms, covariance, scale)`` of the averaged fits' Fourier coefficients
-            (linked scale; covariance in units of ``scale²``, a matrix or a
-            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor`), for standard
-            errors; ``None`` when the transform gives none.
+            (linked scale; a :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor` in
+            units of ``scale²``), for standard errors; ``None`` when the transform gives none.
         history: ``(queries, score)`` per round of a call that stops at a target.
         anchor_cost: ``(anchored, unanchored)`` honest R² of the best model with and without
             the exact endpoints, when known.

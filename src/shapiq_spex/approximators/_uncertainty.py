@@ -75,7 +75,7 @@ def _term_map(
 
 def _block_variances(
     terms: np.ndarray,
-    cov: np.ndarray | CovarianceFactor,
+    cov: CovarianceFactor,
     lookup: dict[tuple[int, ...], int],
     weights: np.ndarray,
     size: int,
@@ -99,21 +99,18 @@ def _block_variances(
         return variances
     touched, local = np.unique(np.asarray(rows), return_inverse=True)
     # A maps the block's coefficients to the touched interactions; it is sparse (a term
-    # reaches only its own subsets), so diag(A Σ Aᵀ) costs nnz(A)·K, not touched·K².
+    # reaches only its own subsets), so diag(A L Lᵀ Aᵀ) costs nnz(A)·q, not touched·K².
     a = scipy.sparse.csr_array(
         (np.asarray(vals), (local, np.asarray(cols))), shape=(touched.size, terms.shape[0])
     )
-    if isinstance(cov, CovarianceFactor):
-        projected = np.asarray(a @ cov.factor)
-        variances[touched] = np.einsum("ij,ij->i", projected, projected)
-    else:
-        variances[touched] = np.asarray((a @ cov * a).sum(axis=1)).ravel()
+    projected = np.asarray(a @ cov.factor)
+    variances[touched] = np.einsum("ij,ij->i", projected, projected)
     return variances
 
 
 def interaction_standard_errors(
     result: InteractionValues,
-    blocks: list[tuple[np.ndarray, np.ndarray | CovarianceFactor, float]],
+    blocks: list[tuple[np.ndarray, CovarianceFactor, float]],
     index: str,
     max_order: int,
     min_order: int,
@@ -122,10 +119,10 @@ def interaction_standard_errors(
 
     Args:
         result: The returned interaction values.
-        blocks: ``(terms, covariance, scale)`` of each averaged fit (covariance in units of
-            ``scale²``: a ``(K, K)`` matrix or a
-            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor`); the error of the
-            average is the mean of the fits' errors (the fits are strongly correlated).
+        blocks: ``(terms, covariance, scale)`` of each averaged fit (a
+            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor` in units of
+            ``scale²``); the error of the average is the mean of the fits' errors (the fits
+            are strongly correlated).
         index: The index of ``result``.
         max_order: Largest reported interaction size.
         min_order: Smallest reported interaction size.

@@ -23,8 +23,8 @@ from .terms import fourier_basis
 
 __all__ = [
     "CovarianceFactor",
-    "anchored_covariance",
     "anchored_factor",
+    "psd_factor",
     "sandwich_factor",
 ]
 
@@ -68,7 +68,7 @@ def sandwich_factor(
     gram, meat = _gram_and_meat(masks, terms, residuals)
     gram.flat[:: terms.shape[0] + 1] += penalty
     # H is positive definite; a pseudo-inverse guards against round-off on tiny penalties.
-    return np.linalg.pinv(gram, hermitian=True) @ _psd_factor(meat)
+    return np.linalg.pinv(gram, hermitian=True) @ psd_factor(meat)
 
 
 def _gram_and_meat(
@@ -86,7 +86,7 @@ def _gram_and_meat(
     return gram, meat
 
 
-def _psd_factor(matrix: np.ndarray) -> np.ndarray:
+def psd_factor(matrix: np.ndarray) -> np.ndarray:
     """``F`` with ``F Fᵀ = matrix`` for a positive semi-definite matrix (pivoted Cholesky)."""
     k = matrix.shape[0]
     if k == 0:
@@ -103,7 +103,17 @@ def _psd_factor(matrix: np.ndarray) -> np.ndarray:
 def anchored_factor(
     factor: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
 ) -> np.ndarray:
-    """A factor of :func:`anchored_covariance` from a factor ``L`` of the covariance.
+    """The covariance factor after the least-norm projection onto ``rows @ c = d``.
+
+    The anchor values ``d`` are single queries: on a noisy game they carry the noise, and the
+    projection passes it to every coefficient (``c ↦ P c + G d`` with ``G = Cᵀ (C Cᵀ)⁺`` and
+    ``P = I - G C``).
+
+    Args:
+        factor: ``L`` with ``Σ = L Lᵀ`` for the unconstrained coefficients ``(K, q)`` (zero
+            rows for terms that only carry the correction).
+        rows: The constraint rows ``(r, K)`` (the Fourier basis at the anchor masks).
+        anchor_variance: Variance ``σ²`` of each anchor value (independent).
 
     Returns:
         ``[P L, σ G]`` of shape ``(K, q + r)``: its outer product is ``P Σ Pᵀ + σ² G Gᵀ``.
@@ -112,48 +122,3 @@ def anchored_factor(
     spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
     projected = factor - spread @ (rows @ factor)
     return np.hstack([projected, np.sqrt(max(anchor_variance, 0.0)) * spread])
-
-
-def anchored_covariance(
-    covariance: np.ndarray, rows: np.ndarray, anchor_variance: float = 0.0
-) -> np.ndarray:
-    """Covariance after the least-norm projection onto ``rows @ c = d``.
-
-    The anchor values ``d`` are single queries: on a noisy game they carry the noise, and the
-    projection passes it to every coefficient (``c ↦ P c + G d`` with ``G = Cᵀ (C Cᵀ)⁺``).
-
-    Args:
-        covariance: Covariance ``(K, K)`` of the unconstrained coefficients (zero rows and
-            columns for terms that only carry the correction).
-        rows: The constraint rows ``(r, K)`` (the Fourier basis at the anchor masks).
-        anchor_variance: Variance of each anchor value (independent).
-
-    Returns:
-        ``P Σ Pᵀ + σ² G Gᵀ`` with ``P = I - G C``.
-    """
-    rows = np.asarray(rows, dtype=float)
-    spread = rows.T @ np.linalg.pinv(rows @ rows.T, rcond=1e-12)  # G, (K, r)
-    # P Σ Pᵀ expanded in the r constraint directions: O(K² r), not the O(K³) of forming P.
-    cross = rows @ covariance  # C Σ, (r, K)
-    correction = spread @ cross  # G C Σ
-    inner = cross @ rows.T + anchor_variance * np.eye(rows.shape[0])  # C Σ Cᵀ + σ² I
-    # In place: the matrices are K² and the carriers of a correction make K large.
-    cov = spread @ ((inner + inner.T) / 2) @ spread.T
-    cov += covariance
-    cov -= correction
-    cov -= correction.T
-    del correction
-    return _symmetrized(cov)
-
-
-def _symmetrized(matrix: np.ndarray) -> np.ndarray:
-    """``(M + Mᵀ) / 2`` in place, a block at a time (no second K² array)."""
-    k = matrix.shape[0]
-    step = max(1, 2**20 // max(k, 1))
-    for start in range(0, k, step):
-        rows = slice(start, min(start + step, k))
-        # The upper blocks read the lower ones before these are overwritten below.
-        mean = (matrix[rows, start:] + matrix[start:, rows].T) / 2
-        matrix[rows, start:] = mean
-        matrix[start:, rows] = mean.T
-    return matrix

@@ -30,7 +30,7 @@ from ..spectral.terms import (
     new_terms,
     union_terms,
 )
-from ..spectral.uncertainty import anchored_covariance
+from ..spectral.uncertainty import CovarianceFactor, anchored_factor, psd_factor
 from ..spectral.walsh import fwht
 from .design import DesignPlan, SubsamplingDesign, plan_design
 from .peeling import peel
@@ -83,7 +83,8 @@ class TransformResult:
         info: Diagnostics (passes, ridge penalty, faithfulness estimate).
         check: ``(values, predictions)`` of up to 500 uniform refit masks, each predicted
             without itself (leave-one-out), or ``None`` when there are too few of them.
-        blocks: ``[(terms, covariance, scale)]`` of the returned coefficients (standardized
+        blocks: ``[(terms, covariance, scale)]`` of the returned coefficients (a
+            :class:`~shapiq_spex.spectral.uncertainty.CovarianceFactor` in standardized
             units; ``None`` without a ridge fit), for standard errors.
     """
 
@@ -93,7 +94,7 @@ class TransformResult:
     n_queries: int
     info: SpexDiagnostics
     check: tuple[np.ndarray, np.ndarray] | None = None
-    blocks: list[tuple[np.ndarray, np.ndarray, float]] | None = None
+    blocks: list[tuple[np.ndarray, CovarianceFactor, float]] | None = None
 
 
 def sparse_fourier_transform(
@@ -298,29 +299,31 @@ class _RefitStatistics:
             scores[start : start + cand.shape[0]] = np.abs(self.statistics(cand).xty)
         return np.sort(np.argsort(-scores, kind="stable")[:count])
 
-    def covariance(self, fitted: np.ndarray, terms: np.ndarray, fit: RidgeFit) -> np.ndarray | None:
-        """Covariance of the coefficients of ``terms`` (standardized units).
+    def covariance(
+        self, fitted: np.ndarray, terms: np.ndarray, fit: RidgeFit
+    ) -> CovarianceFactor | None:
+        """Covariance of the coefficients of ``terms`` (standardized units), as a factor.
 
         The ridge fit of ``fitted`` has ``σ² A⁻¹ G A⁻¹`` (``A = G + αI``, ``σ²`` its GCV error,
-        the same for every query); ``terms`` lists ``fitted`` first, then the carriers of the
-        endpoint correction, which take their error from the projection onto the anchors (the
-        anchor values' error: the larger of ``σ²`` and the free fit's misses there).
+        the same for every query), whose factor is ``σ A⁻¹ F`` for ``G = F Fᵀ``; ``terms`` lists
+        ``fitted`` first, then the carriers of the endpoint correction, which take their error
+        from the projection onto the anchors (the anchor values' error: the larger of ``σ²``
+        and the free fit's misses there).
         """
         if fit.solve is None or not len(fitted):
             return None
         statistics = self.statistics(fitted)
         gram = self.cross(statistics, statistics)
-        free = fit.gcv * fit.solve(fit.solve(gram).T).T
-        free = (free + free.T) / 2
+        free = np.sqrt(fit.gcv) * fit.solve(psd_factor(gram))
         if self.anchors is None:
-            return free
-        k = len(fitted)
-        extended = np.zeros((len(terms), len(terms)))
-        extended[:k, :k] = free
+            return CovarianceFactor(free)
+        extended = np.zeros((len(terms), free.shape[1]))
+        extended[: len(fitted)] = free
         rows = fourier_basis(self.anchors[0], terms)
         # The anchors were never fitted: the free fit's misses there are left-out errors.
         misses = self.anchors[1] - fourier_basis(self.anchors[0], fitted) @ fit.coefficients
-        return anchored_covariance(extended, rows, max(fit.gcv, float(np.mean(misses**2))))
+        noise = max(fit.gcv, float(np.mean(misses**2)))
+        return CovarianceFactor(anchored_factor(extended, rows, noise))
 
     def loo_predictions(
         self,
