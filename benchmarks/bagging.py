@@ -1,7 +1,8 @@
 """What the default bagging costs: ProxySPEX ``n_bags="auto"`` against ``n_bags=1``.
 
 Run: ``python -m benchmarks.bagging`` (options ``--games vader-40,mlp-digits --budgets
-64,128,256,1000,2000 --seeds 1 --out DIR``). On each of the ``real`` suite's games: the R² of
+64,128,256,1000,2000 --seeds 1 --also 2,3 --out DIR``; ``--also`` adds fixed fold counts,
+timed and scored the same way, as a column each). On each of the ``real`` suite's games: the R² of
 both on the suite's 1000 held-out masks, the method's own seconds (the game's time
 subtracted) and, at seed 0, the peak traced Python memory of a second, untimed call. Appends
 one JSON line per (game, budget, seed) to ``DIR/bagging.jsonl`` and prints a table with the
@@ -67,14 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budgets", default="64,128,256,1000,2000")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--also", default="", help="more n_bags values, e.g. 2,3")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
+    also = [int(k) for k in args.also.split(",") if k]
     args.out.mkdir(parents=True, exist_ok=True)
     lines = [
         "| game | n | budget | seed | R² auto | R² one | seconds auto / one | ratio "
-        "| MiB auto / one |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| MiB auto / one |" + "".join(f" R² {k} bags (time ratio) |" for k in also),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(also),
     ]
     with (args.out / "bagging.jsonl").open("a") as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             for budget in budgets:
                 for seed in range(args.seeds):
                     row = {"game": key, "n": built.n, "budget": budget, "seed": seed}
-                    for name, bags in _VARIANTS:
+                    for name, bags in (*_VARIANTS, *((f"bags{k}", k) for k in also)):
                         calls = [
                             _timed_call(built, bags, budget, seed) for _ in range(args.repeats)
                         ]
@@ -95,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                         seconds = min(s for _, s in calls)
                         row[name] = holdout_r2(approximator.predict, *test)
                         row[f"{name}_s"] = seconds
+                        traced = seed == 0 and not name.startswith("bags")
                         row[f"{name}_mb"] = (
-                            _traced_peak(built, bags, budget, seed) if seed == 0 else None
+                            _traced_peak(built, bags, budget, seed) if traced else None
                         )
                     log.write(json.dumps(row) + "\n")
                     log.flush()
@@ -109,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"| {key} | {built.n} | {budget} | {seed} | {row['auto']:.3f} | "
                         f"{row['one']:.3f} | {row['auto_s']:.2f} / {row['one_s']:.2f} | "
                         f"{row['auto_s'] / row['one_s']:.1f}× | {mib} |"
+                        + "".join(
+                            f" {row[f'bags{k}']:.3f} ({row[f'bags{k}_s'] / row['one_s']:.1f}×) |"
+                            for k in also
+                        )
                     )
                     print(lines[-1], flush=True)
     print("\n".join(lines))
