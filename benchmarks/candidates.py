@@ -27,14 +27,12 @@ from pathlib import Path
 import numpy as np
 
 import shapiq_spex.proxy.crossfit as crossfit
-from shapiq_spex.bench.games import get_game
 from shapiq_spex.bench.methods import get_method
-from shapiq_spex.metrics import holdout_masks
 
-from .heldout import _call, models
+from .heldout import _call, model_and_test
 
 HERE = Path(__file__).parent
-_FAMILIES = ("first-order", "trees", "blend")
+_FAMILIES = crossfit._FAMILIES  # simplest first, as the choice ranks them
 _MODELS = "vader-40,data-lr-200,mlp-digits,vader-headset,mlp-digits-b,lgbm-bc"
 
 
@@ -55,18 +53,6 @@ def _forced(family: str | None, scores: list[dict]) -> Iterator[None]:
         yield
     finally:
         crossfit._best = original
-
-
-def _model(name: str) -> tuple[Callable[[], object], tuple[np.ndarray, np.ndarray]]:
-    """``(make, (masks, values))``: a suite game or a held-out model, and its test masks."""
-    held = models()
-    if name in held:
-        game = held[name]()
-        masks = holdout_masks(game.n_players)
-        return lambda: game, (masks, np.asarray(game(masks), dtype=float))
-    built = get_game(name).build(0)
-    masks = holdout_masks(built.n)
-    return built.make, (masks, np.asarray(built.target(masks), dtype=float))
 
 
 def _row(name: str, make: Callable, test: tuple, budget: int, seed: int, baselines: list) -> dict:
@@ -125,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     with (args.out / "candidates.jsonl").open("a") as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in args.models.split(","):
-            make, test = _model(name)
+            make, test = model_and_test(name)
             for budget in budgets:
                 for seed in range(args.seeds):
                     row = _row(name, make, test, budget, seed, baselines)

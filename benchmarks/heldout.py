@@ -169,14 +169,30 @@ def measure(
     return rows
 
 
+def model_and_test(
+    name: str, raw: bool = False
+) -> tuple[Callable[[], object], tuple[np.ndarray, np.ndarray]]:
+    """``(make, (masks, values))``: a held-out model of :func:`models` or a ``real`` suite game.
+
+    ``make`` returns the game of a call; the test masks are the 1000 held-out uniform masks
+    and their values (for a suite game, of its target: the suite's own masks).
+    """
+    held = models(raw)
+    if name in held:
+        game = held[name]()
+        masks = holdout_masks(game.n_players)
+        return (lambda: game), (masks, np.asarray(game(masks), dtype=float))
+    built = get_game(name).build(0)
+    masks = holdout_masks(built.n)
+    return built.make, (masks, np.asarray(built.target(masks), dtype=float))
+
+
 def measure_suite_game(
     log: TextIO, tag: str, key: str, grid: tuple[list[int], int, list[str]]
 ) -> list[dict]:
     """:func:`measure` on the ``real`` suite's game ``key``, scored on the suite's own masks."""
-    built = get_game(key).build(0)
-    masks = holdout_masks(built.n)
-    test = (masks, np.asarray(built.target(masks), dtype=float))
-    return measure(log, tag, key, built.make, test, grid)
+    make, test = model_and_test(key)
+    return measure(log, tag, key, make, test, grid)
 
 
 def _table(rows: list[dict]) -> str:
@@ -224,11 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with path.open("a") as log:
         for name in chosen:
-            game = available[name]()
-            masks = holdout_masks(game.n_players)
-            test = (masks, np.asarray(game(masks), dtype=float))  # once per model
-            grid = (budgets, args.seeds, methods)
-            rows += measure(log, args.tag, name, lambda game=game: game, test, grid)
+            make, test = model_and_test(name, args.raw)  # test values once per model
+            rows += measure(log, args.tag, name, make, test, (budgets, args.seeds, methods))
     print(_table(rows))
     return 0
 
