@@ -73,3 +73,25 @@ def test_output_explained_methods_give_one_function_on_the_games_scale():
     moebius = sum(c * np.all(masks[:, list(s)], axis=1) for s, c in output.representation.items())
     assert np.allclose(moebius, output.predictor(masks), atol=1e-9)
     assert np.corrcoef(output.predictor(masks), game(masks))[0, 1] > 0.99
+
+
+def test_the_paired_method_queries_each_mask_with_its_complement():
+    n = 10
+    seen = []
+
+    def game(masks):
+        masks = np.asarray(masks, dtype=bool)
+        seen.append(masks)
+        return masks @ np.arange(1.0, n + 1)
+
+    output = get_method("proxyspex-paired").run(game, n, 128, 0)
+    paid = np.concatenate(seen)
+    assert paid.shape[0] == 128
+    # Besides the two endpoints (v(empty), v(N)), the masks come in complementary pairs.
+    ends = paid.all(axis=1) | ~paid.any(axis=1)
+    random = paid[~ends]
+    assert random.shape[0] >= 124
+    assert np.array_equal(random[1::2], ~random[0::2])
+    # The game is additive: the paired design recovers it all the same.
+    masks = np.random.default_rng(1).integers(0, 2, size=(50, n)).astype(bool)
+    np.testing.assert_allclose(output.predictor(masks), game(masks), atol=1e-6)

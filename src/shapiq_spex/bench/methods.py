@@ -213,15 +213,27 @@ def _proxyspex() -> type:
 
 
 def _ours(
-    load: Callable[[], type], link: str | None = None, explain: str = "link"
+    load: Callable[[], type],
+    link: str | None = None,
+    explain: str = "link",
+    **options: Any,
 ) -> Callable[[Game, int, int, int], MethodOutput]:
-    """A call of our approximator class ``load()`` (imported on first use: registering is cheap)."""
+    """A call of our approximator class ``load()`` (imported on first use: registering is cheap).
+
+    ``options`` are further keyword arguments of the class (e.g. ``sampling="paired"``).
+    """
 
     def run(game: Game, n: int, budget: int, seed: int) -> MethodOutput:
         from ..approximators import LINKS
 
         approximator = load()(
-            n, max_order=_ORDER, index=_INDEX, random_state=seed, link=link, explain=explain
+            n,
+            max_order=_ORDER,
+            index=_INDEX,
+            random_state=seed,
+            link=link,
+            explain=explain,
+            **options,
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -445,6 +457,10 @@ def _registry() -> dict[str, MethodSpec]:
         MethodSpec("proxyspex", "ProxySPEX (ours)", True, _INDEX, _ORDER,
                    _ours(_proxyspex),
                    config="shapiq_spex ProxySPEX, defaults; R² of fourier_"),
+        MethodSpec("proxyspex-paired", "ProxySPEX (ours, paired masks)", True, _INDEX, _ORDER,
+                   _ours(_proxyspex, sampling="paired"),
+                   config="shapiq_spex ProxySPEX(sampling='paired'): each uniform mask "
+                   "followed by its complement; R² of fourier_"),
         *(
             MethodSpec(f"{key}-{link}", f"{label} (ours, link={link})", True, _INDEX, _ORDER,
                        _ours(load, link),
