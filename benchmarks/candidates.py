@@ -2,13 +2,13 @@
 
 Run: ``python -m benchmarks.candidates`` (options ``--models vader-40,mlp-digits-b --budgets
 64,128 --seeds 4 --baselines shapiq-proxyspex-nohpo,contextcite-lasso --out DIR``). ProxySPEX
-chooses between a first-order Lasso, its tree pipeline and their blend by cross-fitting the
-paid queries. For every call this measures, on held-out masks, the R² of the function it
-returns at the defaults and of the function each candidate family would have returned, so a
-shortfall splits into *choice* (the best family of that seed against the chosen one) and
-*candidates* (the best family against the baselines). Models are the ``real`` suite's games
-(scored on its masks) or the held-out models of :mod:`benchmarks.heldout`. Appends one JSON
-line per call to ``DIR/candidates.jsonl`` and prints mean R² per model and budget.
+chooses between a first-order Lasso, shallow trees, its tree pipeline and a blend by
+cross-fitting the paid queries. For every call this measures, on held-out masks, the R² of
+the function it returns at the defaults and of the function each candidate family would have
+returned, so a shortfall splits into *choice* (the best family of that seed against the
+chosen one) and *candidates* (the best family against the baselines). Models are the ``real``
+suite's games (scored on its masks) or the held-out models of :mod:`benchmarks.heldout`.
+Appends one JSON line per call to ``DIR/candidates.jsonl`` and prints mean R² per model and budget.
 
 A family is forced by replacing ``crossfit._best`` for the call: the quantity measured is the
 choice itself, so the benchmark reaches into it rather than adding a public switch.

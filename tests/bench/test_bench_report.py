@@ -112,6 +112,9 @@ def test_merge_replaces_the_named_method_in_place_and_appends_new_records():
     assert again.settings["method_configs"]["c"] == "C"
     assert [m["from_run"]["date"] for m in again.settings["merged"]] == ["new", "newer"]
     assert "from another run (newer" in markdown(again)
+    # a note kept with a merge (e.g. which budgets it covers) is printed after it
+    again.settings["merged"][-1]["note"] = "Only budgets up to 2048."
+    assert "every other record is from the run above. Only budgets up to 2048." in markdown(again)
 
 
 def test_merge_refuses_a_patch_that_lacks_records():

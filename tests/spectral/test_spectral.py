@@ -94,6 +94,13 @@ def test_duplicate_terms_are_summed_and_unsorted_rows_accepted():
     assert f[(0,)] == 0.0
 
 
+def test_a_term_wider_than_every_stored_one_has_coefficient_zero():
+    f = SparseFourier.from_dict({(): 1.0, (2,): 0.5}, 4)
+    assert f[(1, 2)] == 0.0
+    assert f[(0, 1, 3)] == 0.0
+    assert SparseFourier.from_dict({(): 2.0}, 3)[(0,)] == 0.0
+
+
 def test_invalid_terms_raise():
     with pytest.raises(ValueError, match="player indices"):
         SparseFourier(3, np.array([[3]]), np.array([1.0]))

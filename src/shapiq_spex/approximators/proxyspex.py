@@ -33,11 +33,13 @@ class ProxySPEX(SpectralApproximator):
     The recovered function is converted to the requested index exactly.
 
     Beside the trees, a sparse first-order fit (a cross-validated Lasso on the masks, the
-    simple answer that wins at tens of queries on nearly additive models) is fitted on the
-    same cross-fitting folds, and whichever of the Lasso, the trees and their blend
-    ``w·trees + (1 - w)·Lasso`` (``w`` fitted to the left-out predictions) predicts the
-    left-out queries best is returned: every data-dependent choice is made on the user's own
-    paid queries.
+    simple answer that wins at tens of queries on nearly additive models) and, up to 2048
+    queries, shallow trees (boosted three-leaf trees kept whole: a dense, shrunk function
+    that many players each move a little; LightGBM whatever ``proxy_model`` is) are fitted
+    on the same cross-fitting folds, and whichever of the Lasso, the shallow trees, the trees
+    and the blend ``w·trees + (1 - w)·Lasso`` (``w`` fitted to the left-out predictions)
+    predicts the left-out queries best is returned: every data-dependent choice is made on
+    the user's own paid queries.
 
     Unlike the reference implementation, model selection costs one early-stopped boosting run
     per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise
@@ -81,12 +83,13 @@ class ProxySPEX(SpectralApproximator):
             most 1024).
         n_bags: Cross-fitting folds fitted (1 to 5, or ``"auto"``: all 5 up to 2048 queries,
             1 above). The queries are split into 5 folds; each fitted fold's models (a sparse
-            first-order Lasso and the tree pipeline) are chosen and fitted on the other four,
-            and predict the left-out fold. Those predictions choose the model and give an
-            honest ``faithfulness_``; the returned trees are the average of the fitted
-            folds' trees (with one fold: its support refitted on every query), the returned
-            Lasso is refitted on every query at the cross-validated penalty. Later folds
-            reuse the first fold's tree depth. No extra queries.
+            first-order Lasso, shallow trees and the tree pipeline) are chosen and fitted on
+            the other four, and predict the left-out fold. Those predictions choose the model
+            and give an honest ``faithfulness_``; the returned trees are the average of the
+            fitted folds' trees (with one fold: its support refitted on every query), the
+            shallow trees the average of all five folds' fits (fitted whatever ``n_bags``
+            is), the Lasso is refitted on every query at the cross-validated penalty. Later
+            folds reuse the first fold's tree depth. No extra queries.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.

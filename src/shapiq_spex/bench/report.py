@@ -174,6 +174,7 @@ def _merged_note(settings: dict) -> list[str]:
             f"({env['date']}, load average {env.get('load_average')}) of "
             f"{'that method' if len(methods) == 1 else 'those methods'}, merged in with "
             "`python -m benchmarks report --merge`; every other record is from the run above."
+            + (f" {merge['note']}" if merge.get("note") else "")
         )
     return lines
 

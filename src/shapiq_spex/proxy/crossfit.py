@@ -7,17 +7,21 @@ out-of-fold predictions are the only ones scored, so the score describes the fun
 gets (anchored, on the original scale) on queries that chose nothing about it. They decide:
 
 - which candidate is returned: a sparse first-order fit (the Lasso that ContextCite fits),
-  the tree pipeline (first-order terms plus interactions), or their blend ``w·trees +
+  shallow trees (many boosted three-leaf trees kept whole: a dense, shrunk function of main
+  effects and pairs, :mod:`.shallow`; up to :data:`AUTO_FITS_BUDGET` queries), the tree
+  pipeline (first-order terms plus interactions), or the blend ``w·trees +
   (1 - w)·first-order`` with ``w`` chosen on the left-out queries (stacking; each fold's
   predictions use a ``w`` chosen on the other folds), so the result is never worse than the
   simple answer by more than the folds' noise;
 - ``faithfulness_`` (pooled out-of-fold R², slightly conservative: each fold's fit saw a fifth
   fewer queries than the returned one);
-- the standard errors (a sandwich covariance with the out-of-fold residuals).
+- the standard errors (a sandwich covariance with the out-of-fold residuals; for the shallow
+  trees the folds' grouped jackknife, sized to the left-out error).
 
-The returned trees average the fitted folds' fits (bagging); the returned first-order fit is
-the Lasso at the cross-validated penalty refitted on every query, as scikit-learn's
-``LassoCV`` does. With ``target`` the budget is spent in rounds that reuse every earlier query.
+The returned trees average the fitted folds' fits (bagging), the shallow trees average all
+five folds' fits; the returned first-order fit is the Lasso at the cross-validated penalty
+refitted on every query, as scikit-learn's ``LassoCV`` does. With ``target`` the budget is
+spent in rounds that reuse every earlier query.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, l
 from .proxies import Proxy
 from .refit import _gram, standardization, standardized
 from .sampling import sample_masks
+from .shallow import SHALLOW_MAX_CELLS, fit_shallow, jackknife_factor
 from .transform import (
     MIN_BUDGET,
     ProxyDiagnostics,
@@ -332,7 +337,7 @@ def _round_sizes(budget: int, target: float | None) -> list[int]:
     return [*sizes, budget]
 
 
-_FAMILIES = ("first-order", "trees", "blend")
+_FAMILIES = ("first-order", "shallow", "trees", "blend")
 """The candidates from simplest to richest: a richer one must score higher to be chosen."""
 
 
@@ -376,6 +381,10 @@ def _crossfit(
         candidates["first-order"] = lasso.candidate
         sizes = [int(t.sum()) for t in tested]
         candidates["blend"] = _blend_candidate(y_test, trees, lasso.candidate, sizes, score)
+    shallow = None
+    if m <= AUTO_FITS_BUDGET and m * n <= SHALLOW_MAX_CELLS:
+        shallow = _shallow_candidate(masks, values, fold_of, seeds[:, 0], len(tested), anchors)
+        candidates["shallow"] = shallow.candidate(y_test, score)
     # What exact_efficiency=True and =False would return; "auto" keeps the anchors unless
     # the best unanchored candidate beats the best anchored one by more than the tolerance.
     best_anchored, best_free = _best(candidates, "score"), _best(candidates, "free_score")
@@ -386,8 +395,9 @@ def _crossfit(
     chosen = best_anchored if anchor else best_free
     pick = candidates[chosen]
     fourier, blocks = _returned_function(
-        masks, values, fold_of, pick, candidates, lasso, tree_folds, test_idx, anchors, anchor
-    )
+        masks, values, fold_of, pick, candidates, (lasso, shallow), tree_folds, test_idx,
+        anchors, anchor,
+    )  # fmt: skip
     bags = [member.info for member, _ in tree_folds]
     return ProxyResult(
         fourier=fourier,
@@ -517,7 +527,7 @@ def _returned_function(
     fold_of: np.ndarray,
     pick: Candidate,
     candidates: dict[str, Candidate],
-    lasso: _FirstOrder | None,
+    fitted: tuple[_FirstOrder | None, _Shallow | None],
     tree_folds: list[tuple[TreeMember, np.ndarray]],
     test_idx: np.ndarray,
     anchors: Anchors | None,
@@ -527,11 +537,16 @@ def _returned_function(
 
     The trees average their folds' fits when two or more were fitted (the score describes that
     average) and refit the one fold's support on every query otherwise; the first-order fit
-    is refitted on every query. A blend mixes the two, its blocks weighted so that the
-    standard errors mix the same way (``interaction_standard_errors`` averages the blocks).
+    is refitted on every query; the shallow trees average every fold's fit. A blend mixes
+    the trees and the first-order fit, its blocks weighted so that the standard errors mix the
+    same way (``interaction_standard_errors`` averages the blocks).
     """
     _, _, spread = _standardize(values)
     m = masks.shape[0]
+    lasso, shallow = fitted
+    if pick.name == "shallow":
+        predictions = pick.predictions if anchor else pick.free_predictions
+        return shallow.returned(anchor, spread, values[test_idx], predictions)
 
     def part(name: str) -> tuple[SparseFourier, Blocks]:
         oof = _residuals(values[test_idx], candidates[name], test_idx, m, spread, anchor)
@@ -832,3 +847,79 @@ def _first_order_candidate(
         return SparseFourier(n, t, c), [(t, v, spread_all)]
 
     return _FirstOrder(candidate, refit, folds)
+
+
+@dataclass(frozen=True)
+class _Shallow:
+    """Every fold's shallow-trees fit, ``(anchored, free)`` in the values' units."""
+
+    folds: list[tuple[SparseFourier, SparseFourier]]
+    tests: list[np.ndarray]  # the left-out queries of the scored folds
+
+    def candidate(self, y_test: np.ndarray, score: Score) -> Candidate:
+        """Scores of the folds' average from the scored folds' left-out predictions."""
+        predictions = []
+        for j in range(2):
+            fits = [fold[j] for fold in self.folds]
+            predicted = np.concatenate([fits[k](t) for k, t in enumerate(self.tests)])
+            predictions.append((predicted, fourier_ambiguity(fits)))
+        (anchored, spread), (free, free_spread) = predictions
+        return Candidate(
+            "shallow",
+            corrected_score(score, y_test, anchored, spread),
+            corrected_score(score, y_test, free, free_spread),
+            anchored,
+            free,
+        )
+
+    def returned(
+        self, anchor: bool, spread: float, y_test: np.ndarray, predictions: np.ndarray
+    ) -> tuple[SparseFourier, Blocks]:
+        """The folds' average and its covariance (in the values' spread).
+
+        The folds' grouped jackknife gives the covariance's shape, and its size where that
+        is larger: the sum of the coefficients' variances is the function's expected squared
+        error (Parseval), so the covariance is scaled up to the average's left-out squared
+        error (``predictions`` of ``y_test``, less the folds' ambiguity). That error also
+        holds the shrunk trees' bias, which the folds' spread does not show.
+        """
+        fits = [fold[0] if anchor else fold[1] for fold in self.folds]
+        n = fits[0].n
+        width = max(max(f.terms.shape[1] for f in fits), 1)
+        terms = np.concatenate([pad_terms(f.terms, width) for f in fits])
+        coefs = np.concatenate([f.coefficients for f in fits]) / len(fits)
+        union, factor = jackknife_factor(fits)
+        error = float(np.mean((y_test - predictions) ** 2)) - fourier_ambiguity(fits)
+        variance = float(np.sum(factor**2))
+        if variance > 0.0 and error > variance:
+            factor = factor * np.sqrt(error / variance)
+        return SparseFourier(n, terms, coefs), [(union, CovarianceFactor(factor / spread), spread)]
+
+
+def _shallow_candidate(
+    masks: np.ndarray,
+    values: np.ndarray,
+    fold_of: np.ndarray,
+    seeds: np.ndarray,
+    scored: int,
+    anchors: Anchors | None,
+) -> _Shallow:
+    """Boosted three-leaf trees (:mod:`.shallow`) on every fold, scored on the first ``scored``.
+
+    All folds are fitted whatever ``scored`` is: the returned average is then the same
+    function with and without further tree folds, and each fit costs little.
+    """
+    n = masks.shape[1]
+    folds = []
+    for k in range(N_FOLDS):
+        train = fold_of != k
+        y, offset, spread = _standardize(values[train])
+        terms, coefs = fit_shallow(masks[train], y, int(seeds[k]))
+        free = SparseFourier(n, terms, coefs).affine(spread, offset)
+        if anchors is not None:
+            terms, coefs = anchor_standardized(
+                terms, coefs, anchors, masks[train], y, offset, spread
+            )
+        folds.append((SparseFourier(n, terms, coefs).affine(spread, offset), free))
+    tests = [masks[fold_of == k] for k in range(scored)]
+    return _Shallow(folds, tests)

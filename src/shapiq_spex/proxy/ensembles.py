@@ -25,6 +25,7 @@ from ..spectral.terms import canonical_terms, pad_terms
 __all__ = [
     "ambiguity",
     "blend_weight",
+    "coefficient_table",
     "corrected_score",
     "cross_validated_blend",
     "fourier_ambiguity",
@@ -49,6 +50,15 @@ def fourier_ambiguity(functions: Sequence[SparseFourier]) -> float:
     """
     if len(functions) < 2:
         return 0.0
+    _, table = coefficient_table(functions)
+    return float(np.sum(np.var(table, axis=1)))
+
+
+def coefficient_table(functions: Sequence[SparseFourier]) -> tuple[np.ndarray, np.ndarray]:
+    """``(terms, table)``: the union of the functions' terms, one column of coefficients each.
+
+    A function without a term has a zero there.
+    """
     parts = [canonical_terms(f.terms, f.coefficients) for f in functions]
     width = max(max(terms.shape[1] for terms, _ in parts), 1)
     stacked = np.concatenate([pad_terms(terms, width) for terms, _ in parts])
@@ -56,7 +66,7 @@ def fourier_ambiguity(functions: Sequence[SparseFourier]) -> float:
     owner = np.repeat(np.arange(len(parts)), [terms.shape[0] for terms, _ in parts])
     table = np.zeros((union.shape[0], len(parts)))
     table[row.ravel(), owner] = np.concatenate([coefs for _, coefs in parts])
-    return float(np.sum(np.var(table, axis=1)))
+    return union, table
 
 
 def corrected_score(score: Score, y: np.ndarray, predictions: np.ndarray, spread: float) -> float:

@@ -91,6 +91,9 @@ class _SparseSetFunction:
         return int(self.coefficients.shape[0])
 
     def __getitem__(self, interaction: tuple[int, ...]) -> float:
+        # A term wider than every stored one has no coefficient (and no room in a row).
+        if len(tuple(interaction)) > self.terms.shape[1]:
+            return 0.0
         row = terms_from_tuples([interaction], width=self.terms.shape[1] or None)
         if row.shape[1] != self.terms.shape[1]:
             return 0.0
