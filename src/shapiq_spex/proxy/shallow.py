@@ -40,7 +40,7 @@ SHALLOW_MAX_CELLS = 2_000_000
 """Largest ``queries × players`` for which the shallow candidate is fitted (its five fits'
 boosting grows with both; larger budgets per player are the tree pipeline's ground)."""
 _RATE = 0.05
-_MIN_LEAF = 5  # fewest queries in a leaf; below the smallest fold's share of a leaf
+_MIN_LEAF = 5  # fewest queries in a leaf: low enough for three leaves on the smallest fold
 
 
 def fit_shallow(masks: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
