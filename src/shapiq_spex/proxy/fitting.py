@@ -17,7 +17,33 @@ import numpy as np
 from .readers import lightgbm_forest
 from .trees import Forest
 
-__all__ = ["ProxyFit", "ProxyTrainer"]
+__all__ = ["DATASET_PARAMS", "ProxyFit", "ProxyTrainer", "booster_params"]
+
+DATASET_PARAMS = {"verbose": -1, "feature_pre_filter": False, "max_bin": 2}
+"""How every LightGBM dataset of masks is binned: two bins, one per mask value."""
+
+
+def booster_params(
+    *, learning_rate: float, num_leaves: int, min_data_in_leaf: int, seed: int, n_jobs: int
+) -> dict:
+    """The LightGBM parameters of every mask regression.
+
+    Unpenalised squared error, leaves limited by their count of masks only, deterministic and
+    silent.
+    """
+    return {
+        "objective": "regression",
+        "learning_rate": learning_rate,
+        "num_leaves": num_leaves,
+        "min_data_in_leaf": min_data_in_leaf,
+        "min_sum_hessian_in_leaf": 0.0,
+        "lambda_l2": 0.0,
+        "seed": seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": n_jobs,
+        "verbose": -1,
+    }
 
 
 @dataclass
@@ -88,7 +114,7 @@ class ProxyTrainer:
     ) -> None:
         import lightgbm
 
-        params = {"verbose": -1, "feature_pre_filter": False, "max_bin": 2}
+        params = DATASET_PARAMS
         self._train = lightgbm.Dataset(
             masks_train.astype(np.float32), y_train, params=params, free_raw_data=True
         )
@@ -135,21 +161,13 @@ class ProxyTrainer:
         import lightgbm
 
         start = time.perf_counter()
-        params = {
-            "objective": "regression",
-            "learning_rate": learning_rate,
-            "max_depth": max_depth,
-            "num_leaves": min(2**max_depth, max_leaves),
-            "min_data_in_leaf": min_data_in_leaf,
-            "min_sum_hessian_in_leaf": 0.0,
-            "lambda_l2": 0.0,
-            "metric": "l2",
-            "seed": seed,
-            "deterministic": True,
-            "force_row_wise": True,
-            "num_threads": n_jobs,
-            "verbose": -1,
-        }
+        params = booster_params(
+            learning_rate=learning_rate,
+            num_leaves=min(2**max_depth, max_leaves),
+            min_data_in_leaf=min_data_in_leaf,
+            seed=seed,
+            n_jobs=n_jobs,
+        ) | {"max_depth": max_depth, "metric": "l2"}
         booster = lightgbm.train(
             params,
             self._train,

@@ -22,6 +22,7 @@ import numpy as np
 from ..spectral.representation import SparseFourier
 from .ensembles import coefficient_table
 from .extraction import forest_spectrum
+from .fitting import DATASET_PARAMS, booster_params
 from .readers import lightgbm_forest
 
 __all__ = [
@@ -58,24 +59,14 @@ def fit_shallow(masks: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray
     import lightgbm
 
     n = masks.shape[1]
-    data = lightgbm.Dataset(
-        masks.astype(np.float32),
-        y,
-        params={"verbose": -1, "feature_pre_filter": False, "max_bin": 2},
+    data = lightgbm.Dataset(masks.astype(np.float32), y, params=DATASET_PARAMS)
+    params = booster_params(
+        learning_rate=_RATE,
+        num_leaves=SHALLOW_LEAVES,
+        min_data_in_leaf=_MIN_LEAF,
+        seed=seed,
+        n_jobs=1,
     )
-    params = {
-        "objective": "regression",
-        "learning_rate": _RATE,
-        "num_leaves": SHALLOW_LEAVES,
-        "min_data_in_leaf": _MIN_LEAF,
-        "min_sum_hessian_in_leaf": 0.0,
-        "lambda_l2": 0.0,
-        "seed": seed,
-        "deterministic": True,
-        "force_row_wise": True,
-        "num_threads": 1,
-        "verbose": -1,
-    }
     booster = lightgbm.train(params, data, num_boost_round=SHALLOW_ROUNDS)
     return forest_spectrum(lightgbm_forest(booster, n, SHALLOW_ROUNDS), n)
 
