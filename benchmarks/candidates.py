@@ -41,12 +41,12 @@ def _forced(family: str | None, scores: list[dict]) -> Iterator[None]:
     """Calls inside return ``family`` (when fitted) and log every candidate's scores."""
     original = crossfit._best
 
-    def best(candidates: dict, key: str) -> str:
+    def best(candidates: dict, key: str, *context: object) -> str:
         if key == "score":
             scores.append({name: c.score for name, c in candidates.items()})
         if family is not None and family in candidates:
             return family
-        return original(candidates, key)
+        return original(candidates, key, *context)
 
     crossfit._best = best
     try:

@@ -80,14 +80,16 @@ def test_the_blend_is_a_convex_combination_of_the_families_on_every_left_out_que
         warnings.simplefilter("ignore", UserWarning)
         approx.approximate(300, game)
     c = approx.transform_.candidates
-    blend, trees, first = c["blend"], c["trees"], c["first-order"]
-    assert 0.0 <= blend.weight <= 1.0
-    low = np.minimum(trees.predictions, first.predictions)
-    high = np.maximum(trees.predictions, first.predictions)
+    blend = c["blend"]
+    assert set(blend.weights) == set(c) - {"blend"}
+    assert min(blend.weights.values()) >= 0.0
+    assert sum(blend.weights.values()) == pytest.approx(1.0)
+    families = np.array([c[name].predictions for name in blend.weights])
+    low, high = families.min(axis=0), families.max(axis=0)
     assert np.all(blend.predictions >= low - 1e-9)
     assert np.all(blend.predictions <= high + 1e-9)
     best = max(c.values(), key=lambda cand: cand.score)
-    assert approx.transform_.chosen == best.name
+    assert approx.transform_.chosen in {best.name, "blend"}
 
 
 def _union(a: SparseFourier, b: SparseFourier) -> tuple[np.ndarray, np.ndarray]:
@@ -336,7 +338,9 @@ def test_standard_errors_of_the_shallow_trees_cover_the_exact_values(monkeypatch
 
     best = crossfit._best
     monkeypatch.setattr(
-        crossfit, "_best", lambda c, key: "shallow" if "shallow" in c else best(c, key)
+        crossfit,
+        "_best",
+        lambda c, key, *context: "shallow" if "shallow" in c else best(c, key, *context),
     )
     nonzero, zero, chosen = _coverage(128, 12)
     assert chosen == {"shallow"}
@@ -354,3 +358,49 @@ def test_shallow_trees_are_a_candidate_up_to_2048_queries_only():
         large.approximate(2100, game)
     assert "shallow" in small.transform_.candidates
     assert "shallow" not in large.transform_.candidates
+
+
+def test_a_blend_of_three_families_meets_the_endpoints_and_mixes_their_functions(monkeypatch):
+    import shapiq_spex.proxy.crossfit as crossfit
+
+    monkeypatch.setattr(crossfit, "_best", lambda c, key, *context: "blend")
+    n = 30
+    additive = _additive(n, 4)
+    pairs = SparseFourier.from_dict({(0, 1): 0.4, (2, 3): -0.3, (4, 5, 6): 0.3}, n)
+    game = _Sparse(SparseFourier(n, *_union(additive, pairs)), 0.1, 4)
+    approx = ProxySPEX(n, max_order=2, random_state=4, exact_efficiency=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        approx.approximate(200, game)
+    result = approx.transform_
+    weights = result.candidates["blend"].weights
+    assert result.chosen == "blend"
+    assert set(weights) == {"first-order", "shallow", "trees"}
+    assert sum(weights.values()) == pytest.approx(1.0)
+    # Each family's function meets the queried endpoints, so their convex mix does too.
+    assert result.anchored
+    assert np.allclose(approx.endpoint_errors_, 0.0, atol=1e-9)
+
+
+def _candidate(name: str, score: float, predictions: np.ndarray, **fields) -> object:
+    from shapiq_spex.proxy.crossfit import Candidate
+
+    return Candidate(name, score, score, predictions, predictions, **fields)
+
+
+def test_the_blend_is_returned_when_it_beats_a_cross_validated_choice():
+    from shapiq_spex.proxy.crossfit import _best
+
+    # Two families off by +1 and -1 everywhere; their even blend is exact. The higher score
+    # alone would pick the first-order fit; the cross-validated choice still errs by 1.
+    y = np.zeros(30)
+    half = {"first-order": 0.5, "trees": 0.5}
+    candidates = {
+        "first-order": _candidate("first-order", 0.9, y + 1.0),
+        "trees": _candidate("trees", 0.8, y - 1.0),
+        "blend": _candidate("blend", 0.5, y, weights=half, free_weights=half),
+    }
+    assert _best(candidates, "score", y, [10, 10, 10]) == "blend"
+    assert _best(candidates, "free_score", y, [10, 10, 10]) == "blend"
+    # With one fold nothing cross-validates the blend's weights: the best score stands.
+    assert _best(candidates, "score", y, [30]) == "first-order"

@@ -6,53 +6,105 @@ import pytest
 from shapiq_spex.metrics import r2_score
 from shapiq_spex.proxy.ensembles import (
     ambiguity,
-    blend_weight,
+    ambiguity_matrix,
+    blend_weights,
     corrected_score,
     cross_validated_blend,
+    cross_validated_selection,
     fourier_ambiguity,
 )
 from shapiq_spex.spectral.representation import SparseFourier
 
 
-def _grid_weight(y, a, b):
-    grid = np.linspace(0.0, 1.0, 100_001)
-    errors = [np.sum((y - (w * a + (1 - w) * b)) ** 2) for w in grid]
-    return grid[int(np.argmin(errors))]
+def _simplex_grid(f, steps):
+    if f == 1:
+        return np.ones((1, 1))
+    rows = []
+    for first in range(steps + 1):
+        for rest in _simplex_grid(f - 1, steps - first) if steps - first else [np.zeros(f - 1)]:
+            rows.append(np.r_[first, np.asarray(rest) * (steps - first)] / steps)
+    return np.array(rows)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_the_blend_weight_minimises_the_squared_error_over_the_unit_interval(seed):
+def _loss(y, p, a, w):
+    return np.mean((y[:, None] - p @ w.T) ** 2, axis=0) - np.einsum("gi,ij,gj->g", w, a, w)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("f", [2, 3])
+def test_the_blend_weights_minimise_the_corrected_loss_over_the_simplex(seed, f):
     rng = np.random.default_rng(seed)
     y = rng.standard_normal(40)
-    a = y + rng.normal(0, rng.uniform(0.1, 2.0), 40)
-    b = y + rng.normal(0, rng.uniform(0.1, 2.0), 40)
-    assert blend_weight(y, a, b) == pytest.approx(_grid_weight(y, a, b), abs=1e-5)
+    p = y[:, None] + rng.normal(0, rng.uniform(0.1, 2.0, f), (40, f))
+    root = rng.normal(0, 0.4, (f, f)) if seed % 2 else np.zeros((f, f))
+    a = root @ root.T  # a spread matrix is positive semi-definite
+    w = blend_weights(y, p, a)
+    assert np.all(w >= 0.0) and w.sum() == pytest.approx(1.0)
+    grid = _simplex_grid(f, 200)
+    assert _loss(y, p, a, w[None])[0] <= _loss(y, p, a, grid).min() + 1e-12
 
 
-def test_the_blend_weight_is_clipped_and_safe_for_equal_predictions():
+def test_the_blend_weights_are_safe_for_exact_and_equal_predictions():
     y = np.arange(5.0)
-    assert blend_weight(y, y, y + 1.0) == 1.0  # a is exact
-    assert blend_weight(y, y + 1.0, y) == 0.0  # b is exact
-    assert blend_weight(y, -y, -y) == 0.0  # nothing to blend
+    none = np.zeros((2, 2))
+    assert np.allclose(blend_weights(y, np.c_[y, y + 1.0], none), [1.0, 0.0])  # first exact
+    assert np.allclose(blend_weights(y, np.c_[y + 1.0, y], none), [0.0, 1.0])  # second exact
+    assert np.allclose(blend_weights(y, np.c_[-y, -y], none), [1.0, 0.0])  # nothing to blend
 
 
-def test_each_fold_is_blended_with_the_weight_of_the_other_folds():
-    # Fold 0 alone prefers a, folds 1 and 2 prefer b: fold 0's blend must use b's weight.
+def test_the_spread_credits_the_family_whose_average_is_better_than_its_fits():
+    # Equal left-out errors, but b's folds scatter around their average: b's average is better.
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal(400)
+    p = y[:, None] + rng.normal(0, 1.0, (400, 2))
+    spreads = np.diag([0.0, 0.8])
+    assert blend_weights(y, p, spreads)[1] > blend_weights(y, p, np.zeros((2, 2)))[1] + 0.2
+
+
+def test_each_fold_is_blended_with_the_weights_of_the_other_folds():
+    # Fold 0 alone prefers a, folds 1 and 2 prefer b: fold 0's blend must use b's weights.
     y = np.zeros(30)
     a = np.r_[np.zeros(10), np.ones(20)]
     b = np.r_[np.ones(10), np.zeros(20)]
-    w, blended = cross_validated_blend(y, a, b, [10, 10, 10])
-    assert w == pytest.approx(blend_weight(y, a, b))
-    assert np.allclose(blended[:10], b[:10])  # weight 0 from folds 1-2
-    w_rest = blend_weight(y[np.r_[0:10, 20:30]], a[np.r_[0:10, 20:30]], b[np.r_[0:10, 20:30]])
-    assert np.allclose(blended[10:20], w_rest * a[10:20] + (1 - w_rest) * b[10:20])
+    p, none = np.c_[a, b], np.zeros((2, 2))
+    w, blended = cross_validated_blend(y, p, none, [10, 10, 10])
+    assert np.allclose(w, blend_weights(y, p, none))
+    assert np.allclose(blended[:10], b[:10])  # all weight on b from folds 1-2
+    rest = np.r_[0:10, 20:30]
+    w_rest = blend_weights(y[rest], p[rest], none)
+    assert np.allclose(blended[10:20], p[10:20] @ w_rest)
 
 
-def test_one_fold_uses_its_own_weight():
+def test_one_fold_uses_its_own_weights():
     rng = np.random.default_rng(0)
     y, a, b = rng.standard_normal((3, 25))
-    w, blended = cross_validated_blend(y, a, b, [25])
-    assert np.allclose(blended, w * a + (1 - w) * b)
+    w, blended = cross_validated_blend(y, np.c_[a, b], np.zeros((2, 2)), [25])
+    assert np.allclose(blended, np.c_[a, b] @ w)
+
+
+def test_the_ambiguity_matrix_is_the_spread_of_blended_folds_over_every_mask():
+    # Parseval: wᵀ A w is the mean over all 2^n masks of the blended folds' spread.
+    n = 6
+    rng = np.random.default_rng(5)
+    every = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
+    families = []
+    for _ in range(2):
+        fits = []
+        for _ in range(4):
+            chosen = rng.choice(2**n, size=5, replace=False)
+            terms = ((chosen[:, None] >> np.arange(n)) & 1).astype(bool)
+            padded = np.array([np.r_[np.flatnonzero(t), [-1] * (n - t.sum())] for t in terms])
+            fits.append(SparseFourier(n, padded.astype(np.int64), rng.standard_normal(5)))
+        families.append(fits)
+    families.append([families[0][0]])  # a refit: no spread
+    a = ambiguity_matrix(families)
+    assert np.allclose(a[2], 0.0) and np.allclose(a[:, 2], 0.0)
+    w = np.array([0.3, 0.5, 0.2])
+    blended = np.array(
+        [w[0] * f(every) + w[1] * g(every) for f, g in zip(*families[:2], strict=True)]
+    )
+    assert w @ a @ w == pytest.approx(ambiguity(blended), rel=1e-10)
+    assert a[0, 0] == pytest.approx(fourier_ambiguity(families[0]), rel=1e-10)
 
 
 def test_the_corrected_score_is_the_r2_of_the_average_of_the_fits():
@@ -89,3 +141,17 @@ def test_the_fourier_ambiguity_is_the_spread_over_every_mask():
     assert fourier_ambiguity(fits) == pytest.approx(ambiguity(outputs), rel=1e-12)
     assert fourier_ambiguity(fits[:1]) == 0.0
     assert fourier_ambiguity([fits[0], fits[0]]) == pytest.approx(0.0, abs=1e-24)
+
+
+def test_the_selection_is_scored_on_folds_that_did_not_choose_it():
+    # a is exact on folds 0-1 and off by 2 on fold 2; b is off by 1 on folds 0-1, exact on 2.
+    # Folds 0 and 1 see b win elsewhere (mean error 0.5 against 2) and pay 1; fold 2 sees a
+    # win (0 against 1) and pays 4: the procedure's loss is (10 + 10 + 40) / 30 = 2.
+    y = np.zeros(30)
+    a = np.r_[np.zeros(20), np.full(10, 2.0)]
+    b = np.r_[np.ones(20), np.zeros(10)]
+    p = np.c_[a, b]
+    assert cross_validated_selection(y, p, np.zeros(2), [10, 10, 10]) == pytest.approx(2.0)
+    # b's average is credited 0.6: same choices, and the loss takes the chosen credits.
+    credited = cross_validated_selection(y, p, np.array([0.0, 0.6]), [10, 10, 10])
+    assert credited == pytest.approx(2.0 - (10 * 0.6 + 10 * 0.6) / 30)

@@ -37,9 +37,9 @@ class ProxySPEX(SpectralApproximator):
     queries, shallow trees (boosted three-leaf trees kept whole: a dense, shrunk function
     that many players each move a little; LightGBM whatever ``proxy_model`` is) are fitted
     on the same cross-fitting folds, and whichever of the Lasso, the shallow trees, the trees
-    and the blend ``w·trees + (1 - w)·Lasso`` (``w`` fitted to the left-out predictions)
-    predicts the left-out queries best is returned: every data-dependent choice is made on
-    the user's own paid queries.
+    and their blend (weights on the simplex fitted to the left-out predictions) predicts the
+    left-out queries best is returned: every data-dependent choice is made on the user's own
+    paid queries.
 
     Unlike the reference implementation, model selection costs one early-stopped boosting run
     per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise

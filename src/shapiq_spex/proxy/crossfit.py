@@ -9,10 +9,10 @@ gets (anchored, on the original scale) on queries that chose nothing about it. T
 - which candidate is returned: a sparse first-order fit (the Lasso that ContextCite fits),
   shallow trees (many boosted three-leaf trees kept whole: a dense, shrunk function of main
   effects and pairs, :mod:`.shallow`; up to :data:`AUTO_FITS_BUDGET` queries), the tree
-  pipeline (first-order terms plus interactions), or the blend ``w·trees +
-  (1 - w)·first-order`` with ``w`` chosen on the left-out queries (stacking; each fold's
-  predictions use a ``w`` chosen on the other folds), so the result is never worse than the
-  simple answer by more than the folds' noise;
+  pipeline (first-order terms plus interactions), or the blend ``Σ w_f·f_f`` of these with
+  simplex weights chosen on the left-out queries (stacking, with the bagged families' spread
+  credited, :mod:`.ensembles`; each fold's predictions use weights chosen on the other
+  folds), so the result is never worse than the simple answer by more than the folds' noise;
 - ``faithfulness_`` (pooled out-of-fold R², slightly conservative: each fold's fit saw a fifth
   fewer queries than the returned one);
 - the standard errors (a sandwich covariance with the out-of-fold residuals; for the shallow
@@ -40,7 +40,13 @@ from ..spectral.regression import ridge_solve
 from ..spectral.representation import SparseFourier
 from ..spectral.terms import fourier_basis, pad_terms
 from ..spectral.uncertainty import CovarianceFactor, anchored_factor, sandwich_factor
-from .ensembles import corrected_score, cross_validated_blend, fourier_ambiguity
+from .ensembles import (
+    ambiguity_matrix,
+    corrected_score,
+    cross_validated_blend,
+    cross_validated_selection,
+    fourier_ambiguity,
+)
 from .first_order import FIRST_ORDER_MAX_CELLS, alpha_grid, first_order_terms, lasso_fits
 from .proxies import Proxy
 from .refit import _gram, standardization, standardized
@@ -87,13 +93,16 @@ class Candidate:
     """One model family's cross-fitted result.
 
     Attributes:
-        name: ``"first-order"``, ``"trees"`` or ``"blend"``.
+        name: ``"first-order"``, ``"shallow"``, ``"trees"`` or ``"blend"``.
         score: Pooled out-of-fold R² of the anchored fits (original scale).
         free_score: The same without the anchors.
         predictions: Out-of-fold predictions of the anchored fits (linked scale).
         free_predictions: Out-of-fold predictions without the anchors.
-        weight / free_weight: The blend's weight of the trees, with and without anchors
-            (1 for the trees, 0 for the first-order fit).
+        weights / free_weights: The blend's weight of each family it mixes, with and
+            without anchors (empty for a single family).
+        spreads: The ambiguity of the returned average of fold fits, anchored and free (the
+            credit its score takes for averaging; 0 for a refit on every query), in squared
+            units of the values' spread (squares of huge values overflow).
     """
 
     name: str
@@ -101,8 +110,9 @@ class Candidate:
     free_score: float
     predictions: np.ndarray
     free_predictions: np.ndarray
-    weight: float = 1.0
-    free_weight: float = 1.0
+    weights: dict[str, float] = field(default_factory=dict)
+    free_weights: dict[str, float] = field(default_factory=dict)
+    spreads: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -379,15 +389,20 @@ def _crossfit(
             masks, values, fold_of, cv_folds, len(tested), anchors, score
         )
         candidates["first-order"] = lasso.candidate
-        sizes = [int(t.sum()) for t in tested]
-        candidates["blend"] = _blend_candidate(y_test, trees, lasso.candidate, sizes, score)
     shallow = None
     if m <= AUTO_FITS_BUDGET and m * n <= SHALLOW_MAX_CELLS:
         shallow = _shallow_candidate(masks, values, fold_of, seeds[:, 0], len(tested), anchors)
         candidates["shallow"] = shallow.candidate(y_test, score)
+    sizes = [int(t.sum()) for t in tested]
+    if len(candidates) > 1:
+        folds = {"trees": [(f.fourier, f.free) for f, _ in tree_folds]}
+        if shallow is not None:
+            folds["shallow"] = shallow.folds
+        candidates["blend"] = _blend_candidate(y_test, candidates, folds, sizes, score)
     # What exact_efficiency=True and =False would return; "auto" keeps the anchors unless
     # the best unanchored candidate beats the best anchored one by more than the tolerance.
-    best_anchored, best_free = _best(candidates, "score"), _best(candidates, "free_score")
+    best_anchored = _best(candidates, "score", y_test, sizes)
+    best_free = _best(candidates, "free_score", y_test, sizes)
     anchored_score = candidates[best_anchored].score
     free_score = candidates[best_free].free_score
     if anchor == "auto":
@@ -416,12 +431,32 @@ def _crossfit(
     )
 
 
-def _best(candidates: dict[str, Candidate], key: str) -> str:
-    """The best-scoring family by ``key``; a richer one must beat a simpler one."""
-    return max(
+def _best(candidates: dict[str, Candidate], key: str, y_test: np.ndarray, sizes: list[int]) -> str:
+    """The family returned, by ``key`` (``"score"`` or ``"free_score"``).
+
+    The best-scoring single family (a richer one must beat a simpler one), unless the blend
+    predicts the left-out queries better than choosing one family does when the choice is
+    cross-validated too (:func:`~.ensembles.cross_validated_selection`): at tens of queries
+    the scores are too noisy to pick reliably, and mixing the families hedges.
+    """
+    best = max(
         (name for name in _FAMILIES if name in candidates),
         key=lambda name: getattr(candidates[name], key) - _TIE * _FAMILIES.index(name),
     )
+    if best == "blend" or "blend" not in candidates or len(sizes) < 2:
+        return best  # with one fold the blend's weights would be scored on their own queries
+    j = 0 if key == "score" else 1
+    attribute = ("predictions", "free_predictions")[j]
+    names = [name for name in _FAMILIES[:-1] if name in candidates]
+    table = np.column_stack([getattr(candidates[name], attribute) for name in names])
+    spreads = [candidates[name].spreads[j] for name in names]
+    selection = cross_validated_selection(y_test, table, np.asarray(spreads), sizes)
+    blend = candidates["blend"]
+    weights = (blend.weights, blend.free_weights)[j]
+    if max(weights.values()) >= 1.0:
+        return best  # the blend is a single family
+    blended = float(np.mean((y_test - getattr(blend, attribute)) ** 2)) - blend.spreads[j]
+    return "blend" if blended < selection else best
 
 
 def _fit_tree_folds(
@@ -492,30 +527,37 @@ def _tree_candidate(
         corrected_score(score, y_test, free, spreads[1]),
         anchored,
         free,
+        spreads=spreads,
     )
     return candidate, spreads
 
 
 def _blend_candidate(
     y_test: np.ndarray,
-    trees: tuple[Candidate, tuple[float, float]],
-    first: Candidate,
+    candidates: dict[str, Candidate],
+    folds: dict[str, list[tuple[SparseFourier, SparseFourier]]],
     sizes: list[int],
     score: Score,
 ) -> Candidate:
-    """``w·trees + (1 - w)·first-order``, each fold scored with a ``w`` of the other folds.
+    """``Σ w_f·f̄_f`` over the families, each fold scored with weights of the other folds.
 
-    Only the trees part is an average of the folds' fits, so the blend's ambiguity correction
-    is the trees' spread times ``w²``.
+    The weights fit the single fits' left-out predictions (no credit for averaging: with
+    tens of queries the credit rewards a family for the scatter of its folds). ``folds``
+    holds the ``(anchored, free)`` fold fits of the families that return their folds'
+    average: their spreads (:func:`~.ensembles.ambiguity_matrix`) give the blend's ambiguity
+    correction. The first-order fit is refitted on every query and has none.
     """
-    scores, weights, predictions = [], [], []
-    for j, name in enumerate(("predictions", "free_predictions")):
-        a, b = getattr(trees[0], name), getattr(first, name)
-        w, blended = cross_validated_blend(y_test, a, b, sizes)
-        scores.append(corrected_score(score, y_test, blended, w**2 * trees[1][j]))
-        weights.append(w)
+    names = [name for name in _FAMILIES[:-1] if name in candidates]
+    scores, weights, predictions, credits = [], [], [], []
+    for j, attribute in enumerate(("predictions", "free_predictions")):
+        table = np.column_stack([getattr(candidates[name], attribute) for name in names])
+        spreads = ambiguity_matrix([[fit[j] for fit in folds.get(name, [])] for name in names])
+        w, blended = cross_validated_blend(y_test, table, np.zeros_like(spreads), sizes)
+        credits.append(float(w @ spreads @ w))
+        scores.append(corrected_score(score, y_test, blended, credits[-1]))
+        weights.append(dict(zip(names, w.tolist(), strict=True)))
         predictions.append(blended)
-    return Candidate("blend", scores[0], scores[1], *predictions, *weights)
+    return Candidate("blend", scores[0], scores[1], *predictions, *weights, spreads=tuple(credits))
 
 
 Blocks = list[tuple[np.ndarray, CovarianceFactor, float]]
@@ -538,17 +580,18 @@ def _returned_function(
     The trees average their folds' fits when two or more were fitted (the score describes that
     average) and refit the one fold's support on every query otherwise; the first-order fit
     is refitted on every query; the shallow trees average every fold's fit. A blend mixes
-    the trees and the first-order fit, its blocks weighted so that the standard errors mix the
-    same way (``interaction_standard_errors`` averages the blocks).
+    these functions, its blocks weighted so that the standard errors mix the same way
+    (``interaction_standard_errors`` averages the blocks).
     """
     _, _, spread = _standardize(values)
     m = masks.shape[0]
     lasso, shallow = fitted
-    if pick.name == "shallow":
-        predictions = pick.predictions if anchor else pick.free_predictions
-        return shallow.returned(anchor, spread, values[test_idx], predictions)
 
     def part(name: str) -> tuple[SparseFourier, Blocks]:
+        if name == "shallow":
+            own = candidates[name]
+            predictions = own.predictions if anchor else own.free_predictions
+            return shallow.returned(anchor, spread, values[test_idx], predictions)
         oof = _residuals(values[test_idx], candidates[name], test_idx, m, spread, anchor)
         if name == "first-order":
             fits = [fold.free for fold in lasso.folds]
@@ -567,17 +610,19 @@ def _returned_function(
 
     if pick.name != "blend":
         return part(pick.name)
-    w = pick.weight if anchor else pick.free_weight
-    (trees, tree_blocks), (first, first_blocks) = part("trees"), part("first-order")
-    width = max(trees.terms.shape[1], first.terms.shape[1], 1)
+    weights = pick.weights if anchor else pick.free_weights
+    parts = {name: part(name) for name, w in weights.items() if w > 0.0}
+    width = max(max(f.terms.shape[1] for f, _ in parts.values()), 1)
     fourier = SparseFourier(
         masks.shape[1],
-        np.concatenate([pad_terms(trees.terms, width), pad_terms(first.terms, width)]),
-        np.r_[w * trees.coefficients, (1.0 - w) * first.coefficients],
+        np.concatenate([pad_terms(f.terms, width) for f, _ in parts.values()]),
+        np.concatenate([weights[name] * f.coefficients for name, (f, _) in parts.items()]),
     )
-    k = len(tree_blocks) + len(first_blocks)
-    blocks = [(t, c, s * w * k / len(tree_blocks)) for t, c, s in tree_blocks]
-    blocks += [(t, c, s * (1.0 - w) * k / len(first_blocks)) for t, c, s in first_blocks]
+    # The standard errors are the blocks' mean: each family's share is its weight.
+    k = sum(len(b) for _, b in parts.values())
+    blocks = [
+        (t, c, s * weights[name] * k / len(b)) for name, (_, b) in parts.items() for t, c, s in b
+    ]
     return fourier, blocks
 
 
@@ -830,8 +875,6 @@ def _first_order_candidate(
         score(y_test, free_p),
         anchored_p,
         free_p,
-        0.0,
-        0.0,
     )
 
     def refit(oof: np.ndarray, anchor: bool, anchor_noise: float) -> tuple[SparseFourier, Blocks]:
@@ -870,6 +913,7 @@ class _Shallow:
             corrected_score(score, y_test, free, free_spread),
             anchored,
             free,
+            spreads=(spread, free_spread),
         )
 
     def returned(

@@ -7,15 +7,19 @@ Two ways of combining fits that :mod:`~shapiq_spex.proxy.crossfit` uses:
   is the fits' mean error minus their spread around the average (Krogh and Vedelsby's
   ambiguity decomposition, exact at every point), and the spread needs no game values: for
   Fourier functions its mean over uniform masks is exact by Parseval's identity.
-- **Blending** two families, ``w·a + (1 - w)·b`` with ``w`` in ``[0, 1]`` chosen by least
-  squares on the left-out predictions (Breiman's stacked regression with one weight). The
-  blend of each fold is scored with a ``w`` chosen on the other folds only, so its score is
-  as honest as the families' own.
+- **Blending** families, ``Σ w_f·f̄_f`` with weights on the simplex chosen on the left-out
+  predictions (Breiman's stacked regression). The left-out predictions are single fits, the
+  blend mixes averages: the loss minimised is the left-out loss less the blended fits' spread
+  ``wᵀ A w``, where ``A`` holds the families' spreads and co-spreads across the folds (again
+  exact by Parseval), so a family whose average is much better than its single fits gets its
+  due weight. The blend of each fold is scored with weights chosen on the other folds only,
+  so its score is as honest as the families' own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import combinations
 
 import numpy as np
 
@@ -24,10 +28,12 @@ from ..spectral.terms import canonical_terms, pad_terms
 
 __all__ = [
     "ambiguity",
-    "blend_weight",
+    "ambiguity_matrix",
+    "blend_weights",
     "coefficient_table",
     "corrected_score",
     "cross_validated_blend",
+    "cross_validated_selection",
     "fourier_ambiguity",
 ]
 
@@ -89,41 +95,153 @@ def corrected_score(score: Score, y: np.ndarray, predictions: np.ndarray, spread
     return 1.0 - (1.0 - base) * max(error - spread, 0.0) / error
 
 
-def blend_weight(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """The ``w`` in ``[0, 1]`` that minimises ``||y - (w·a + (1 - w)·b)||²`` (0 if ``a = b``)."""
-    d = a - b
-    den = float(d @ d)
-    if not den > 0 or not np.isfinite(den):
-        return 0.0
-    return float(np.clip(d @ (y - b) / den, 0.0, 1.0))
+def ambiguity_matrix(families: Sequence[Sequence[SparseFourier]]) -> np.ndarray:
+    """Spreads and co-spreads of families of fold fits, over all uniform masks (Parseval).
+
+    Args:
+        families: Each family's fits, the ``k``-th of every family fitted without the same
+            fold. A family of fewer than two fits (one fit, or a refit on every query) has no
+            spread.
+
+    Returns:
+        ``A`` of shape ``(F, F)``: ``A[f, g]`` is the mean over the folds of the inner product
+        of ``f``'s and ``g``'s deviations from their averages; its diagonal is
+        :func:`fourier_ambiguity`. For blend weights ``w``, ``wᵀ A w`` is the spread of the
+        blended folds around the blend of the averages.
+    """
+    f = len(families)
+    out = np.zeros((f, f))
+    spread = [i for i, family in enumerate(families) if len(family) >= 2]
+    if not spread:
+        return out
+    _, table = coefficient_table([fit for i in spread for fit in families[i]])
+    ends = np.cumsum([len(families[i]) for i in spread])
+    deviations = {}
+    for i, end in zip(spread, ends, strict=True):
+        block = table[:, end - len(families[i]) : end]
+        deviations[i] = block - block.mean(axis=1, keepdims=True)
+    for i in spread:
+        for j in spread:
+            k = min(deviations[i].shape[1], deviations[j].shape[1])
+            out[i, j] = float(np.sum(deviations[i][:, :k] * deviations[j][:, :k])) / k
+    return out
+
+
+def blend_weights(y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray) -> np.ndarray:
+    """Simplex weights minimising the blend of averages' estimated squared error.
+
+    The loss ``mean((y - P w)²) - wᵀ A w`` is quadratic in ``w``; its minimum over the simplex
+    is a stationary point within some face, so every face (every subset of families) is
+    solved exactly and the best feasible point is kept. Ties go to the earlier families.
+
+    Args:
+        y: Left-out values ``(m,)``.
+        predictions: Their predictions by each family's single fits ``(m, F)``.
+        spreads: The families' :func:`ambiguity_matrix` ``(F, F)``.
+
+    Returns:
+        ``w`` of shape ``(F,)``, non-negative and summing to one.
+    """
+    m, f = predictions.shape
+    best = np.eye(f)[0]
+    if m == 0:
+        return best
+    quad = predictions.T @ predictions / m - spreads
+    moment = predictions.T @ y / m
+
+    def loss(w: np.ndarray) -> float:
+        return float(w @ quad @ w - 2.0 * w @ moment)
+
+    best_loss = loss(best)
+    tolerance = 1e-12 * (float(y @ y) / m + 1e-300)
+    for size in range(1, f + 1):
+        for face in combinations(range(f), size):
+            w = _face_point(quad, moment, list(face), f)
+            if w is not None and np.isfinite(value := loss(w)) and value < best_loss - tolerance:
+                best, best_loss = w, value
+    return best
+
+
+def _face_point(quad: np.ndarray, moment: np.ndarray, face: list[int], f: int) -> np.ndarray | None:
+    """The stationary point of ``wᵀQw - 2wᵀb`` on the face's affine hull, if inside the face."""
+    k = len(face)
+    kkt = np.zeros((k + 1, k + 1))
+    kkt[:k, :k] = 2.0 * quad[np.ix_(face, face)]
+    kkt[:k, k] = kkt[k, :k] = 1.0
+    rhs = np.r_[2.0 * moment[face], 1.0]
+    try:
+        solution = np.linalg.solve(kkt, rhs)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(solution)) or np.any(solution[:k] < 0.0):
+        return None
+    w = np.zeros(f)
+    w[face] = solution[:k]
+    return w
 
 
 def cross_validated_blend(
-    y: np.ndarray, a: np.ndarray, b: np.ndarray, sizes: Sequence[int]
-) -> tuple[float, np.ndarray]:
-    """The blend weight on every left-out query, and each fold's blend with its own weight.
+    y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray, sizes: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The blend weights on every left-out query, and each fold blended with its own weights.
 
     Args:
         y: Left-out values, fold after fold.
-        a: Their predictions by the first family.
-        b: Their predictions by the second family.
+        predictions: Their predictions by each family ``(m, F)``.
+        spreads: The families' :func:`ambiguity_matrix`.
         sizes: Queries of each fold, in the order of ``y``.
 
     Returns:
-        ``(w, blended)``: the weight chosen on all folds (the returned function's), and the
-        predictions of each fold blended with the weight chosen on the other folds (with one
-        fold: its own weight, a single parameter fitted to hundreds of queries).
+        ``(w, blended)``: the weights chosen on all folds (the returned function's), and the
+        predictions of each fold blended with the weights chosen on the other folds (with
+        one fold: its own weights, a few parameters fitted to hundreds of queries).
     """
     ends = np.cumsum(sizes)
     starts = ends - np.asarray(sizes)
-    weight = blend_weight(y, a, b)
+    weights = blend_weights(y, predictions, spreads)
     blended = np.empty_like(y)
     for start, end in zip(starts, ends, strict=True):
         fold = slice(start, end)
         if len(sizes) > 1:
             rest = np.r_[0:start, end : y.size]
-            w = blend_weight(y[rest], a[rest], b[rest])
+            w = blend_weights(y[rest], predictions[rest], spreads)
         else:
-            w = weight
-        blended[fold] = w * a[fold] + (1.0 - w) * b[fold]
-    return weight, blended
+            w = weights
+        blended[fold] = predictions[fold] @ w
+    return weights, blended
+
+
+def cross_validated_selection(
+    y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray, sizes: Sequence[int]
+) -> float:
+    """The left-out loss of choosing one family, the choice made without the fold it predicts.
+
+    Choosing the family with the best left-out score is itself fitted to the left-out
+    queries: the winner's score is biased up. Here each fold takes the family that predicts
+    the other folds best (``mean((y - p)²) - a``, ties to the earlier family) and the
+    procedure is scored on the folds it did not see, comparable with a blend's
+    (:func:`cross_validated_blend`).
+
+    Args:
+        y: Left-out values, fold after fold.
+        predictions: Their predictions by each family's single fits ``(m, F)``.
+        spreads: Each family's :func:`fourier_ambiguity` ``(F,)`` (its average's credit).
+        sizes: Queries of each fold, in the order of ``y``.
+
+    Returns:
+        The mean squared error of the chosen families' predictions less the mean credit of the
+        chosen families (with one fold: the best family's own).
+    """
+    ends = np.cumsum(sizes)
+    starts = ends - np.asarray(sizes)
+    errors = (y[:, None] - predictions) ** 2
+    spreads = np.asarray(spreads, dtype=float)
+    total = 0.0
+    for start, end in zip(starts, ends, strict=True):
+        rest = np.r_[0:start, end : y.size] if len(sizes) > 1 else np.arange(y.size)
+        if rest.size == 0:
+            continue
+        ranked = errors[rest].mean(axis=0) - spreads
+        pick = int(np.flatnonzero(ranked <= ranked.min())[0])
+        total += float(np.sum(errors[start:end, pick])) - (end - start) * spreads[pick]
+    return total / max(y.size, 1)
