@@ -82,20 +82,29 @@ def test_one_fold_uses_its_own_weights():
     assert np.allclose(blended, np.c_[a, b] @ w)
 
 
+def _all_masks(n: int) -> np.ndarray:
+    return ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
+
+
+def _random_fits(n: int, rng: np.random.Generator, count: int, terms: int) -> list:
+    """``count`` random Fourier functions, each of ``terms`` draws of a term of size 0-3."""
+    fits = []
+    for _ in range(count):
+        table: dict = {}
+        for _ in range(terms):
+            size = int(rng.integers(0, 4))
+            subset = tuple(sorted(rng.choice(n, size, replace=False).tolist()))
+            table[subset] = table.get(subset, 0.0) + rng.standard_normal()
+        fits.append(SparseFourier.from_dict(table, n))
+    return fits
+
+
 def test_the_ambiguity_matrix_is_the_spread_of_blended_folds_over_every_mask():
     # Parseval: wᵀ A w is the mean over all 2^n masks of the blended folds' spread.
     n = 6
     rng = np.random.default_rng(5)
-    every = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
-    families = []
-    for _ in range(2):
-        fits = []
-        for _ in range(4):
-            chosen = rng.choice(2**n, size=5, replace=False)
-            terms = ((chosen[:, None] >> np.arange(n)) & 1).astype(bool)
-            padded = np.array([np.r_[np.flatnonzero(t), [-1] * (n - t.sum())] for t in terms])
-            fits.append(SparseFourier(n, padded.astype(np.int64), rng.standard_normal(5)))
-        families.append(fits)
+    every = _all_masks(n)
+    families = [_random_fits(n, rng, 4, 5) for _ in range(2)]
     families.append([families[0][0]])  # a refit: no spread
     a = ambiguity_matrix(families)
     assert np.allclose(a[2], 0.0) and np.allclose(a[:, 2], 0.0)
@@ -127,16 +136,9 @@ def test_the_fourier_ambiguity_is_the_spread_over_every_mask():
     # Parseval: the mean over all 2^n masks equals the sum of the coefficients' variances.
     n = 7
     rng = np.random.default_rng(3)
-    every = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
-    fits = []
-    for _ in range(4):
-        terms = {}
-        for _ in range(9):
-            size = int(rng.integers(0, 4))
-            subset = tuple(sorted(rng.choice(n, size, replace=False).tolist()))
-            terms[subset] = terms.get(subset, 0.0) + rng.standard_normal()
-        # affine() repeats the constant term: duplicates must be summed, not double-counted.
-        fits.append(SparseFourier.from_dict(terms, n).affine(1.5, rng.standard_normal()))
+    every = _all_masks(n)
+    # affine() repeats the constant term: duplicates must be summed, not double-counted.
+    fits = [f.affine(1.5, rng.standard_normal()) for f in _random_fits(n, rng, 4, 9)]
     outputs = np.stack([f(every) for f in fits])
     assert fourier_ambiguity(fits) == pytest.approx(ambiguity(outputs), rel=1e-12)
     assert fourier_ambiguity(fits[:1]) == 0.0
