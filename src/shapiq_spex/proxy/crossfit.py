@@ -446,15 +446,14 @@ def _best(candidates: dict[str, Candidate], key: str, y_test: np.ndarray, sizes:
     if best == "blend" or "blend" not in candidates or len(sizes) < 2:
         return best  # with one fold the blend's weights would be scored on their own queries
     j = 0 if key == "score" else 1
+    blend = candidates["blend"]
+    if max((blend.weights, blend.free_weights)[j].values()) >= 1.0:
+        return best  # the blend is a single family
     attribute = ("predictions", "free_predictions")[j]
     names = [name for name in _FAMILIES[:-1] if name in candidates]
     table = np.column_stack([getattr(candidates[name], attribute) for name in names])
     spreads = [candidates[name].spreads[j] for name in names]
     selection = cross_validated_selection(y_test, table, np.asarray(spreads), sizes)
-    blend = candidates["blend"]
-    weights = (blend.weights, blend.free_weights)[j]
-    if max(weights.values()) >= 1.0:
-        return best  # the blend is a single family
     blended = float(np.mean((y_test - getattr(blend, attribute)) ** 2)) - blend.spreads[j]
     return "blend" if blended < selection else best
 
@@ -541,18 +540,18 @@ def _blend_candidate(
 ) -> Candidate:
     """``Σ w_f·f̄_f`` over the families, each fold scored with weights of the other folds.
 
-    The weights fit the single fits' left-out predictions (no credit for averaging: with
-    tens of queries the credit rewards a family for the scatter of its folds). ``folds``
-    holds the ``(anchored, free)`` fold fits of the families that return their folds'
-    average: their spreads (:func:`~.ensembles.ambiguity_matrix`) give the blend's ambiguity
-    correction. The first-order fit is refitted on every query and has none.
+    The weights fit the single fits' left-out predictions by least squares (no credit for
+    averaging, see :mod:`.ensembles`). ``folds`` holds the ``(anchored, free)`` fold fits of
+    the families that return their folds' average: their spreads
+    (:func:`~.ensembles.ambiguity_matrix`) give the blend's ambiguity correction. The
+    first-order fit is refitted on every query and has none.
     """
     names = [name for name in _FAMILIES[:-1] if name in candidates]
     scores, weights, predictions, credits = [], [], [], []
     for j, attribute in enumerate(("predictions", "free_predictions")):
         table = np.column_stack([getattr(candidates[name], attribute) for name in names])
         spreads = ambiguity_matrix([[fit[j] for fit in folds.get(name, [])] for name in names])
-        w, blended = cross_validated_blend(y_test, table, np.zeros_like(spreads), sizes)
+        w, blended = cross_validated_blend(y_test, table, sizes)
         credits.append(float(w @ spreads @ w))
         scores.append(corrected_score(score, y_test, blended, credits[-1]))
         weights.append(dict(zip(names, w.tolist(), strict=True)))

@@ -7,13 +7,13 @@ Two ways of combining fits that :mod:`~shapiq_spex.proxy.crossfit` uses:
   is the fits' mean error minus their spread around the average (Krogh and Vedelsby's
   ambiguity decomposition, exact at every point), and the spread needs no game values: for
   Fourier functions its mean over uniform masks is exact by Parseval's identity.
-- **Blending** families, ``Σ w_f·f̄_f`` with weights on the simplex chosen on the left-out
-  predictions (Breiman's stacked regression). The left-out predictions are single fits, the
-  blend mixes averages: the loss minimised is the left-out loss less the blended fits' spread
-  ``wᵀ A w``, where ``A`` holds the families' spreads and co-spreads across the folds (again
-  exact by Parseval), so a family whose average is much better than its single fits gets its
-  due weight. The blend of each fold is scored with weights chosen on the other folds only,
-  so its score is as honest as the families' own.
+- **Blending** families, ``Σ w_f·f̄_f`` with weights on the simplex fitted by least squares to
+  the left-out predictions (Breiman's stacked regression). The left-out predictions are single
+  fits and the blend mixes averages: its score takes the blended folds' spread ``wᵀ A w`` as
+  its credit for averaging, where ``A`` holds the families' spreads and co-spreads across the
+  folds (again exact by Parseval). The weights take no such credit: with tens of queries it
+  would reward a family for the scatter of its folds. The blend of each fold is scored with
+  weights chosen on the other folds only, so its score is as honest as the families' own.
 """
 
 from __future__ import annotations
@@ -127,17 +127,16 @@ def ambiguity_matrix(families: Sequence[Sequence[SparseFourier]]) -> np.ndarray:
     return out
 
 
-def blend_weights(y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray) -> np.ndarray:
-    """Simplex weights minimising the blend of averages' estimated squared error.
+def blend_weights(y: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Simplex weights minimising the blend's squared error on the left-out queries.
 
-    The loss ``mean((y - P w)²) - wᵀ A w`` is quadratic in ``w``; its minimum over the simplex
-    is a stationary point within some face, so every face (every subset of families) is
-    solved exactly and the best feasible point is kept. Ties go to the earlier families.
+    The loss ``mean((y - P w)²)`` is quadratic in ``w``; its minimum over the simplex is a
+    stationary point within some face, so every face (every subset of families) is solved
+    exactly and the best feasible point is kept. Ties go to the earlier families.
 
     Args:
         y: Left-out values ``(m,)``.
-        predictions: Their predictions by each family's single fits ``(m, F)``.
-        spreads: The families' :func:`ambiguity_matrix` ``(F, F)``.
+        predictions: Their predictions by each family ``(m, F)``.
 
     Returns:
         ``w`` of shape ``(F,)``, non-negative and summing to one.
@@ -146,7 +145,7 @@ def blend_weights(y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray) -
     best = np.eye(f)[0]
     if m == 0:
         return best
-    quad = predictions.T @ predictions / m - spreads
+    quad = predictions.T @ predictions / m
     moment = predictions.T @ y / m
 
     def loss(w: np.ndarray) -> float:
@@ -181,14 +180,13 @@ def _face_point(quad: np.ndarray, moment: np.ndarray, face: list[int], f: int) -
 
 
 def cross_validated_blend(
-    y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray, sizes: Sequence[int]
+    y: np.ndarray, predictions: np.ndarray, sizes: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The blend weights on every left-out query, and each fold blended with its own weights.
 
     Args:
         y: Left-out values, fold after fold.
         predictions: Their predictions by each family ``(m, F)``.
-        spreads: The families' :func:`ambiguity_matrix`.
         sizes: Queries of each fold, in the order of ``y``.
 
     Returns:
@@ -198,13 +196,13 @@ def cross_validated_blend(
     """
     ends = np.cumsum(sizes)
     starts = ends - np.asarray(sizes)
-    weights = blend_weights(y, predictions, spreads)
+    weights = blend_weights(y, predictions)
     blended = np.empty_like(y)
     for start, end in zip(starts, ends, strict=True):
         fold = slice(start, end)
         if len(sizes) > 1:
             rest = np.r_[0:start, end : y.size]
-            w = blend_weights(y[rest], predictions[rest], spreads)
+            w = blend_weights(y[rest], predictions[rest])
         else:
             w = weights
         blended[fold] = predictions[fold] @ w
