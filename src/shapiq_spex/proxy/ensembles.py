@@ -18,7 +18,7 @@ Two ways of combining fits that :mod:`~shapiq_spex.proxy.crossfit` uses:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
 
 import numpy as np
@@ -194,19 +194,10 @@ def cross_validated_blend(
         predictions of each fold blended with the weights chosen on the other folds (with
         one fold: its own weights, a few parameters fitted to hundreds of queries).
     """
-    ends = np.cumsum(sizes)
-    starts = ends - np.asarray(sizes)
-    weights = blend_weights(y, predictions)
     blended = np.empty_like(y)
-    for start, end in zip(starts, ends, strict=True):
-        fold = slice(start, end)
-        if len(sizes) > 1:
-            rest = np.r_[0:start, end : y.size]
-            w = blend_weights(y[rest], predictions[rest])
-        else:
-            w = weights
-        blended[fold] = predictions[fold] @ w
-    return weights, blended
+    for fold, rest in _folds(sizes):
+        blended[fold] = predictions[fold] @ blend_weights(y[rest], predictions[rest])
+    return blend_weights(y, predictions), blended
 
 
 def cross_validated_selection(
@@ -230,16 +221,26 @@ def cross_validated_selection(
         The mean squared error of the chosen families' predictions less the mean credit of the
         chosen families (with one fold: the best family's own).
     """
-    ends = np.cumsum(sizes)
-    starts = ends - np.asarray(sizes)
     errors = (y[:, None] - predictions) ** 2
     spreads = np.asarray(spreads, dtype=float)
     total = 0.0
-    for start, end in zip(starts, ends, strict=True):
-        rest = np.r_[0:start, end : y.size] if len(sizes) > 1 else np.arange(y.size)
+    for fold, rest in _folds(sizes):
         if rest.size == 0:
             continue
         ranked = errors[rest].mean(axis=0) - spreads
         pick = int(np.flatnonzero(ranked <= ranked.min())[0])
-        total += float(np.sum(errors[start:end, pick])) - (end - start) * spreads[pick]
+        total += float(np.sum(errors[fold, pick])) - (fold.stop - fold.start) * spreads[pick]
     return total / max(y.size, 1)
+
+
+def _folds(sizes: Sequence[int]) -> Iterator[tuple[slice, np.ndarray]]:
+    """Each fold's slice of the left-out queries and the indices of the other folds' queries.
+
+    With one fold the "other" queries are the fold's own: a few weights or a choice fitted to
+    hundreds of queries, where no other fold exists to fit them on.
+    """
+    ends = np.cumsum(sizes, dtype=np.int64)
+    total = int(ends[-1]) if len(sizes) else 0
+    for start, end in zip(ends - np.asarray(sizes, dtype=np.int64), ends, strict=True):
+        rest = np.r_[0:start, end:total] if len(sizes) > 1 else np.arange(total)
+        yield slice(int(start), int(end)), rest
