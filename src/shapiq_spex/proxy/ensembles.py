@@ -54,10 +54,7 @@ def fourier_ambiguity(functions: Sequence[SparseFourier]) -> float:
     variance of the functions around their average is the sum, over terms, of the variance of
     the coefficients across the functions. No masks are drawn or evaluated.
     """
-    if len(functions) < 2:
-        return 0.0
-    _, table = coefficient_table(functions)
-    return float(np.sum(np.var(table, axis=1)))
+    return float(ambiguity_matrix([functions])[0, 0])
 
 
 def coefficient_table(functions: Sequence[SparseFourier]) -> tuple[np.ndarray, np.ndarray]:
