@@ -141,7 +141,9 @@ def test_the_selection_is_scored_on_folds_that_did_not_choose_it():
     a = np.r_[np.zeros(20), np.full(10, 2.0)]
     b = np.r_[np.ones(20), np.zeros(10)]
     p = np.c_[a, b]
-    assert cross_validated_selection(y, p, np.zeros(2), [10, 10, 10]) == pytest.approx(2.0)
+    losses = cross_validated_selection(y, p, np.zeros(2), [10, 10, 10])
+    np.testing.assert_allclose(losses, np.r_[np.ones(20), np.full(10, 4.0)])
+    assert losses.mean() == pytest.approx(2.0)
     # b's average is credited 0.6: same choices, and the loss takes the chosen credits.
     credited = cross_validated_selection(y, p, np.array([0.0, 0.6]), [10, 10, 10])
-    assert credited == pytest.approx(2.0 - (10 * 0.6 + 10 * 0.6) / 30)
+    assert credited.mean() == pytest.approx(2.0 - (10 * 0.6 + 10 * 0.6) / 30)

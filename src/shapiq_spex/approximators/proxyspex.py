@@ -38,8 +38,9 @@ class ProxySPEX(SpectralApproximator):
     that many players each move a little; LightGBM whatever ``proxy_model`` is) are fitted
     on the same cross-fitting folds, and whichever of the Lasso, the shallow trees, the trees
     and their blend (weights on the simplex fitted to the left-out predictions) predicts the
-    left-out queries best is returned: every data-dependent choice is made on the user's own
-    paid queries.
+    left-out queries best is returned; a single family must beat the blend by more than a
+    standard error, since at tens of queries picking one is mostly luck. Every data-dependent
+    choice is made on the user's own paid queries.
 
     Unlike the reference implementation, model selection costs one early-stopped boosting run
     per tree depth (depths 3, 4, ... while the validation error improves; trees grown leaf-wise

@@ -434,10 +434,11 @@ def _crossfit(
 def _best(candidates: dict[str, Candidate], key: str, y_test: np.ndarray, sizes: list[int]) -> str:
     """The family returned, by ``key`` (``"score"`` or ``"free_score"``).
 
-    The best-scoring single family (a richer one must beat a simpler one), unless the blend
-    predicts the left-out queries better than choosing one family does when the choice is
-    cross-validated too (:func:`~.ensembles.cross_validated_selection`): at tens of queries
-    the scores are too noisy to pick reliably, and mixing the families hedges.
+    The best-scoring single family (a richer one must beat a simpler one), unless choosing
+    one family, the choice cross-validated too (:func:`~.ensembles.cross_validated_selection`),
+    does not predict the left-out queries better than the blend by more than one standard
+    error of the paired difference: at tens of queries the scores are too noisy to pick
+    reliably, and mixing the families hedges, so picking must earn its extra variance.
     """
     best = max(
         (name for name in _FAMILIES if name in candidates),
@@ -454,8 +455,10 @@ def _best(candidates: dict[str, Candidate], key: str, y_test: np.ndarray, sizes:
     table = np.column_stack([getattr(candidates[name], attribute) for name in names])
     spreads = [candidates[name].spreads[j] for name in names]
     selection = cross_validated_selection(y_test, table, np.asarray(spreads), sizes)
-    blended = float(np.mean((y_test - getattr(blend, attribute)) ** 2)) - blend.spreads[j]
-    return "blend" if blended < selection else best
+    blended = (y_test - getattr(blend, attribute)) ** 2 - blend.spreads[j]
+    gain = blended - selection  # what picking one family saves, query by query
+    error = float(np.std(gain, ddof=1)) / np.sqrt(gain.size)
+    return best if float(np.mean(gain)) > error else "blend"
 
 
 def _fit_tree_folds(

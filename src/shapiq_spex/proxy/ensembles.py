@@ -199,8 +199,8 @@ def cross_validated_blend(
 
 def cross_validated_selection(
     y: np.ndarray, predictions: np.ndarray, spreads: np.ndarray, sizes: Sequence[int]
-) -> float:
-    """The left-out loss of choosing one family, the choice made without the fold it predicts.
+) -> np.ndarray:
+    """The left-out losses of choosing one family, the choice made without the fold it predicts.
 
     Choosing the family with the best left-out score is itself fitted to the left-out
     queries: the winner's score is biased up. Here each fold takes the family that predicts
@@ -215,19 +215,20 @@ def cross_validated_selection(
         sizes: Queries of each fold, in the order of ``y``.
 
     Returns:
-        The mean squared error of the chosen families' predictions less the mean credit of the
-        chosen families (with one fold: the best family's own).
+        Each query's squared error under the family chosen for its fold, less that family's
+        credit ``(m,)`` (with one fold: the best family's own). Their mean is the procedure's
+        loss; their spread gives its standard error against another procedure's losses.
     """
     errors = (y[:, None] - predictions) ** 2
     spreads = np.asarray(spreads, dtype=float)
-    total = 0.0
+    losses = np.zeros(y.size)
     for fold, rest in _folds(sizes):
         if rest.size == 0:
             continue
         ranked = errors[rest].mean(axis=0) - spreads
         pick = int(np.flatnonzero(ranked <= ranked.min())[0])
-        total += float(np.sum(errors[fold, pick])) - (fold.stop - fold.start) * spreads[pick]
-    return total / max(y.size, 1)
+        losses[fold] = errors[fold, pick] - spreads[pick]
+    return losses
 
 
 def _folds(sizes: Sequence[int]) -> Iterator[tuple[slice, np.ndarray]]:
