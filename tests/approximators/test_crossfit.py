@@ -404,30 +404,3 @@ def test_the_blend_is_returned_when_it_beats_a_cross_validated_choice():
     assert _best(candidates, "free_score", y, [10, 10, 10]) == "blend"
     # With one fold nothing cross-validates the blend's weights: the best score stands.
     assert _best(candidates, "score", y, [30]) == "first-order"
-
-
-@pytest.mark.parametrize("learning_rate", [None, 0.2])
-def test_later_folds_boost_at_the_large_shrinkage_unless_it_is_given(monkeypatch, learning_rate):
-    from shapiq_spex.proxy.fitting import ProxyTrainer
-
-    seen: list[tuple[float, int]] = []
-    fit = ProxyTrainer.fit
-
-    def recording(self, **kwargs):
-        seen.append((kwargs["learning_rate"], kwargs["max_trees"]))
-        return fit(self, **kwargs)
-
-    monkeypatch.setattr(ProxyTrainer, "fit", recording)
-    n = 12
-    game = _Sparse(SparseFourier.from_dict({(0, 1): 1.0, (2,): 0.5, (3, 4, 5): 0.3}, n), 0.1, 0)
-    approx = ProxySPEX(n, max_order=2, random_state=0, n_bags=5, learning_rate=learning_rate)
-    approx.approximate(400, game)
-    depth_search = len(approx.transform_.bags[0].depths)
-    assert len(seen) == depth_search + 4  # one booster per later fold, at the first's depth
-    first, later = seen[:depth_search], seen[depth_search:]
-    if learning_rate is None:
-        assert {rate for rate, _ in first} == {0.1}
-        assert {rate for rate, _ in later} == {0.3}
-        assert {trees for _, trees in later} == {round(100 / 0.3)}
-    else:
-        assert {rate for rate, _ in seen} == {learning_rate}

@@ -72,8 +72,7 @@ class ProxySPEX(SpectralApproximator):
         sampling: ``"uniform"`` masks (default) or ``"paired"`` (each mask with its complement,
             which decorrelates even- and odd-degree terms on the sample).
         learning_rate: LightGBM shrinkage (default: 0.1 when the trees see at most 2048
-            masks, else 0.3, where each tree costs more; cross-fitting folds after the first
-            use 0.3 too, see ``n_bags``). Early stopping waits
+            masks, else 0.3, where each tree costs more). Early stopping waits
             ``5 / learning_rate`` rounds.
         max_trees: Most boosting rounds per depth (default ``100 / learning_rate``; early
             stopping often ends sooner). The trees
@@ -91,10 +90,7 @@ class ProxySPEX(SpectralApproximator):
             fitted folds' trees (with one fold: its support refitted on every query), the
             shallow trees the average of all five folds' fits (fitted whatever ``n_bags``
             is), the Lasso is refitted on every query at the cross-validated penalty. Later
-            folds reuse the first fold's tree depth and boost at shrinkage 0.3 (unless
-            ``learning_rate`` is given): their trees only propose terms to the validated
-            refit, so a third of the rounds does, and five folds cost about 1.4 times one.
-            No extra queries.
+            folds reuse the first fold's tree depth. No extra queries.
         n_jobs: LightGBM threads. Results are reproducible for a fixed value.
         time_limit: Seconds of the method's own work after which no deeper trees are tried and
             boosting stops. ``None`` (default) keeps results independent of machine speed.

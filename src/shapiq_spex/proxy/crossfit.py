@@ -164,8 +164,7 @@ class TreeOptions:
     Attributes:
         min_depth: First tree depth tried.
         max_depth: Deepest trees tried.
-        learning_rate: Boosting shrinkage (``None``: by the training size in the first fold,
-            the large one in later folds, see :func:`~.transform.make_settings`).
+        learning_rate: Boosting shrinkage (``None``: by the training size).
         max_trees: Most boosting rounds per depth.
         patience: Early-stopping patience in rounds.
         validation_fraction: Share of a fold's training queries that chooses the trees and
@@ -478,9 +477,7 @@ def _fit_tree_folds(
     """The tree pipeline on the first ``fits`` folds: ``(member, left-out mask)`` each.
 
     Stops early at the deadline (after one fold) or after an exact fit, which leaves nothing to
-    cross-check. Odd folds boost their trees on a first-order fit's residual. Later folds take
-    the first fold's depth and, by default, the large shrinkage: they cost a fraction of the
-    first.
+    cross-check. Odd folds boost their trees on a first-order fit's residual.
     """
     n = masks.shape[1]
     deadline = settings_args[-1]
@@ -492,7 +489,7 @@ def _fit_tree_folds(
         train, test = fold_of != k, fold_of == k
         n_val = min(max(round(validation_fraction * train.sum()), 1), int(train.sum()) - 1)
         data = Split.make(masks[train], values[train], orders[k], n_val)
-        settings = make_settings(data, *settings_args, later_fold=k > 0)
+        settings = make_settings(data, *settings_args)
         additive = k % 2 == 1 and n <= data.train.size
         # Later folds take the first fold's depth: the search is most of a fit's cost, and
         # folds of the same queries agree on it.

@@ -257,20 +257,11 @@ def make_settings(
     max_terms: int | None,
     proxy: Proxy | None,
     deadline: float | None,
-    *,
-    later_fold: bool = False,
 ) -> Settings:
-    """Fill in the data-dependent defaults (``proxy``: ``None`` for LightGBM).
-
-    With ``later_fold`` (a cross-fitting fold after the first), the default shrinkage is the
-    large one whatever the training size: such a fold boosts at the first fold's depth, and
-    its trees only propose candidate terms to the validated refit, so a third of the rounds
-    proposes nearly the same support at a third of the cost.
-    """
+    """Fill in the data-dependent defaults (``proxy``: ``None`` for LightGBM)."""
     train_size = data.train.size
     if learning_rate is None:
-        small = min(train_size, _PROXY_ROWS) <= _SMALL_FIT and not later_fold
-        learning_rate = _SMALL_LR if small else _LARGE_LR
+        learning_rate = _SMALL_LR if min(train_size, _PROXY_ROWS) <= _SMALL_FIT else _LARGE_LR
     limit = max_terms or min(max(train_size // _TERMS_PER_QUERY, 1), _MAX_TERMS)
     return Settings(
         learning_rate=learning_rate,
