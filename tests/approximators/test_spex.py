@@ -1,5 +1,7 @@
 """The SPEX approximator against exact computations."""
 
+import re
+
 import numpy as np
 import pytest
 import shapiq
@@ -7,7 +9,7 @@ from _coverage import count_coverage
 from shapiq.game_theory.moebius_converter import MoebiusConverter
 from shapiq_games.synthetic import SOUM
 
-from shapiq_spex import SPEX, GameEvaluationError
+from shapiq_spex import SPEX, GameEvaluationError, ProxySPEX
 from shapiq_spex.approximators import INDICES
 from shapiq_spex.games import SparseFourierGame
 
@@ -182,6 +184,20 @@ def test_budget_too_small_names_minimum():
         SPEX(500).approximate(100, game)
     with pytest.raises(ValueError, match="budget must be >= 1"):
         SPEX(500).approximate(0, game)
+
+
+@pytest.mark.filterwarnings("ignore:faithfulness_")
+def test_budget_too_small_points_to_a_method_that_runs_there():
+    # The advice must hold: the budget SPEX names for ProxySPEX is one ProxySPEX accepts,
+    # and one query fewer is refused.
+    game = SparseFourierGame.random(100, 5, 2, random_state=0)
+    with pytest.raises(ValueError, match=r"or use ProxySPEX, which needs (\d+) queries") as info:
+        SPEX(100).approximate(128, game)
+    needed = int(re.search(r"ProxySPEX, which needs (\d+) queries", str(info.value)).group(1))
+    values = ProxySPEX(100, random_state=0).approximate(needed, game)
+    assert values.estimation_budget <= needed
+    with pytest.raises(ValueError, match="too small for ProxySPEX"):
+        ProxySPEX(100, random_state=0).approximate(needed - 1, game)
 
 
 def test_game_returning_wrong_shape_or_nan_raises_and_keeps_queries():

@@ -307,6 +307,10 @@ class SpectralApproximator(Approximator):
     def _minimum_budget(self) -> int:
         """Fewest queries :meth:`_transform` accepts (endpoints and hold-out excluded)."""
 
+    def _small_budget_advice(self) -> str:
+        """What the error for a too small budget advises."""
+        return "Increase the budget."
+
     @abstractmethod
     def _transform(
         self,
@@ -342,7 +346,7 @@ class SpectralApproximator(Approximator):
         if budget < required:
             msg = (
                 f"budget={budget} is too small for {self._method} with n={self.n}: it needs at "
-                f"least {required} queries ({how}). Increase the budget."
+                f"least {required} queries ({how}). {self._small_budget_advice()}"
             )
             raise ValueError(msg)
         return n_holdout

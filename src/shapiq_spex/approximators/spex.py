@@ -9,6 +9,7 @@ import numpy as np
 from .._validation import check_bool, check_choice, check_int
 from ..coding import bch_code
 from ..evaluation import Backend, QueryCache, QueryEvaluator
+from ..proxy.transform import MIN_BUDGET as PROXY_MIN_BUDGET
 from ..spex.design import minimum_budget
 from ..spex.transform import sparse_fourier_transform
 from ._base import Recovery, SpectralApproximator
@@ -197,6 +198,14 @@ class SPEX(SpectralApproximator):
 
     def _minimum_budget(self) -> int:
         return minimum_budget(self.n, bch_code(self.n, self.degree), self.n_groups)
+
+    def _small_budget_advice(self) -> str:
+        # SPEX's structured design has a floor that grows with n; ProxySPEX's does not.
+        return (
+            f"Increase the budget, or use ProxySPEX, which needs {PROXY_MIN_BUDGET + 2} "
+            "queries at any n and chooses a first-order fit when few queries cannot support "
+            "more."
+        )
 
     def _transform(
         self,
