@@ -461,6 +461,23 @@ def test_a_setting_changed_after_construction_is_validated_at_the_next_call(meth
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_users_subclass_with_other_arguments_is_validated_too(method):
+    class Mine(method):
+        def __init__(self, n, *, extra="kept", **kwargs):
+            super().__init__(n, **kwargs)
+            self.extra = extra
+
+    game = SparseFourierGame.random(6, 4, 2, random_state=0)
+    approx = Mine(6, extra="mine", random_state=0)
+    approx.index = "SV"
+    values = approx.approximate(64, game)  # 2^6 coalitions: exact
+    assert (values.max_order, approx.extra, type(approx)) == (1, "mine", Mine)
+    approx.index, approx.max_order = "k-SII", 50
+    with pytest.raises(ValueError, match="max_order must be <= 6"):
+        approx.approximate(64, game)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_results_are_marked_estimated_unless_every_coalition_was_queried(method):
     game = SparseFourierGame.random(8, 6, 2, random_state=2)
     exact = method(8, random_state=0).approximate(256, game)

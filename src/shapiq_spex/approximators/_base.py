@@ -296,8 +296,19 @@ class SpectralApproximator(Approximator):
         forms, ``max_order`` 1 for an order-one index, shapiq's derived orders and lookups)
         replaces this one's. Results of earlier calls (``name_`` attributes) are kept.
         """
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        fresh = type(self)(**{name: getattr(self, name) for name in names})
+        # The package's own class: a user's subclass may take other arguments or **kwargs.
+        own = next(
+            c
+            for c in type(self).__mro__
+            if c.__module__.startswith(__package__) and "__init__" in vars(c)
+        )
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        names = [
+            p.name
+            for p in inspect.signature(own.__init__).parameters.values()
+            if p.name != "self" and p.kind in kinds
+        ]
+        fresh = own(**{name: getattr(self, name) for name in names})
         self.__dict__.update(
             {k: v for k, v in fresh.__dict__.items() if k.startswith("_") or not k.endswith("_")}
         )
