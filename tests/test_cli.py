@@ -304,6 +304,18 @@ def test_output_paths_are_checked_before_any_query(capsys, tmp_path, monkeypatch
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("option", ["--plot", "--bar", "--graph", "--text-plot"])
+def test_picture_formats_are_checked_before_any_query(capsys, tmp_path, monkeypatch, option):
+    def never(self, texts):
+        raise AssertionError("a query was made")
+
+    monkeypatch.setattr(VaderScorer, "__call__", never)
+    for name, got in (("g.jpgx", "'.jpgx'"), ("noext", "none")):
+        err = one_line_exit(capsys, ["explain", "text", TEXT, option, str(tmp_path / name)])
+        assert "the extension names the picture format" in err and f"(got {got})" in err
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing renamed
+
+
 def test_a_cache_that_is_not_sqlite_is_refused(capsys, tmp_path):
     foreign = tmp_path / "notes.sqlite"
     foreign.write_text("not a database " * 100)
@@ -639,7 +651,7 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, tabular
     argv = ["explain", "csv", str(data), "--model", str(tabular["regression_file"])]
     err = one_line_exit(capsys, [*argv, "--json", str(data)])
     assert f"--json {data} is the input file (the CSV)" in err
-    err = one_line_exit(capsys, [*argv, "--plot", str(tabular["regression_file"])])
+    err = one_line_exit(capsys, [*argv, "--json", str(tabular["regression_file"])])
     assert "is the input file (--model)" in err
     assert data.read_bytes() == before
     text = tabular["folder"] / "review.txt"

@@ -86,6 +86,13 @@ def check_max_order(max_order: object, n: int, index: str) -> int:
         return 1
     if max_order is None:
         return n
-    checked = check_int(max_order, "max_order", minimum=1, maximum=n)
+    checked = check_int(max_order, "max_order", minimum=1)
     assert checked is not None
+    if checked > n:
+        # The default (2) exceeds n = 1: say how to ask for what is possible.
+        msg = (
+            f"max_order must be <= {n} (the number of players n), got {checked}. Pass "
+            f"max_order={n}, or max_order=None for every order up to n."
+        )
+        raise ValueError(msg)
     return checked

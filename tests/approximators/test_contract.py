@@ -432,6 +432,66 @@ def test_every_constructor_argument_is_readable_under_its_name(method, tmp_path)
     arguments["cache"].close()
 
 
+@pytest.mark.parametrize(("method", "budget"), [(SPEX, 1500), (ProxySPEX, 300)])
+def test_a_setting_changed_after_construction_is_validated_at_the_next_call(method, budget):
+    game = SparseFourierGame.random(10, 6, 2, random_state=1)
+
+    def never(masks):
+        raise AssertionError("a query was made")
+
+    for name, value, match in [
+        ("max_order", 50, "max_order"),
+        ("index", "foo", "index"),
+        ("batch_size", 0, "batch_size"),
+        ("holdout_fraction", 0.9, "holdout_fraction"),
+    ]:
+        approx = method(10, random_state=0)
+        setattr(approx, name, value)
+        with pytest.raises((ValueError, TypeError), match=match):
+            approx.approximate(budget, never)
+    # An order-one index set later reports order one, as it does from the constructor.
+    changed = method(10, random_state=0)
+    changed.index = "SV"
+    got = changed.approximate(budget, game)
+    want = method(10, index="SV", random_state=0).approximate(budget, game)
+    assert (got.index, got.max_order, changed.max_order) == ("SV", 1, 1)
+    assert got.interaction_lookup == want.interaction_lookup
+    np.testing.assert_allclose(got.values, want.values)
+    assert math.isclose(sum(got.values), game(np.ones((1, 10), bool))[0], abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_users_subclass_with_other_arguments_is_validated_too(method):
+    class Mine(method):
+        def __init__(self, n, *, extra="kept", **kwargs):
+            super().__init__(n, **kwargs)
+            self.extra = extra
+
+    game = SparseFourierGame.random(6, 4, 2, random_state=0)
+    approx = Mine(6, extra="mine", random_state=0)
+    approx.index = "SV"
+    values = approx.approximate(64, game)  # 2^6 coalitions: exact
+    assert (values.max_order, approx.extra, type(approx)) == (1, "mine", Mine)
+    approx.index, approx.max_order = "k-SII", 50
+    with pytest.raises(ValueError, match="max_order must be <= 6"):
+        approx.approximate(64, game)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_results_are_marked_estimated_unless_every_coalition_was_queried(method):
+    game = SparseFourierGame.random(8, 6, 2, random_state=2)
+    exact = method(8, random_state=0).approximate(256, game)
+    want = shapiq.ExactComputer(game, n_players=8)("k-SII", 2)
+    assert exact.estimated is False
+    assert all(math.isclose(exact[s], want[s], abs_tol=1e-9) for s in want.interaction_lookup)
+    approx = method(8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampled = approx.approximate(250 if method is ProxySPEX else 255, game)
+    assert approx.faithfulness_method_ != "exact" and sampled.estimated is True
+    assert approx.uncertainty_ is None or approx.uncertainty_.estimated is True
+
+
 def test_spex_exposes_shapiqs_settings_attributes():
     spex = SPEX(24, degree_parameter=3, decoder_type="Hard", n_groups=4, hierarchy=False)
     assert (spex.degree, spex.decoder) == (3, "hard")

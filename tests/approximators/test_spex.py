@@ -178,6 +178,14 @@ def test_bad_constructor_arguments(kwargs, error, match):
         SPEX(**kwargs)
 
 
+@pytest.mark.parametrize("method", [SPEX, ProxySPEX])
+def test_one_player_with_the_default_order_says_what_to_pass(method):
+    with pytest.raises(ValueError, match=r"max_order must be <= 1 .* Pass max_order=1"):
+        method(1)
+    assert method(1, max_order=1).max_order == 1
+    assert method(1, max_order=None).max_order == 1
+
+
 def test_budget_too_small_names_minimum():
     game = SparseFourierGame.random(500, 5, 2, random_state=0)
     with pytest.raises(ValueError, match=r"budget=100 is too small .* at least \d+ queries"):

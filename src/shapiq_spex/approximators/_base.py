@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from abc import abstractmethod
 from collections.abc import Callable
@@ -200,8 +201,8 @@ class SpectralApproximator(Approximator):
             score is uncertain.
         faithfulness_method_: ``"holdout"`` (masks never seen, from ``holdout_fraction``),
             ``"exact"`` (every coalition was queried), or the method's own estimate without
-            extra queries: ``"validation"`` (ProxySPEX: its validation split) or
-            ``"cross-validation"`` (SPEX: leave-one-out on its uniform refit masks).
+            extra queries: ``"cross-fitting"`` (ProxySPEX: the left-out queries of its
+            folds) or ``"cross-validation"`` (SPEX: leave-one-out on its uniform refit masks).
         empty_value_: ``v(∅)`` as queried; ``full_value_``: ``v(N)`` as queried.
         uncertainty_: Standard errors of the returned values (an ``InteractionValues`` on
             the same interactions; zeros for an exact result), when the method gives them.
@@ -216,7 +217,8 @@ class SpectralApproximator(Approximator):
         transform_: Diagnostics of the last transform.
 
     Every constructor argument is also readable (and settable) under its own name, in its
-    validated form, as in scikit-learn's ``get_params`` convention.
+    validated form, as in scikit-learn's ``get_params`` convention. A value set after
+    construction is validated, as the constructor would, at the next call.
     """
 
     valid_indices = VALID_INDICES
@@ -284,6 +286,32 @@ class SpectralApproximator(Approximator):
     def _explains_output(self) -> bool:
         """Whether the values explain the game's output through a distilled fit."""
         return self.explain == "output" and self._link.name != "identity"
+
+    def _check_settings(self) -> None:
+        """Validate the settings again, as the constructor does, before a call.
+
+        Every constructor argument is a plain attribute that may have been set since (as
+        scikit-learn validates parameters in ``fit``): an approximator built from the current
+        values raises the constructor's error for a bad one, and its validated state (normal
+        forms, ``max_order`` 1 for an order-one index, shapiq's derived orders and lookups)
+        replaces this one's. Results of earlier calls (``name_`` attributes) are kept.
+        """
+        # The package's own class: a user's subclass may take other arguments or **kwargs.
+        own = next(
+            c
+            for c in type(self).__mro__
+            if c.__module__.startswith(__package__) and "__init__" in vars(c)
+        )
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        names = [
+            p.name
+            for p in inspect.signature(own.__init__).parameters.values()
+            if p.name != "self" and p.kind in kinds
+        ]
+        fresh = own(**{name: getattr(self, name) for name in names})
+        self.__dict__.update(
+            {k: v for k, v in fresh.__dict__.items() if k.startswith("_") or not k.endswith("_")}
+        )
 
     def set_random_state(self, random_state: int | None = None) -> None:
         """Set the seed used by the following calls."""
@@ -378,6 +406,7 @@ class SpectralApproximator(Approximator):
                 evaluated before the failure are attached to the exception.
         """
         del kwargs
+        self._check_settings()
         budget = check_int(budget, "budget", minimum=1)
         exhaustive = self.n < 63 and 2**self.n <= budget
         n_holdout = 0 if exhaustive else self._budget_split(budget)
@@ -416,6 +445,7 @@ class SpectralApproximator(Approximator):
             min_order=self.min_order,
             estimation_budget=evaluator.n_queries,
             empty_value=float(ends[0]),
+            estimated=self.faithfulness_method_ != "exact",
         )
         if recovery.blocks is not None:
             self.uncertainty_ = interaction_standard_errors(

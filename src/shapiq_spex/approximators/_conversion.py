@@ -26,6 +26,7 @@ def to_interaction_values(
     min_order: int,
     estimation_budget: int,
     empty_value: float | None = None,
+    estimated: bool = True,
 ) -> InteractionValues:
     """Convert Möbius coefficients to the requested index.
 
@@ -45,6 +46,8 @@ def to_interaction_values(
         estimation_budget: Queries spent, recorded on the result.
         empty_value: The game's value at the empty coalition as queried (the represented
             function matches it; passing it avoids a round-off difference in the last digit).
+        estimated: Recorded on the result: ``False`` when the Möbius coefficients are the
+            game's own (every coalition was queried), as shapiq's approximators mark it.
 
     Returns:
         The interaction values; ``baseline_value`` is the game's value at the empty coalition.
@@ -90,7 +93,7 @@ def to_interaction_values(
         max_order=max_order,
         n_players=n,
         interaction_lookup=lookup,
-        estimated=True,
+        estimated=estimated,
         estimation_budget=estimation_budget,
         baseline_value=empty_value,
     )

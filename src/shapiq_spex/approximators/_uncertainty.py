@@ -148,7 +148,7 @@ def interaction_standard_errors(
         min_order=result.min_order,
         n_players=result.n_players,
         interaction_lookup=dict(lookup),
-        estimated=True,
+        estimated=result.estimated,
         estimation_budget=result.estimation_budget,
         baseline_value=0.0,
     )

@@ -100,8 +100,8 @@ class ProxySPEX(SpectralApproximator):
             it (the masks depend only on ``random_state``, ``n`` and the budget).
         backend: Where batches run (``None``: this process; or a joblib / Dask backend).
         holdout_fraction: Share of the budget for held-out uniform masks; their R² is
-            reported as ``faithfulness_`` (0: the R² on the validation split is reported
-            instead, at no extra query).
+            reported as ``faithfulness_`` (0: the cross-fitted R² on the paid queries is
+            reported instead, at no extra query).
         link: Model ``link(v)``: ``None`` (identity), ``"logit"`` for probabilities,
             ``"atanh"`` for scores in ``[-1, 1]``, or a ``(forward, inverse)`` pair; the values
             then explain ``link(v)``, and ``predict`` and ``faithfulness_`` use the original

@@ -1,4 +1,6 @@
-"""``argparse`` argument types shared by the command-line entry points (stdlib only).
+"""``argparse`` argument types shared by the command-line entry points.
+
+Standard library only, except :func:`picture_path`, which asks matplotlib for its formats.
 
 Each raises ``argparse.ArgumentTypeError``, which argparse reports in one line with exit code
 2 before the command does anything (in particular before any query is paid for).
@@ -17,6 +19,7 @@ __all__ = [
     "open_fraction",
     "output_folder",
     "output_path",
+    "picture_path",
     "positive_float",
     "positive_int",
 ]
@@ -125,6 +128,26 @@ def output_path(text: str) -> Path:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise argparse.ArgumentTypeError(f"cannot write {path}: {reason}") from None
+    return path
+
+
+def picture_path(text: str) -> Path:
+    """A writable file path (:func:`output_path`) whose extension names a picture format.
+
+    Matplotlib picks the format from the extension and appends ``.png`` to a path without
+    one, so both a missing and an unknown extension are refused here, before any query.
+    """
+    path = output_path(text)
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        got = f"'.{suffix}'" if suffix else "none"
+        raise argparse.ArgumentTypeError(
+            f"{path}: the extension names the picture format, one of {', '.join(formats)} "
+            f"(got {got})"
+        )
     return path
 
 

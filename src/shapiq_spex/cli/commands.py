@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .._indices import EFFICIENT_INDICES, INDICES, ORDER_ONE_INDICES, VALID_INDICES
-from .argtypes import non_negative_int, output_path, positive_int
+from .argtypes import non_negative_int, output_path, picture_path, positive_int
 from .options import (
     EXIT_INTERRUPTED,
     Parser,
@@ -74,9 +74,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--cache", type=output_path, help="SQLite query cache: paid queries survive a crash"
     )
     parser.add_argument("--json", type=output_path, help="write the interactions as JSON")
-    parser.add_argument("--plot", type=output_path, help="write an upset plot (PNG)")
-    parser.add_argument("--bar", type=output_path, help="write a bar plot (PNG)")
-    parser.add_argument("--graph", type=output_path, help="write the interaction graph (PNG)")
+    parser.add_argument(
+        "--plot", type=picture_path, help="write an upset plot (.png, .pdf, .svg, ...)"
+    )
+    parser.add_argument("--bar", type=picture_path, help="write a bar plot (.png, .pdf, .svg, ...)")
+    parser.add_argument(
+        "--graph", type=picture_path, help="write the interaction graph (.png, .pdf, .svg, ...)"
+    )
     parser.add_argument(
         "--max-players",
         type=positive_int,
@@ -109,7 +113,11 @@ def _add_text(what: argparse._SubParsersAction) -> None:
         "--chunk-size", type=positive_int, help="words per player with --unit chunk (default 20)"
     )
     text.add_argument("--html", type=output_path, help="write the highlighted text (HTML)")
-    text.add_argument("--text-plot", type=output_path, help="write the highlighted text (PNG)")
+    text.add_argument(
+        "--text-plot",
+        type=picture_path,
+        help="write the highlighted text as a picture (.png, .pdf, .svg, ...)",
+    )
     text.add_argument(
         "--arcs", type=non_negative_int, default=8, help="pairs drawn as arcs (default 8)"
     )
