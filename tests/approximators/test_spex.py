@@ -226,8 +226,9 @@ def test_game_returning_wrong_shape_or_nan_raises_and_keeps_queries():
 
     with pytest.raises(GameEvaluationError, match="non-finite") as info:
         SPEX(50, batch_size=100).approximate(3000, nan_later)
-    # The endpoints and the two good batches are kept, with the values the game gave.
-    assert info.value.masks.shape == (202, 50)
+    # The endpoints, the two good batches and the failing batch's 99 finite values are kept,
+    # with the values the game gave.
+    assert info.value.masks.shape == (301, 50)
     np.testing.assert_array_equal(info.value.values, info.value.masks.sum(axis=1))
 
 

@@ -157,3 +157,36 @@ def test_a_batch_failing_the_check_is_kept_and_cached_then_the_call_stops(tmp_pa
     cache.close()
     assert found.all()
     np.testing.assert_array_equal(stored, kept_values)
+
+
+def test_the_finite_values_of_a_batch_with_nan_are_kept_and_cached(tmp_path):
+    # Paid queries are not lost: one NaN in a batch of 20 keeps the other 19 in the error and
+    # the cache, so a resumed run with a mended game asks again for that one mask of the batch
+    # (and for the batches never handed out).
+    rng = np.random.default_rng(0)
+    masks = np.unique(rng.random((80, 12)) < 0.5, axis=0)[:60]
+    cache = QueryCache(tmp_path / "c.sqlite", "nan", 12)
+
+    def broken(m):
+        values = m.sum(axis=1).astype(float)
+        values[(m == masks[7]).all(axis=1)] = np.nan
+        return values
+
+    evaluate = QueryEvaluator(broken, 12, batch_size=20, cache=cache)
+    with pytest.raises(
+        GameEvaluationError, match=r"1 non-finite .* 19 finite value\(s\) are kept and cached"
+    ) as info:
+        evaluate(masks)
+    good = [j for j in range(20) if j != 7]
+    np.testing.assert_array_equal(info.value.masks, masks[good])
+    np.testing.assert_array_equal(info.value.values, masks[good].sum(axis=1))
+    asked = []
+
+    def mended(m):
+        asked.append(len(m))
+        return m.sum(axis=1).astype(float)
+
+    again = QueryEvaluator(mended, 12, batch_size=20, cache=cache)
+    np.testing.assert_array_equal(again(masks), masks.sum(axis=1))
+    cache.close()
+    assert sum(asked) == 60 - len(good)  # the NaN's mask and the batches never answered

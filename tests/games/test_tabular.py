@@ -79,3 +79,27 @@ def test_non_finite_inputs_are_rejected(bad) -> None:
         BaselineMaskedModel(np.sum, X[1], X[1][:2])
     with pytest.raises(TypeError, match="predict must be callable"):
         BaselineMaskedModel("model", X[1], X[1])
+
+
+def test_a_model_fitted_on_a_dataframe_gets_its_columns_and_no_warning():
+    import warnings
+
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 4)), columns=["age", "bmi", "bp", "s1"])
+    model = LinearRegression().fit(frame, frame @ np.array([1.0, -2.0, 0.5, 3.0]))
+    row, baseline = frame.iloc[0], frame.mean()
+    coalitions = rng.random((16, 4)) < 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X does not have valid feature names" on arrays
+        game = BaselineMaskedModel(model.predict, row, baseline, normalize=False)
+        values = game(coalitions)
+    data = np.where(coalitions, row.to_numpy()[None, :], baseline.to_numpy()[None, :])
+    np.testing.assert_allclose(values, data @ model.coef_ + model.intercept_)
+    # A model fitted on an array still gets arrays (a DataFrame would warn the other way).
+    plain = LinearRegression().fit(frame.to_numpy(), frame.to_numpy() @ np.ones(4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BaselineMaskedModel(plain.predict, row, baseline)(coalitions)

@@ -213,24 +213,46 @@ class QueryEvaluator:
                 error.add_note(f"Traceback in the worker:\n{output.remote_traceback}")
             raise _Rejected(f"the game raised {type(error).__name__}: {error}", error)
         values = self._validated(output, packed)
+        kept = "kept and cached" if self.cache is not None and store else "kept"
+        finite = np.isfinite(values)
+        if not finite.all():
+            # The finite values of the batch are paid for like any other: keep them.
+            self._record(packed[finite], values[finite], store=store)
+            raise _Rejected(
+                f"{self._non_finite(values, packed)}; the batch's {int(finite.sum())} finite "
+                f"value(s) are {kept}"
+            )
+        self._record(packed, values, store=store)
+        problem = None if self.check is None else self.check(values)
+        if problem is not None:
+            raise _Rejected(f"{problem}; the batch's values are {kept}")
+        return values
+
+    def _record(self, packed: np.ndarray, values: np.ndarray, *, store: bool) -> None:
+        """Keep evaluated queries in the history and, if ``store``, commit them to the cache."""
         # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.
         self._done_masks.append(packed)
         self._done_values.append(values)
         self.n_evaluated += len(values)
         self._advance(len(values))
-        if self.cache is not None and store:
+        if self.cache is not None and store and len(values):
             try:
                 self.cache._store_packed(packed, values)
             except CacheWriteError as exc:
                 raise _Rejected(str(exc), exc.__cause__, CacheWriteError) from None
-        problem = None if self.check is None else self.check(values)
-        if problem is not None:
-            kept = "kept and cached" if self.cache is not None and store else "kept"
-            raise _Rejected(f"{problem}; the batch's values are {kept}")
-        return values
+
+    def _non_finite(self, values: np.ndarray, packed: np.ndarray) -> str:
+        """What was wrong with a batch holding NaN or infinite values."""
+        bad = np.flatnonzero(~np.isfinite(values))
+        rows = np.unpackbits(packed[bad[:3]], axis=1, count=self.n_players).astype(bool)
+        shown = ", ".join(_describe(row) for row in rows)
+        return (
+            f"the game returned {bad.size} non-finite value(s) "
+            f"(e.g. {values[bad[:3]].tolist()} for the coalitions {shown})"
+        )
 
     def _validated(self, raw: Any, packed: np.ndarray) -> np.ndarray:
-        """``raw`` as a float64 copy of shape ``(m,)`` with finite values, else _Rejected."""
+        """``raw`` as a float64 copy of shape ``(m,)`` (real numbers), else _Rejected."""
         m = len(packed)
         try:
             values = np.asarray(raw)
@@ -252,18 +274,7 @@ class QueryEvaluator:
                 f"expected shape ({m},)"
             )
             raise _Rejected(msg)
-        values = np.array(values, dtype=np.float64)  # a copy: the game may reuse its buffer
-        bad = ~np.isfinite(values)
-        if bad.any():
-            first = np.flatnonzero(bad)[:3]
-            rows = np.unpackbits(packed[first], axis=1, count=self.n_players).astype(bool)
-            shown = ", ".join(_describe(row) for row in rows)
-            msg = (
-                f"the game returned {int(bad.sum())} non-finite value(s) "
-                f"(e.g. {values[first].tolist()} for the coalitions {shown})"
-            )
-            raise _Rejected(msg)
-        return values
+        return np.array(values, dtype=np.float64)  # a copy: the game may reuse its buffer
 
 
 _NOT_REAL = {

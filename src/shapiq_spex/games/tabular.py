@@ -35,7 +35,8 @@ class BaselineMaskedModel(Game):
         predict: Maps a data matrix ``(m, n)`` to outputs ``(m,)`` (e.g. ``model.predict``), or
             to ``(m, k)`` outputs such as class probabilities (``model.predict_proba``, a
             multiclass LightGBM booster's ``predict``); then ``class_index`` picks the column
-            that is explained.
+            that is explained. The bound method of a model fitted on a pandas DataFrame
+            (one with ``feature_names_in_``) is given DataFrames with those columns.
         x: The explained instance, shape ``(n,)``, finite.
         baseline: Values of absent features, shape ``(n,)``, finite (e.g. the training mean).
         class_index: The output column explained when ``predict`` returns ``(m, k)``. Required
@@ -74,7 +75,8 @@ class BaselineMaskedModel(Game):
         self.x = x
         self.baseline = baseline
         self.class_index = None
-        raw = np.asarray(predict(baseline[None, :]), dtype=float)
+        self._columns = _fitted_feature_names(predict, x.shape[0])
+        raw = np.asarray(self._predict(baseline[None, :]), dtype=float)
         self.n_outputs = self._n_outputs(raw)
         if class_index is not None:
             self.class_index = check_int(
@@ -118,4 +120,24 @@ class BaselineMaskedModel(Game):
         """Model output with absent features replaced by the baseline."""
         coalitions = np.asarray(coalitions, dtype=bool)
         data = np.where(coalitions, self.x[None, :], self.baseline[None, :])
-        return self._select(np.asarray(self.predict(data), dtype=float))
+        return self._select(np.asarray(self._predict(data), dtype=float))
+
+    def _predict(self, data: np.ndarray) -> object:
+        """``predict`` on ``data``, as a DataFrame with the columns its model was fitted on."""
+        if self._columns is None:
+            return self.predict(data)
+        import pandas as pd
+
+        return self.predict(pd.DataFrame(data, columns=self._columns))
+
+
+def _fitted_feature_names(predict: Callable, n: int) -> list[str] | None:
+    """The ``n`` column names of a model fitted on a DataFrame (``feature_names_in_``), or None.
+
+    Such a scikit-learn-style model warns on every array it is given ("X does not have valid
+    feature names").
+    """
+    names = getattr(getattr(predict, "__self__", None), "feature_names_in_", None)
+    if names is None or len(names) != n:
+        return None
+    return [str(name) for name in names]
