@@ -553,6 +553,15 @@ def test_a_saturated_game_is_reported_in_one_line(capsys, tmp_path):
     assert any("barely varies" in w for w in json.loads(path.read_text())["warnings"])
 
 
+def test_a_trust_option_for_another_model_format_is_refused(capsys, tabular):
+    # It would be ignored: a user who thinks it did something should hear that it did not.
+    argv = ["explain", "csv", str(tabular["data"]), "--model", str(tabular["regression_file"])]
+    err = one_line_exit(capsys, [*argv, "--trust-types", "numpy.dtype"])
+    assert "--trust-types applies to .skops model files" in err and "LightGBM text model" in err
+    err = one_line_exit(capsys, [*argv, "--trust-pickle"])
+    assert "--trust-pickle applies to pickle/joblib model files" in err
+
+
 def test_explain_csv_with_a_scikit_learn_model_saved_with_skops(capsys, tabular):
     import skops.io as sio
     from sklearn.linear_model import LogisticRegression

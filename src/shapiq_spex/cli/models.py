@@ -90,6 +90,14 @@ def load_model(
     if not path.is_file():
         raise UsageError(f"no such model file: {path}")
     kind = _format(path)
+    # A trust option for another format would be ignored: say so instead.
+    names = {"lightgbm": "a LightGBM text model", "skops": "a .skops file", "pickle": "a pickle"}
+    if trust_types and kind in names and kind != "skops":
+        raise UsageError(f"--trust-types applies to .skops model files; {path} is {names[kind]}")
+    if trust_pickle and kind in names and kind != "pickle":
+        raise UsageError(
+            f"--trust-pickle applies to pickle/joblib model files; {path} is {names[kind]}"
+        )
     if kind == "lightgbm":
         return _lightgbm_booster(_read_booster(path), raw)
     if kind == "skops":
