@@ -89,7 +89,7 @@ def check_max_order(max_order: object, n: int, index: str) -> int:
     checked = check_int(max_order, "max_order", minimum=1)
     assert checked is not None
     if checked > n:
-        # The default (2) exceeds n = 1: say how to ask for what is possible.
+        # Also reached by the default (2) at n = 1: say what to pass instead.
         msg = (
             f"max_order must be <= {n} (the number of players n), got {checked}. Pass "
             f"max_order={n}, or max_order=None for every order up to n."

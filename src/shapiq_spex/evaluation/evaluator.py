@@ -230,12 +230,14 @@ class QueryEvaluator:
 
     def _record(self, packed: np.ndarray, values: np.ndarray, *, store: bool) -> None:
         """Keep evaluated queries in the history and, if ``store``, commit them to the cache."""
+        if not len(values):  # a batch of NaN only: nothing to keep
+            return
         # Bit-packed: keeping every paid-for query costs n/8 bytes per mask.
         self._done_masks.append(packed)
         self._done_values.append(values)
         self.n_evaluated += len(values)
         self._advance(len(values))
-        if self.cache is not None and store and len(values):
+        if self.cache is not None and store:
             try:
                 self.cache._store_packed(packed, values)
             except CacheWriteError as exc:
